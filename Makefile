@@ -1,0 +1,24 @@
+# Quick start: `make demo` builds the sample issue from seeds/ into out/; `make test` runs every test.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test eval bench system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,eval]'
+	touch $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+demo: $(STAMP) system-deps
+	$(VENV)/bin/briefing build --date 2023-03-20
+
+test: $(STAMP) system-deps
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf out $(VENV) *.egg-info

@@ -1,0 +1,107 @@
+"""Build: the whole pipeline for one day, stage by stage, from configuration to files in ``out/``.
+
+load → segment → select → cluster → compose (summarize inside) → prepare → render → publish.
+Nothing is written until every output has been rendered; a failure before that leaves ``out/`` as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import segment
+from .cluster import cluster
+from .compose import compose, configured_sections
+from .config import Config
+from .errors import BuildError, PluginError
+from .load import load
+from .models import Issue, Section
+from .plugins import Plugins
+from .publish import write_issue
+from .render import render
+from .report import Report
+from .select import select
+
+log = logging.getLogger("briefing.build")
+
+
+@dataclass
+class BuildResult:
+    issue: Issue
+    report: Report
+    paths: dict[str, Path]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def sections_of(plugins: Plugins, config: Config) -> list[Section]:
+    """Every section the plugins contribute, configured; two sections with one key are an error."""
+    found: list[Section] = []
+    owner: dict[str, str] = {}
+    for plugin_name, sections in plugins.call_named("briefing_sections", config=config):
+        for section in sections:
+            if section.key in owner:
+                raise PluginError(
+                    f"plugin {plugin_name!r}: section key {section.key!r} is already used by {owner[section.key]!r}"
+                )
+            owner[section.key] = plugin_name
+            found.append(section.replace(plugin=plugin_name))
+    return configured_sections(found, config)
+
+
+def issue_date(config: Config) -> dt.date:
+    return config.date or dt.date.today()
+
+
+def build(config: Config, plugins: Plugins | None = None) -> BuildResult:
+    plugins = plugins or Plugins(config.workspace)
+    report = Report()
+    plugins.report, plugins.strict = report, config.strict
+    date = issue_date(config)
+    timings: dict[str, float] = {}
+
+    def stage(name: str, started: float) -> None:
+        timings[name] = round(time.perf_counter() - started, 4)
+
+    t = time.perf_counter()
+    sections = sections_of(plugins, config)
+    documents = load(config, plugins, report)
+    stage("load", t)
+    if config.strict and report.bad_sources:
+        names = ", ".join(f"{b['path']} ({b['reason']})" for b in report.bad_sources)
+        raise BuildError(f"--strict: {len(report.bad_sources)} bad source(s): {names}")
+
+    t = time.perf_counter()
+    articles = [d for d in documents if d.kind == "article"]
+    segmented = {d.id: segment.sentences(d) for d in articles}
+    stage("segment", t)
+
+    t = time.perf_counter()
+    passages = select(articles, segmented, sections, config.subject, report)
+    stage("select", t)
+
+    t = time.perf_counter()
+    stories = cluster(passages)
+    stage("cluster", t)
+
+    t = time.perf_counter()
+    issue = compose(date, stories, documents, sections, plugins, config, report)
+    plugins.call("briefing_prepare_issue", issue=issue, config=config, report=report)
+    stage("summarize", t)
+
+    t = time.perf_counter()
+    rendered = render(issue, config, plugins)
+    stage("render", t)
+    if config.strict and report.plugin_errors:
+        raise BuildError(f"--strict: plugin {report.plugin_errors[0]['plugin']} failed "
+                         f"in {report.plugin_errors[0]['hook']}: {report.plugin_errors[0]['error']}")
+
+    t = time.perf_counter()
+    folder = config.out / date.isoformat()
+    paths = write_issue(folder, issue.slug, rendered, report.to_json())
+    plugins.call("briefing_publish", issue=issue, paths=paths, config=config, report=report)
+    stage("publish", t)
+    log.info("built %s: %s", issue.name, ", ".join(str(p) for p in paths.values()))
+    return BuildResult(issue=issue, report=report, paths=paths, timings=timings)

@@ -1,0 +1,137 @@
+"""The command line: ``briefing build``, ``briefing plugins`` and friends.
+
+Exit codes: 0 done, 1 the build failed (nothing replaced), 2 a usage error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .config import load_config
+from .errors import BriefingError, UsageError
+
+log = logging.getLogger("briefing")
+
+
+def setup_logging(quiet: bool, verbose: bool) -> None:
+    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="briefing: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
+    for noisy in ("weasyprint", "fontTools"):  # font-subsetting chatter is not the user's business
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def _absolute_sources(entries: tuple[str, ...]) -> list[str]:
+    """Command-line sources are relative to the current folder, not the workspace."""
+    out = []
+    for entry in entries:
+        if entry.lower().startswith(("http://", "https://")):
+            out.append(entry)
+        elif any(ch in entry for ch in "*?[") or not os.path.exists(entry):
+            out.append(entry if os.path.isabs(entry) else os.path.join(os.getcwd(), entry))
+        else:
+            out.append(str(Path(entry).resolve()))
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr.")
+@click.option("--verbose", "-v", is_flag=True, help="Everything the build does, on stderr.")
+def cli(quiet: bool, verbose: bool) -> None:
+    """Build the daily Conflict Update from the day's sources."""
+    setup_logging(quiet, verbose)
+
+
+@cli.command()
+@click.option("--date", "date", metavar="YYYY-MM-DD", help="Issue date (default: today).")
+@click.option("--sources", "sources", multiple=True, metavar="PATH",
+              help="Files, folders, globs or URLs; replaces the configured sources. Repeatable.")
+@click.option("--out", "out", metavar="DIR", help="Output folder (default from briefing.toml, else out/).")
+@click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Configuration file (default: the nearest briefing.toml).")
+@click.option("--format", "formats", metavar="md,html,pdf", help="Which outputs to write.")
+@click.option("--strict", is_flag=True, default=None, help="Any bad source or plugin failure fails the build.")
+def build(date, sources, out, config_path, formats, strict) -> None:
+    """Build one issue into OUT/<date>/."""
+    from .build import build as run_build
+
+    config = load_config(Path(config_path) if config_path else None, date=date,
+                         sources=_absolute_sources(sources), out=out, formats=formats, strict=strict)
+    result = run_build(config)
+    for fmt, path in result.paths.items():
+        click.echo(f"{fmt:7} {path}")
+    bad = result.report.bad_sources
+    if bad:
+        click.echo(f"{len(bad)} source(s) skipped; see {result.paths['report']}", err=True)
+
+
+@cli.command()
+@click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--trace", is_flag=True, help="Show each hook call and its result while building the list.")
+def plugins(config_path, trace) -> None:
+    """List every plugin, the hooks it implements and the sections it adds."""
+    from .build import sections_of
+    from .plugins import Plugins
+
+    config = load_config(Path(config_path) if config_path else None)
+    manager = Plugins(config.workspace, trace=trace or None)
+    sections = sections_of(manager, config)
+    by_plugin: dict[str, list[str]] = {}
+    for section in sections:
+        by_plugin.setdefault(section.plugin, []).append(f"{section.title} [{section.key}]")
+    for row in manager.describe():
+        click.echo(f"{row['name']}  ({row['origin']})")
+        click.echo(f"    hooks:    {', '.join(row['hooks']) or '-'}")
+        if row["name"] in by_plugin:
+            click.echo(f"    sections: {'; '.join(by_plugin[row['name']])}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    # "--sources a b c": take the words after --sources up to the next option as sources
+    args = _spread_sources(args)
+    try:
+        cli.main(args=args, prog_name="briefing", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("briefing: aborted", err=True)
+        sys.exit(1)
+    except click.UsageError as exc:
+        click.echo(f"briefing: usage error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except UsageError as exc:
+        click.echo(f"briefing: usage error: {exc}", err=True)
+        sys.exit(2)
+    except BriefingError as exc:
+        click.echo(f"briefing: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("briefing: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(0)
+
+
+def _spread_sources(args: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        out.append(arg)
+        if arg == "--sources":
+            j = i + 1
+            values = []
+            while j < len(args) and not args[j].startswith("-"):
+                values.append(args[j])
+                j += 1
+            if values:
+                out[-1:] = [x for v in values for x in ("--sources", v)]
+            i = j
+            continue
+        i += 1
+    return out
+

@@ -1,0 +1,137 @@
+"""Compose: Stories → one Issue (title, day, date, sections of items).
+
+In: the day's stories and documents, the sections the plugins contribute, the configuration.
+Out: an :class:`Issue`. Each story goes to the one section whose profile (plus any ``briefing_score``
+answers) fits it best; relevant stories no section claims go to the fallback section. Sections that
+make their own items (from data) are asked for them. No sentence appears twice in an issue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+
+from .config import Config
+from .models import Document, Issue, IssueSection, Item, Section, Story
+from .plugins import Plugins
+from .report import Report
+from .text import norm_key
+
+log = logging.getLogger("briefing.compose")
+
+MIN_CLAIM = 1.0  # below this best fit, a story is "unclaimed" and goes to the fallback section
+TIE_MARGIN = 0.05
+
+
+def configured_sections(found: list[Section], config: Config) -> list[Section]:
+    """The plugins' sections with titles, order and limits from ``[sections.KEY]``; disabled ones left out."""
+    out = []
+    for section in found:
+        conf = config.sections.get(section.key, {})
+        if conf.get("enabled", True) is False:
+            continue
+        section = section.replace(
+            title=str(conf.get("title", section.title)),
+            order=int(conf.get("order", section.order)),
+            max_items=conf.get("max_items", section.max_items),
+        )
+        if "terms" in conf:
+            section.profile = {**section.profile, "terms": dict(conf["terms"])}
+        out.append(section)
+    return sorted(out, key=lambda s: (s.order, s.key))
+
+
+def story_scores(story: Story, sections: list[Section], plugins: Plugins, config: Config) -> dict[str, float]:
+    total = sum(len(p.sentences) for p in story.passages) or 1
+    scores: dict[str, float] = {}
+    for section in sections:
+        base = sum(p.scores.get(section.key, 0.0) * len(p.sentences) for p in story.passages) / total
+        extra = plugins.call("briefing_score", section=section, story=story, config=config)
+        scores[section.key] = round(base + sum(float(x) for x in extra), 4)
+    return scores
+
+
+def place(stories: list[Story], sections: list[Section], plugins: Plugins, config: Config,
+          report: Report) -> dict[str, list[Story]]:
+    claiming = [s for s in sections if s.make_items is None and not s.fallback]
+    fallback = next((s for s in sections if s.fallback and s.make_items is None), None)
+    placed: dict[str, list[Story]] = {s.key: [] for s in sections}
+    for story in stories:
+        scores = story_scores(story, claiming, plugins, config)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        story.scores = scores
+        entry = {
+            "story": story.id,
+            "headline": story.passages[0].title or story.passages[0].text[:100],
+            "sources": [d.outlet or d.title for d in story.documents],
+            "documents": [d.id for d in story.documents],
+            "scores": scores,
+        }
+        if ranked and ranked[0][1] >= MIN_CLAIM:
+            story.section, story.score = ranked[0]
+            if len(ranked) > 1 and ranked[1][1] >= ranked[0][1] * (1 - TIE_MARGIN):
+                entry["tie"] = [ranked[0][0], ranked[1][0]]
+        elif fallback is not None:
+            story.section, story.score = fallback.key, ranked[0][1] if ranked else 0.0
+            entry["unclaimed"] = True
+        else:
+            report.drop(entry["headline"], "no section claims it and there is no fallback section", **entry)
+            continue
+        entry["section"], entry["score"] = story.section, story.score
+        report.stories.append(entry)
+        placed[story.section].append(story)
+    return placed
+
+
+def importance(story: Story) -> float:
+    return len({d.outlet or d.id for d in story.documents}) + 0.2 * story.score
+
+
+def _section_items(section: Section, date: dt.date, documents: list[Document], config: Config,
+                   plugins: Plugins, report: Report) -> list[Item]:
+    try:
+        return list(section.make_items(date=date, documents=documents, config=config, report=report) or [])
+    except Exception as exc:
+        if plugins.strict:
+            raise
+        report.plugin_error(section.plugin or section.key, "make_items", f"{type(exc).__name__}: {exc}",
+                            traceback.format_exc())
+        return []
+
+
+def compose(date: dt.date, stories: list[Story], documents: list[Document], sections: list[Section],
+            plugins: Plugins, config: Config, report: Report) -> Issue:
+    placed = place(stories, sections, plugins, config, report)
+    issue = Issue(title=config.title, day=config.day_number(date), date=date,
+                  back_issues_text=config.back_issues_text, back_issues_url=config.back_issues_url)
+    budget = config.item_budget()
+    per_section = int(config.budget.get("section_items", 8))
+    per_issue = int(config.budget.get("issue_items", 40))
+    used: set[str] = set()
+    count = 0
+    for section in sections:
+        out = IssueSection(key=section.key, title=section.title)
+        if section.make_items is not None:
+            out.items = _section_items(section, date, documents, config, plugins, report)
+        else:
+            limit = int(section.max_items or per_section)
+            for story in sorted(placed[section.key], key=lambda s: (-importance(s), s.id)):
+                if len(out.items) >= limit or count >= per_issue:
+                    report.drop(story.passages[0].title or story.id, "over the length budget",
+                                story=story.id, section=section.key)
+                    continue
+                item = plugins.first("briefing_summarize", story=story, budget=budget, config=config)
+                if item is None:
+                    continue
+                item.sentences = [s for s in item.sentences if norm_key(s.text) not in used]
+                if not item.sentences and not item.text:
+                    report.drop(item.headline, "every sentence already appears earlier in the issue",
+                                story=story.id, section=section.key)
+                    continue
+                used.update(norm_key(s.text) for s in item.sentences)
+                item.score = round(importance(story), 4)
+                out.items.append(item)
+                count += 1
+        issue.sections.append(out)
+    return issue

@@ -1,0 +1,196 @@
+"""The data that flows through the pipeline, one direction only.
+
+Document (load) → Sentence (segment) → Story (cluster) → Item (summarize) → Issue (compose).
+Every sentence keeps its provenance: the document it came from and its character span there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+def stable_id(*parts: object, length: int = 12) -> str:
+    """A short, stable hexadecimal id derived from the given parts."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+@dataclass
+class Document:
+    """One source text: an article, a page, a feed item, or a data record."""
+
+    id: str
+    title: str
+    text: str
+    path: str = ""
+    outlet: str = ""
+    url: str = ""
+    author: str = ""
+    published: dt.datetime | None = None
+    kind: str = "article"  # "article", or a plugin's own kind such as "data"
+    data: Any = None  # structured payload for non-text documents
+
+    def to_report(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "outlet": self.outlet,
+            "url": self.url,
+            "author": self.author,
+            "published": self.published.isoformat() if self.published else None,
+            "kind": self.kind,
+            "path": self.path,
+        }
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence copied verbatim from a document: document[start:end] == text."""
+
+    text: str
+    doc_id: str
+    start: int
+    end: int
+    paragraph: int = 0  # index of the paragraph inside the document
+
+
+@dataclass
+class Passage:
+    """A run of a document's paragraphs about one subject; the unit that clustering groups."""
+
+    id: str
+    doc: Document
+    title: str
+    sentences: list[Sentence]
+    lead: bool = True  # the passage opens its document (its title is the document's)
+    scores: dict[str, float] = field(default_factory=dict)  # fit to each section's profile
+    relevance: float = 0.0  # fit to the briefing's subject
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
+@dataclass
+class Story:
+    """Passages from one or several outlets about the same event."""
+
+    id: str
+    passages: list[Passage]
+    section: str = ""
+    score: float = 0.0
+    scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def documents(self) -> list[Document]:
+        seen: dict[str, Document] = {}
+        for p in self.passages:
+            seen.setdefault(p.doc.id, p.doc)
+        return list(seen.values())
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        return [s for p in self.passages for s in p.sentences]
+
+    @property
+    def text(self) -> str:
+        return " ".join(p.title + ". " + p.text for p in self.passages)
+
+
+@dataclass
+class Source:
+    """Where an item's text came from, as shown in its sources line."""
+
+    outlet: str
+    url: str = ""
+    title: str = ""
+    doc_id: str = ""
+
+
+@dataclass
+class Item:
+    """One entry of a section: a bold headline, verbatim sentences, and their sources."""
+
+    id: str
+    headline: str
+    sentences: list[Sentence] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    text: str = ""  # plugin-made text (e.g. computed figures) when there are no source sentences
+    figure_svg: str = ""  # a drawing made by plugin code (never source text); HTML and PDF only
+    comments: list[str] = field(default_factory=list)  # editor's comments, Markdown
+    note: str = ""  # a plain remark shown under the headline (e.g. a back-reference)
+    score: float = 0.0
+    pinned: bool = False
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The item's sentences joined into paragraphs as they stood in their sources."""
+        if not self.sentences:
+            return [self.text] if self.text else []
+        paras: list[list[str]] = []
+        last: tuple[str, int] | None = None
+        for s in self.sentences:
+            key = (s.doc_id, s.paragraph)
+            if key != last or not paras:
+                paras.append([])
+            paras[-1].append(s.text)
+            last = key
+        return [" ".join(p) for p in paras]
+
+
+@dataclass
+class Section:
+    """A section of the issue, contributed by a plugin.
+
+    ``profile`` describes the stories it claims (terms with weights and example sentences);
+    ``fallback`` marks the section that takes relevant stories no other section claims;
+    ``make_items`` lets a section produce its own items (e.g. from data) instead of claiming stories.
+    """
+
+    key: str
+    title: str
+    order: int = 100
+    profile: dict[str, Any] = field(default_factory=dict)
+    fallback: bool = False
+    max_items: int | None = None
+    make_items: Callable[..., list[Item]] | None = None
+    plugin: str = ""
+
+    def replace(self, **changes: Any) -> "Section":
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass
+class IssueSection:
+    key: str
+    title: str
+    items: list[Item] = field(default_factory=list)
+    message: str = ""  # shown when the section has something to say but no items
+
+
+@dataclass
+class Issue:
+    """The whole newsletter for one day; every renderer reads only this."""
+
+    title: str
+    day: int
+    date: dt.date
+    back_issues_text: str
+    back_issues_url: str
+    sections: list[IssueSection] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.title} Day {self.day}"
+
+    @property
+    def slug(self) -> str:
+        words = "".join(c if c.isalnum() else " " for c in self.title.lower()).split()
+        return "-".join(words) + f"-day-{self.day}"
+
+    def all_items(self) -> list[Item]:
+        return [item for section in self.sections for item in section.items]

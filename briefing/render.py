@@ -1,0 +1,134 @@
+"""Render: Issue → Markdown, HTML and PDF text/bytes, all from Jinja2 templates over the same model.
+
+In: an :class:`Issue`. Out: ``{"md": str, "html": str, "pdf": bytes}`` for the requested formats.
+Templates come from the workspace's ``templates/`` first, then the packaged ones. Source text is
+escaped for each format: Markdown specials are backslash-escaped (no raw HTML gets through), HTML is
+autoescaped. The PDF engine may fetch nothing but ``data:`` URLs: no file, no network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+from .config import Config
+from .models import Issue
+from .plugins import Plugins
+
+PACKAGE_TEMPLATES = "briefing_templates"
+MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
+MD_LINE_START = re.compile(r"^(\s*)([-+>#=|]|\d+[.)])", re.MULTILINE)
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def ordinal_suffix(day: int) -> str:
+    if 11 <= day % 100 <= 13:
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
+def long_date(date: dt.date) -> str:
+    """March 20<sup>th</sup>, 2023: the masthead's date."""
+    return Markup(f"{date:%B} {date.day}<sup>{ordinal_suffix(date.day)}</sup>, {date.year}")
+
+
+def md_text(text: str) -> str:
+    """Source text made inert in Markdown: specials escaped, no block syntax at line starts, one line."""
+    text = " ".join(str(text).split())
+    text = MD_SPECIAL.sub(r"\\\1", text)
+    return MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def safe_url(url: str) -> str:
+    """The URL if it is plain http(s), percent-encoded so it cannot break out of a link; else ''."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    return quote(url, safe=":/?#@!$&'*+,;=%~.-_")
+
+
+def href(url: str) -> str:
+    """A link target from configuration: an http(s) URL, or a relative path with no scheme; else ''."""
+    url = (url or "").strip()
+    if urlsplit(url).scheme:
+        return safe_url(url)
+    return quote(url, safe="/?#&=%~.-_") if url else ""
+
+
+def md_link(text: str, url: str) -> str:
+    u = href(url).replace("(", "%28").replace(")", "%29").replace("'", "%27")
+    return f"[{md_text(text)}]({u})" if u else md_text(text)
+
+
+def markdown_html(text: str) -> Markup:
+    """Editor's Markdown → inline HTML, raw HTML disabled."""
+    html = _markdown.renderInline(str(text))
+    return Markup(html)
+
+
+def environment(config: Config, plugins: Plugins | None = None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    workspace_templates = Path(config.workspace) / "templates"
+    if workspace_templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(workspace_templates)))
+    loaders.append(jinja2.PackageLoader(PACKAGE_TEMPLATES, ""))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(md=md_text, md_link=md_link, safe_url=safe_url, href=href, markdown=markdown_html,
+                       long_date=long_date)
+    env.globals["escape"] = escape
+    if plugins is not None:
+        plugins.call("briefing_jinja_environment", env=env, config=config)
+    return env
+
+
+def render_text(env: jinja2.Environment, fmt: str, issue: Issue, **extra) -> str:
+    template = env.get_template(f"issue.{fmt}")
+    return template.render(issue=issue, **extra)
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of the issue's HTML; only ``data:`` URLs may be fetched."""
+    import weasyprint
+    from weasyprint.urls import URLFetcher
+
+    class DataOnlyFetcher(URLFetcher):
+        def __init__(self):
+            super().__init__(allowed_protocols=("data",), timeout=1)
+
+        def fetch(self, url, headers=None):
+            if not url.lower().startswith("data:"):
+                raise ValueError(f"the PDF may not fetch {url[:80]!r}")
+            return super().fetch(url, headers)
+
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=DataOnlyFetcher())
+    return document.write_pdf()
+
+
+def render(issue: Issue, config: Config, plugins: Plugins | None = None,
+           formats: tuple[str, ...] | None = None) -> dict[str, str | bytes]:
+    formats = formats or config.formats
+    env = environment(config, plugins)
+    out: dict[str, str | bytes] = {}
+    if "md" in formats:
+        out["md"] = render_text(env, "md", issue)
+    if "html" in formats or "pdf" in formats:
+        html = render_text(env, "html", issue, for_pdf=False)
+        if "html" in formats:
+            out["html"] = html
+        if "pdf" in formats:
+            out["pdf"] = render_pdf(render_text(env, "html", issue, for_pdf=True))
+    return out

@@ -1,0 +1,51 @@
+"""The build report: what was read, what was built, and what was left out and why.
+
+Written as ``report.json`` beside each issue; bad sources and plugin failures are also logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("briefing")
+
+
+@dataclass
+class Report:
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    bad_sources: list[dict[str, str]] = field(default_factory=list)
+    stories: list[dict[str, Any]] = field(default_factory=list)
+    dropped: list[dict[str, Any]] = field(default_factory=list)
+    plugin_errors: list[dict[str, str]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    def bad_source(self, path: str, reason: str) -> None:
+        self.bad_sources.append({"path": path, "reason": reason})
+        log.warning("skipped source %s: %s", path, reason)
+
+    def drop(self, what: str, reason: str, **details: Any) -> None:
+        self.dropped.append({"what": what, "reason": reason, **details})
+
+    def note(self, kind: str, message: str, **details: Any) -> None:
+        self.notes.append({"kind": kind, "message": message, **details})
+        log.info("%s: %s", kind, message)
+
+    def plugin_error(self, plugin: str, hook: str, error: str, traceback: str = "") -> None:
+        self.plugin_errors.append({"plugin": plugin, "hook": hook, "error": error, "traceback": traceback})
+        log.error("plugin %s failed in %s: %s", plugin, hook, error)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sources": self.sources,
+            "bad_sources": self.bad_sources,
+            "stories": self.stories,
+            "dropped": self.dropped,
+            "plugin_errors": self.plugin_errors,
+            "notes": self.notes,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"

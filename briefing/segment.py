@@ -1,0 +1,90 @@
+"""Segment: Document → paragraphs of verbatim Sentences, with web debris left out.
+
+In: a :class:`Document`. Out: a list of paragraphs, each a list of :class:`Sentence` whose
+``document.text[start:end]`` is exactly its text. Debris (reply boxes, promos, captions, bylines,
+subheadings) is recognised paragraph by paragraph and never becomes a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+import syntok.segmenter as syntok
+
+from .models import Document, Sentence
+
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[•\-–*]\s)|\n")
+
+# Whole paragraphs that are page furniture, not news.
+DEBRIS = re.compile(
+    r"""^(?:
+        leave\ a\ reply | back\ to\ top(?:\ button)? | related\ articles | read\ (?:full|more)\ article
+      | source:\s.* | powered\ by\ automated\ translation | your\ email\ address\ will\ not\ be\ published.*
+      | view\ from\ london | your\ weekly\ update\ from.* | updated:\s.* | published:\s.* | sign\ up.*
+      | subscribe.* | advertisement | share\ this\ article | follow\ us.* | click\ here.* | image\ source.*
+      | (?:photo|image|picture)s?:?\s.* | .*\bcontributed\ to\ this\ (?:article|report).*
+      | by\ [A-Z][\w.'-]+(?:\s[A-Z][\w.'-]+){0,3}(?:\s(?:and|&)\s[A-Z][\w.'-]+(?:\s[A-Z][\w.'-]+){0,3})?
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Photo captions and credits: "(pictured: right)", "[Sputnik/Kremlin via Reuters]", "… AP", "… Getty Images".
+CAPTION = re.compile(
+    r"\((?:pictured|picture|photo)[^)]*\)|\[[^\]]*(?:via|/)\s*[^\]]*(?:Reuters|AP|AFP|Getty|EPA)[^\]]*\]"
+    r"|(?:\s|^)(?:AP|AFP|Reuters|Getty Images|EPA|Bloomberg)\s*$|\bphotograph:\s",
+)
+TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*\s*$""")
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Spans of the non-empty paragraphs of ``text``."""
+    spans = []
+    start = 0
+    for m in PARAGRAPH_BREAK.finditer(text):
+        if text[start : m.start()].strip():
+            spans.append((start, m.start()))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def is_debris(paragraph: str) -> bool:
+    """True for a paragraph that is page furniture: promos, captions, credits, bylines, subheadings."""
+    p = paragraph.strip().strip("•*-– ").strip()
+    if not p:
+        return True
+    if DEBRIS.match(p) or CAPTION.search(p):
+        return True
+    words = p.split()
+    # A short line without closing punctuation is a subheading, a tag line or a credit.
+    if len(words) <= 14 and not TERMINAL.search(p):
+        return True
+    return False
+
+
+def sentences(doc: Document) -> list[list[Sentence]]:
+    """The document's clean paragraphs, each a list of verbatim sentences."""
+    out: list[list[Sentence]] = []
+    text = doc.text
+    for index, (p_start, p_end) in enumerate(paragraphs(text)):
+        chunk = text[p_start:p_end]
+        if is_debris(chunk):
+            continue
+        para: list[Sentence] = []
+        for syn_para in syntok.analyze(chunk):
+            for syn_sentence in syn_para:
+                tokens = list(syn_sentence)
+                if not tokens:
+                    continue
+                start = p_start + tokens[0].offset
+                end = p_start + tokens[-1].offset + len(tokens[-1].value)
+                # keep a closing quote or bracket that the tokenizer leaves to the next sentence
+                while end < p_end and text[end] in "\"'”’)]":
+                    end += 1
+                sentence_text = text[start:end]
+                if len(sentence_text.split()) < 3:
+                    continue
+                para.append(Sentence(sentence_text, doc.id, start, end, index))
+        if para:
+            out.append(para)
+    return out

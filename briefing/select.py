@@ -1,0 +1,118 @@
+"""Select: documents' paragraphs → on-subject Passages, each scored against every section's profile.
+
+In: Documents with their segmented paragraphs, the sections and the subject profile.
+Out: Passages (runs of a document's paragraphs that fit the same section) with per-section scores;
+off-subject documents are dropped with the reason in the report.
+
+A profile is ``{"terms": {"phrase": weight, ...}, "examples": ["sentence", ...]}``; terms match whole
+words, case-insensitively, and a term in the title counts double.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+from .models import Document, Passage, Section, Sentence, stable_id
+from .report import Report
+
+MIN_PARAGRAPHS_TO_SPLIT = 6
+DEFAULT_SUBJECT = {
+    "terms": {
+        "ukraine": 2, "ukrainian": 2, "ukrainians": 2, "kyiv": 2, "kiev": 1, "russia": 2, "russian": 2,
+        "russians": 1, "moscow": 1.5, "kremlin": 2, "putin": 2, "zelensky": 2, "zelenskyy": 2,
+        "zelenskiy": 2, "donbas": 2, "donetsk": 2, "luhansk": 2, "crimea": 2, "bakhmut": 3, "kherson": 2,
+        "zaporizhzhia": 2, "mariupol": 2, "wagner": 1.5, "invasion": 1.5, "war": 1, "nato": 1,
+        "sanctions": 1, "black sea": 1, "belarus": 1, "lukashenko": 1,
+    },
+    "threshold": 3.0,
+}
+
+
+@lru_cache(maxsize=512)
+def _pattern(term: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])" + re.escape(term.lower()) + r"(?![\w])")
+
+
+def profile_score(profile: dict, text: str, title: str = "") -> float:
+    """How strongly ``text`` (and its title) match a profile's weighted terms, length-damped."""
+    terms = profile.get("terms", {})
+    if not terms:
+        return 0.0
+    low, low_title = text.lower(), title.lower()
+    total = 0.0
+    for term, weight in terms.items():
+        pattern = _pattern(term)
+        count = len(pattern.findall(low))
+        if count:
+            total += float(weight) * (1.0 + math.log(count))
+        if low_title and pattern.search(low_title):
+            total += float(weight)
+    words = max(1, len(low.split()) + len(low_title.split()))
+    return total / (1.0 + math.log1p(words / 80.0))
+
+
+def _best(scores: dict[str, float]) -> str:
+    return max(sorted(scores), key=lambda k: scores[k]) if scores else ""
+
+
+def split_passages(doc: Document, paragraphs: list[list[Sentence]], sections: list[Section]) -> list[Passage]:
+    """Cut a long document where its paragraphs change section; a short one stays one passage."""
+    scored = [p for p in sections if p.profile.get("terms")]
+    def scores_of(text: str, title: str = "") -> dict[str, float]:
+        return {s.key: profile_score(s.profile, text, title) for s in scored}
+
+    if len(paragraphs) < MIN_PARAGRAPHS_TO_SPLIT:
+        sents = [s for p in paragraphs for s in p]
+        text = " ".join(s.text for s in sents)
+        return [Passage(stable_id(doc.id, 0), doc, doc.title, sents, True, scores_of(text, doc.title))]
+
+    labels = []
+    for para in paragraphs:
+        sc = scores_of(" ".join(s.text for s in para))
+        best = _best(sc)
+        labels.append(best if sc.get(best, 0) > 0 else "")
+    # paragraphs with no clear section, and one-paragraph detours, join the run before them
+    for i in range(len(labels)):
+        if not labels[i] and i:
+            labels[i] = labels[i - 1]
+    for i in range(1, len(labels) - 1):
+        if labels[i] != labels[i - 1] and labels[i] != labels[i + 1]:
+            labels[i] = labels[i - 1]
+    runs: list[list[int]] = []
+    for i, label in enumerate(labels):
+        if runs and labels[runs[-1][-1]] == label:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    passages = []
+    for n, run in enumerate(runs):
+        sents = [s for i in run for s in paragraphs[i]]
+        text = " ".join(s.text for s in sents)
+        title = doc.title if n == 0 else ""
+        passages.append(Passage(stable_id(doc.id, n), doc, title, sents, n == 0, scores_of(text, title)))
+    return passages
+
+
+def select(docs: list[Document], segmented: dict[str, list[list[Sentence]]], sections: list[Section],
+           subject: dict, report: Report) -> list[Passage]:
+    """On-subject passages of all documents, with their section scores."""
+    subject = {**DEFAULT_SUBJECT, **subject} if subject else DEFAULT_SUBJECT
+    threshold = float(subject.get("threshold", 3.0))
+    passages: list[Passage] = []
+    for doc in docs:
+        paragraphs = segmented.get(doc.id, [])
+        if not paragraphs:
+            report.drop(doc.title, "no usable sentences after cleaning", doc=doc.id, path=doc.path)
+            continue
+        body = " ".join(s.text for p in paragraphs for s in p)
+        relevance = profile_score(subject, body, doc.title)
+        if relevance < threshold:
+            report.drop(doc.title, f"off subject (relevance {relevance:.2f} < {threshold:g})",
+                        doc=doc.id, path=doc.path, outlet=doc.outlet)
+            continue
+        for passage in split_passages(doc, paragraphs, sections):
+            passage.relevance = relevance
+            passages.append(passage)
+    return passages

@@ -1,0 +1,127 @@
+"""Summarize: Story → Item, extractively (the default ``briefing_summarize`` implementation).
+
+In: a story and a budget (sentences, words). Out: an :class:`Item` whose headline is a cleaned source
+title (or a source sentence) and whose sentences are copied verbatim from the sources, chosen for
+centrality in the story, coverage of its outlets and low redundancy. A sentence that leans on an
+earlier one ("He said …") never opens an item.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .cluster import vectorize
+from .hookspecs import hookimpl
+from .models import Item, Sentence, Source, Story
+from .text import norm_key
+
+DEPENDENT = re.compile(
+    r"^[\"“'‘]?(?:he|she|they|it|this|that|these|those|his|her|their|its|but|and|or|however|also|meanwhile"
+    r"|yet|so|then|there|such|both|another|the\s+(?:move|report|statement|comments?|decision)|him|them)\b",
+    re.IGNORECASE,
+)
+TITLE_SUFFIX = re.compile(r"\s+[-–—|:]\s+[^-–—|:]{2,40}$")
+
+
+def clean_headline(title: str, outlet: str = "") -> str:
+    """A source title without a trailing " - Outlet" or " | Section" tag, and without a final period."""
+    title = " ".join(title.split())
+    m = TITLE_SUFFIX.search(title)
+    if m and (not outlet or outlet.lower() in m.group().lower() or len(m.group().split()) <= 3):
+        title = title[: m.start()]
+    return title.rstrip(" .")
+
+
+def _quotes_balanced(text: str) -> bool:
+    return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
+
+
+def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozenset()) -> list[Sentence]:
+    """Pick central, non-redundant sentences across outlets within the budget."""
+    seen: set[str] = set(exclude)
+    pool = []
+    for s in sentences:
+        key = norm_key(s.text)
+        if key and key not in seen and _quotes_balanced(s.text):
+            seen.add(key)
+            pool.append(s)
+    if not pool:
+        return []
+    vectors = vectorize([s.text for s in pool])
+    centroid = vectors.sum(axis=0)
+    centroid /= np.linalg.norm(centroid) or 1.0
+    centrality = vectors @ centroid
+    # sentences near the top of their paragraph sequence are leads: a small bonus
+    position = np.array([1.0 / (1 + rank) for rank in _ranks_in_doc(pool)])
+    base = centrality + 0.15 * position
+    max_sentences, max_words = int(budget.get("sentences", 4)), int(budget.get("words", 160))
+    chosen: list[int] = []
+    words = 0
+    docs_used: set[str] = set()
+    while len(chosen) < max_sentences:
+        best, best_score = -1, -1e9
+        for i in range(len(pool)):
+            if i in chosen:
+                continue
+            if not chosen and DEPENDENT.match(pool[i].text):
+                continue
+            redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
+            if redundancy > 0.6:
+                continue
+            score = base[i] - 0.5 * redundancy + (0.05 if pool[i].doc_id not in docs_used else 0.0)
+            if score > best_score:
+                best, best_score = i, score
+        if best < 0:
+            break
+        n = len(pool[best].text.split())
+        if chosen and words + n > max_words:
+            break
+        chosen.append(best)
+        words += n
+        docs_used.add(pool[best].doc_id)
+    first, rest = chosen[:1], sorted(chosen[1:], key=lambda i: (pool[i].doc_id != pool[chosen[0]].doc_id,
+                                                                 pool[i].doc_id, pool[i].start))
+    return [pool[i] for i in first + rest]
+
+
+def _ranks_in_doc(pool: list[Sentence]) -> list[int]:
+    counts: dict[str, int] = {}
+    ranks = []
+    for s in pool:
+        ranks.append(counts.get(s.doc_id, 0))
+        counts[s.doc_id] = ranks[-1] + 1
+    return ranks
+
+
+def sources_of(story: Story) -> list[Source]:
+    out: list[Source] = []
+    seen: set[tuple[str, str]] = set()
+    for doc in story.documents:
+        outlet = doc.outlet or doc.title
+        key = (outlet.lower(), doc.url)
+        if key not in seen:
+            seen.add(key)
+            out.append(Source(outlet=outlet, url=doc.url, title=doc.title, doc_id=doc.id))
+    return out
+
+
+def extractive_item(story: Story, budget: dict) -> Item:
+    lead = next((p for p in story.passages if p.lead and p.title), None)
+    exclude: set[str] = set()
+    if lead is not None:
+        headline = clean_headline(lead.title, lead.doc.outlet)
+        exclude.add(norm_key(lead.title))
+    else:
+        top = choose(story.sentences, {"sentences": 1, "words": 60})
+        headline = top[0].text.rstrip(" .") if top else "Update"
+        exclude.update(norm_key(s.text) for s in top)
+    sentences = choose(story.sentences, budget, exclude)
+    return Item(id=story.id, headline=headline, sentences=sentences, sources=sources_of(story),
+                score=story.score)
+
+
+@hookimpl(trylast=True)
+def briefing_summarize(story, budget):
+    return extractive_item(story, budget)

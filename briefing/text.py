@@ -1,0 +1,34 @@
+"""Small text helpers shared by the stages: word tokens without stop words, and normalised keys."""
+
+from __future__ import annotations
+
+import re
+
+WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+STOP = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have having
+he her here hers herself him himself his how i if in into is it its itself just me more most my myself
+no nor not now of off on once only or other our ours ourselves out over own same she should so some such
+than that the their theirs them themselves then there these they this those through to too under until up
+very was we were what when where which while who whom why will with would you your yours yourself
+said says say told according new one two three year years day days last week also since however still
+mr ms mrs
+""".split())
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased content words of ``text`` (stop words and one-letter words left out)."""
+    out = []
+    for m in WORD.finditer(text.lower()):
+        w = m.group().strip("'’-").replace("’", "'")
+        if w.endswith("'s"):
+            w = w[:-2]
+        if len(w) > 1 and w not in STOP:
+            out.append(w)
+    return out
+
+
+def norm_key(text: str) -> str:
+    """A key under which near-identical sentences (case, spacing, punctuation) coincide."""
+    return " ".join(re.findall(r"\w+", text.lower()))

@@ -1,0 +1,1 @@
+"""The packaged templates (Markdown, HTML and the stylesheet); a workspace's templates/ overrides them."""

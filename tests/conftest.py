@@ -1,0 +1,32 @@
+"""Shared fixtures: the repository as a workspace, throw-away workspaces, and golden-file regeneration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefing.build import build
+from briefing.config import load_config
+from briefing.testing import make_workspace  # noqa: F401  (used by the tests)
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regen-golden", action="store_true", default=False,
+                     help="Rewrite the golden files from the current output instead of comparing.")
+
+
+@pytest.fixture(scope="session")
+def regen_golden(request) -> bool:
+    return bool(request.config.getoption("--regen-golden"))
+
+
+@pytest.fixture(scope="session")
+def seeds_build(tmp_path_factory):
+    """The repository's own workspace built for 2023-03-20 into a temporary out/ (all three formats)."""
+    out = tmp_path_factory.mktemp("out")
+    config = load_config(ROOT / "briefing.toml", date="2023-03-20", out=str(out))
+    return build(config)
