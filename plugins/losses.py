@@ -1,112 +1,138 @@
-"""Conflict Assessment: the day's Russian losses line, computed from the General Staff's running totals.
+"""Conflict Assessment: the day's Russian losses line and a chart of the last 30 days.
 
-Loads the public losses dataset (JSON lists of daily running totals) as a data document and makes the
-section's one item: each category's total and its change from the previous reported day.
+In: the losses figures among the build's sources (read by ``losses_sources``: the dataset's JSON, CSV, the
+General Staff's statement) and ``[losses] source`` (a file relative to the workspace, or a URL fetched with a
+timeout and a size cap). Out: the section's one item — the line in the house style, remarks an analyst needs
+(corrections, categories new or gone), and an SVG chart for HTML and PDF — plus notes in the build report.
+A day without figures gives the section a message saying so; the rest of the issue is built as usual.
+
+``[losses]`` in briefing.toml::
+
+    source = "data/losses.csv"      # or a list, or a URL; read in addition to the build's sources
+    order = ["personnel", "tank"]   # keys shown, in this order (default: the sample issue's order)
+    labels = { MRL = "MLRS" }       # wording per key
+    csv_values = "auto"             # or "cumulative" / "daily"
+    chart = true                    # chart_days = 30; chart_series = ["tank", "field artillery", "drone"]
+    timeout = 10                    # seconds, for a URL; max_mb = 5
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
-from briefing import Document, Item, Section, Source, hookimpl, stable_id
+from briefing import Item, Section, Source, SourceError, hookimpl, stable_id
+from briefing.load import read_bytes
+from briefing_plugins.losses_chart import losses_chart
+from briefing_plugins.losses_figures import (
+    CATEGORIES,  # noqa: F401  (the default order and wording, re-exported)
+    categories,
+    daily_series,
+    day_figures,
+    fmt_date,
+    losses_line,
+    merge,
+)
+from briefing_plugins.losses_sources import KIND, OUTLET, Figures, fetch, read_figures
 
-# (dataset key, label) in the newsletter's order
-CATEGORIES = [
-    ("personnel", "soldiers killed"),
-    ("tank", "enemy tanks"),
-    ("APC", "armored combat vehicles"),
-    ("field artillery", "artillery systems"),
-    ("MRL", "MLRS systems"),
-    ("anti-aircraft warfare", "air defense systems"),
-    ("aircraft", "warplanes"),
-    ("helicopter", "helicopters"),
-    ("drone", "UAVs of the operational-tactical level"),
-    ("cruise missiles", "cruise missiles"),
-    ("naval ship", "warships/cutters"),
-    ("submarines", "submarines"),
-    ("vehicles and fuel tanks", "trucks and tankers"),
-    ("military auto", "military vehicles"),
-    ("fuel tank", "fuel tanks"),
-    ("mobile SRBM system", "mobile SRBM systems"),
-    ("ground robotic systems", "ground robotic systems"),
-    ("special equipment", "units of equipment"),
-]
-KIND = "losses"
+KEY = "losses"
+HEADLINE = "Russian losses"
+CHART_SERIES = {"tank": "Tanks", "field artillery": "Artillery systems", "drone": "Drones (UAVs)"}
 
 
-def _records(data: bytes) -> list[dict] | None:
+def configured_figures(config, report) -> list[Figures]:
+    """The figures named by ``[losses] source``; each unreadable one is reported with its reason."""
+    table = config.table("losses")
+    entries = table.get("source") or []
+    entries = [entries] if isinstance(entries, str) else list(entries)
+    timeout = float(table.get("timeout", 10))
+    limit = int(float(table.get("max_mb", 5)) * 1024 * 1024)
+    found: list[Figures] = []
+    for entry in map(str, entries):
+        is_url = entry.lower().startswith(("http://", "https://"))
+        paths = [entry] if is_url else _files(config.resolve(entry))
+        if not paths:
+            report.bad_source(entry, "[losses] source: not found")
+            continue
+        for path in paths:
+            name = entry if is_url else _display(path, config.workspace)
+            try:
+                data = fetch(entry, timeout, limit) if is_url else read_bytes(str(path), limit)
+                figures = read_figures(name, data, config, claim_text=True)
+            except SourceError as exc:
+                report.bad_source(name, f"[losses] source: {exc}")
+                continue
+            if figures is not None:
+                found.append(figures)
+                report.sources.append({"path": name, "documents": 1, "via": "[losses] source"})
+    return found
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".json", ".csv", ".txt"))
+    return [path] if path.is_file() else []
+
+
+def _display(path: Path, workspace: Path) -> str:
     try:
-        value = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if isinstance(value, list) and value and all(isinstance(r, dict) and "date" in r for r in value):
-        return value
-    return None
+        return str(path.resolve().relative_to(workspace))
+    except ValueError:
+        return str(path)
 
 
-@hookimpl
-def briefing_load_source(path, data):
-    if Path(path).suffix.lower() != ".json":
-        return None
-    records = _records(data)
-    if records is None:
-        return None
-    kind = "losses-correction" if "correction" in Path(path).name.lower() else KIND
-    return [Document(id=stable_id(path.rsplit("/", 1)[-1]), title=Path(path).name, text="", kind=kind,
-                     data=records, outlet="General Staff of the Armed Forces of Ukraine")]
-
-
-def totals_by_date(documents) -> dict[str, dict]:
-    """Merge every losses document into {date: {key: total}}."""
-    merged: dict[str, dict] = {}
-    for doc in documents:
-        if doc.kind != KIND:
-            continue
-        for record in doc.data:
-            day = merged.setdefault(str(record["date"]), {})
-            for key, value in record.items():
-                if isinstance(value, (int, float)) and key not in ("day", "POW"):
-                    day[key] = int(value)
-    return merged
-
-
-def fmt_change(n: int) -> str:
-    return f"+{n:,}" if n >= 0 else f"−{abs(n):,}"
-
-
-def losses_line(date: dt.date, merged: dict[str, dict]) -> str | None:
-    today = merged.get(date.isoformat())
-    if not today:
-        return None
-    earlier = sorted(d for d in merged if d < date.isoformat())
-    previous = merged[earlier[-1]] if earlier else {}
-    parts = []
-    for key, label in CATEGORIES:
-        if key not in today:
-            continue
-        change = today[key] - previous[key] if key in previous else None
-        shown = f"{today[key]:,} ({fmt_change(change)})" if change is not None else f"{today[key]:,}"
-        parts.append(f"{shown} {label}")
-    if not parts:
-        return None
-    return (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + "."
+def no_data_message(date: dt.date, latest: str | None, any_data: bool) -> str:
+    if not any_data:
+        return f"No losses figures for {fmt_date(date)}: no losses data among the sources."
+    text = f"No losses figures for {fmt_date(date)} among the sources"
+    if latest:
+        text += f"; the latest are for {fmt_date(dt.date.fromisoformat(latest))}"
+    return text + "."
 
 
 def make_items(date, documents, config, report):
-    merged = totals_by_date(documents)
-    if not merged:
-        report.note("losses", "no losses data among the sources")
+    table = config.table("losses")
+    all_figures = [d.data for d in documents if d.kind == KIND and isinstance(d.data, Figures)]
+    all_figures += configured_figures(config, report)
+    for figures in all_figures:
+        for note in figures.notes:
+            report.note(KIND, f"{figures.source}: {note}", source=figures.source)
+    merged = merge(all_figures)
+    cats = categories(table)
+    day = day_figures(merged, date, cats)
+    if day is None or not day.figures:
+        latest = merged.previous(date.isoformat())
+        message = no_data_message(date, latest, bool(merged.dates))
+        report.note(KIND, message, date=date.isoformat(), no_data=True, latest=latest)
         return []
-    line = losses_line(date, merged)
-    if line is None:
-        report.note("losses", f"no losses figures for {date.isoformat()}")
-        return []
-    return [Item(id=stable_id("losses", date), headline="Russian losses", text=line,
-                 sources=[Source(outlet="General Staff of the Armed Forces of Ukraine")])]
+    for message, details in day.notes:
+        report.note(KIND, message, date=date.isoformat(), **details)
+    item = Item(id=stable_id(KEY, date), headline=HEADLINE, text=losses_line(day), note=" ".join(day.remarks),
+                sources=[Source(outlet=OUTLET)])
+    if table.get("chart", True):
+        days = int(table.get("chart_days", 30))
+        series = [str(k) for k in table.get("chart_series", list(CHART_SERIES))]
+        labels = dict(cats)
+        small = [(k, CHART_SERIES.get(k, labels.get(k, k).capitalize())) for k in series]
+        points = daily_series(merged, date, days, ["personnel", *series])
+        if sum(1 for p in points if p.values.get("personnel") is not None) >= 2:
+            item.figure_svg = losses_chart(points, small, personnel_label=labels.get("personnel", "personnel")
+                                           .capitalize(), end=date)
+        else:
+            report.note(KIND, f"no chart: under two days of personnel changes in the {days} days to {date}")
+    return [item]
 
 
 @hookimpl
 def briefing_sections():
-    return [Section(key="losses", title="Conflict Assessment", order=10, make_items=make_items)]
+    return [Section(key=KEY, title="Conflict Assessment", order=10, make_items=make_items)]
+
+
+@hookimpl
+def briefing_prepare_issue(issue, report):
+    """A losses section left without figures says why, instead of the generic "nothing to report"."""
+    for section in issue.sections:
+        if section.key == KEY and not section.items and not section.message:
+            notes = [n for n in report.notes if n.get("kind") == KIND and n.get("no_data")]
+            if notes:
+                section.message = notes[-1]["message"]
