@@ -94,9 +94,8 @@ def _panel(svg: Svg, days: list[ChartDay], key: str, x0: float, y0: float, w: fl
     last = next(((i, v) for i, v in reversed(list(enumerate(values))) if v is not None), None)
     if last is not None:
         i, v = last
-        label_y = y(max(v, 0)) - 3
-        svg.text(x0 + i * slot + slot / 2, label_y, f"{v:+,}".replace("-", "\u2212"), size=size, anchor="middle",
-                 weight="bold", fill=color)
+        svg.text(x0 + w + 3, y(v) + size * 0.35, f"{v:+,}".replace("-", "\u2212"), size=size, weight="bold",
+                 fill=color)
 
 
 def _date_axis(svg: Svg, days: list[ChartDay], x0: float, y: float, w: float, size: float, every: int) -> None:
@@ -113,19 +112,19 @@ def losses_chart(days: list[ChartDay], small: list[tuple[str, str]], *, personne
     """The SVG: personnel per day on top, one small panel per (key, title) in ``small`` below."""
     end = end or days[-1].date
     svg = Svg()
-    left, right = 58, 12
+    left, right = 58, 46
     main_top, main_h = 56, 150
     main_w = WIDTH - left - right
     svg.text(0, 16, f"Russian losses per day, the {len(days)} days to {fmt_date(end)}", size=14, weight="bold")
     _panel(svg, days, "personnel", left, main_top, main_w, main_h, color=MAIN, light=MAIN_LIGHT,
-           title=f"{personnel_label} (personnel)", size=10.5, ticks=4)
+           title=f"{personnel_label} per day", size=10.5, ticks=4)
     _date_axis(svg, days, left, main_top + main_h + 14, main_w, 10, every=5)
 
     y0 = main_top + main_h + 58
     small_h = 70
     gap = 44
     if small:
-        pw = (WIDTH - left + gap - right - gap * len(small)) / len(small)
+        pw = (WIDTH - left - right - gap * (len(small) - 1)) / len(small)
         for n, (key, title) in enumerate(small):
             x0 = left + n * (pw + gap)
             _panel(svg, days, key, x0, y0, pw, small_h, color=SMALL, light=SMALL_LIGHT, title=title,
@@ -140,7 +139,7 @@ def losses_chart(days: list[ChartDay], small: list[tuple[str, str]], *, personne
     if multi:
         caption += " Lighter bars: a change over several days (no figures for the days before)."
     if missing:
-        caption += f" No bar: no figures for that day ({missing})."
+        caption += f" No bar: no change known ({missing} days)."
     svg.text(0, bottom, caption, size=9.5, fill=MUTED)
     height = bottom + 8
     title = f"Russian losses per day, {len(days)} days to {end.isoformat()}"

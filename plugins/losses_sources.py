@@ -345,7 +345,7 @@ def read_figures(name: str, data: bytes, config=None, *, claim_text: bool = True
         import html
 
         text = html.unescape(nh3.clean(text, tags=set()))
-    if looks_like_statement(text):
+    if looks_like_statement(text) or (claim_text and STATEMENT_HEAD.search(text[:800])):
         return read_statement(name, text, config)
     if claim_text:
         if text[:200].count(",") >= 3 and "date" in text.splitlines()[0].lower():
