@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from xml.sax.saxutils import escape
 
 from briefing_plugins.losses_figures import ChartDay, fmt_date
@@ -140,8 +141,9 @@ def losses_chart(days: list[ChartDay], small: list[tuple[str, str]], *, personne
         caption += " Lighter bars: a change over several days (no figures for the days before)."
     if missing:
         caption += f" No bar: no change known ({missing} days)."
-    svg.text(0, bottom, caption, size=9.5, fill=MUTED)
-    height = bottom + 8
+    for n, line in enumerate(textwrap.wrap(caption, 118)):
+        svg.text(0, bottom + n * 13, line, size=9.5, fill=MUTED)
+    height = bottom + n * 13 + 8
     title = f"Russian losses per day, {len(days)} days to {end.isoformat()}"
     desc = "; ".join(f"{d.date.isoformat()}: {d.values.get('personnel')}" for d in days
                      if d.values.get("personnel") is not None)

@@ -269,12 +269,13 @@ def read_csv(name: str, data: bytes, config) -> Figures:
 # --- the General Staff's statement --------------------------------------------------------------------------
 
 DASHES = "‒–—―−-"
+MAX_STATEMENT = 20_000  # characters of a statement read (a real one has under 2,000)
 STATEMENT_HEAD = re.compile(r"combat\s+losses", re.IGNORECASE)
 PERIOD = re.compile(r"from\s+(\d{1,2}[./]\d{1,2}[./]\d{2,4})\s+(?:to|till|until|[" + DASHES + r"])\s+"
                     r"(\d{1,2}[./]\d{1,2}[./]\d{2,4})", re.IGNORECASE)
 NUMBER = r"\d{1,3}(?:[ \u00a0\u202f\u2009,]\d{3})+(?!\d)|\d+"
 PAIR = re.compile(
-    r"(?P<label>[^\W\d_][^\d:;,.()\[\]]*?)\s*[" + DASHES + r"]+\s*"
+    r"(?P<label>[^\W\d_][^\d:;,.()\[\]]{0,80}?)\s{0,9}[" + DASHES + r"]{1,3}\s{0,9}"
     r"(?:(?:about|approximately|approx\.|around|over|~)\s*)?"
     r"(?P<total>" + NUMBER + r")"
     r"(?:\s*\(\s*(?P<sign>[+" + DASHES + r"])?\s*(?P<change>" + NUMBER + r")\s*\))?",
@@ -295,7 +296,7 @@ def read_statement(name: str, text: str, config=None) -> Figures:
     aliases = label_aliases(config)
     figures = Figures(source=name, format="statement", totals={date: {}}, changes={date: {}})
     unknown = []
-    for m in PAIR.finditer(text, period.end()):
+    for m in PAIR.finditer(text[:MAX_STATEMENT], period.end()):
         label = " ".join(m.group("label").split())
         key = category_key(label, aliases)
         if key is None:
