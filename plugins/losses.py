@@ -62,7 +62,9 @@ def configured_figures(config, report) -> list[Figures]:
             except SourceError as exc:
                 report.bad_source(name, f"[losses] source: {exc}")
                 continue
-            if figures is not None:
+            if figures is None:
+                report.bad_source(name, "[losses] source: holds no losses figures")
+            else:
                 found.append(figures)
                 report.sources.append({"path": name, "documents": 1, "via": "[losses] source"})
     return found

@@ -328,7 +328,7 @@ def read_figures(name: str, data: bytes, config=None, *, claim_text: bool = True
     stripped = data.lstrip()
     if suffix == ".json" or stripped[:1] in (b"[", b"{"):
         figures = read_json(name, data)
-        if figures is None and (suffix == ".json" and claim_text):
+        if figures is None and claim_text:
             raise SourceError("JSON, but not a list of dated records")
         return figures
     if suffix in (".csv", ".tsv"):

@@ -181,11 +181,14 @@ def test_labels_and_order_come_from_the_configuration(tmp_path):
 
 
 def test_losses_source_in_the_configuration_reads_a_file_and_a_url(tmp_path):
-    ws = make_workspace(tmp_path, [], '[losses]\nsource = "figures/statement.txt"\n')
+    ws = make_workspace(tmp_path, [], '[losses]\nsource = ["figures/statement.txt", "figures/other.json"]\n')
     (ws / "figures").mkdir()
     shutil.copy(STATEMENT, ws / "figures" / "statement.txt")
+    (ws / "figures" / "other.json").write_text('{"tanks": 5}')
     result = build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md"))
     assert EXPECTED_390 in result.paths["md"].read_text()
+    assert result.report.bad_sources == [{"path": "figures/other.json",
+                                          "reason": "[losses] source: JSON, but not a list of dated records"}]
 
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(LOSSES))
     handler.log_message = lambda *a, **k: None
