@@ -159,14 +159,13 @@ def day_figures(merged: Merged, date: dt.date, cats: list[tuple[str, str]]) -> D
             day.notes.append((f"{f.label}: the source states {fmt_change(f.stated)}, but the totals changed by "
                               f"{fmt_change(f.computed)} since {prev}; the stated change is shown",
                               {"key": f.key, "stated": f.stated, "computed": f.computed}))
-        if f.change is not None and f.change < 0:
-            day.notes.append((f"{f.label}: the total fell by {abs(f.change):,} ({before.get(f.key, f.total - f.change):,}"
-                              f" → {f.total:,}), a correction by the source",
-                              {"key": f.key, "previous_total": before.get(f.key), "total": f.total,
-                               "change": f.change}))
-            day.remarks.append(f"The {f.label} total fell by {abs(f.change):,} "
-                               f"({before.get(f.key, f.total - f.change):,} to {f.total:,}): a correction by the "
-                               "General Staff.")
+        fall = f.computed if f.computed is not None else f.change
+        if fall is not None and fall < 0:
+            was = before.get(f.key, f.total - fall)
+            day.notes.append((f"{f.label}: the total fell by {abs(fall):,} ({was:,} → {f.total:,}), a correction by "
+                              "the source", {"key": f.key, "previous_total": was, "total": f.total, "change": fall}))
+            day.remarks.append(f"The {f.label} total fell by {abs(fall):,} ({was:,} to {f.total:,}): a correction "
+                               "by the General Staff.")
     if prev:
         new = [f.label for f in day.figures if f.key not in before]
         gone = [labels[k] for k, _ in cats if k in before and k not in today]

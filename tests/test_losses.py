@@ -137,6 +137,7 @@ def test_a_statement_tolerates_dashes_spacing_and_line_breaks():
                                                            "russia_losses_personnel.json")]]), "2022-10-13")
     assert "5,167 (+11) armored combat vehicles" in losses_line(d)
     assert any("states +11, but the totals changed by \u221214" in m for m, _ in d.notes)
+    assert any("the total fell by 14" in m for m, _ in d.notes)
 
 
 def test_a_statement_without_a_date_is_refused_with_the_reason():
