@@ -84,7 +84,10 @@ def plugins(config_path, trace) -> None:
     for section in sections:
         by_plugin.setdefault(section.plugin, []).append(f"{section.title} [{section.key}]")
     for row in manager.describe():
-        click.echo(f"{row['name']}  ({row['origin']})")
+        origin = row["origin"]
+        if os.path.isabs(origin) and Path(origin).is_relative_to(Path.cwd()):
+            origin = str(Path(origin).relative_to(Path.cwd()))
+        click.echo(f"{row['name']}  ({origin})")
         click.echo(f"    hooks:    {', '.join(row['hooks']) or '-'}")
         if row["name"] in by_plugin:
             click.echo(f"    sections: {'; '.join(by_plugin[row['name']])}")
@@ -114,7 +117,8 @@ def new_plugin(name, config_path) -> None:
     check_plugin_name(name)
     config = load_config(Path(config_path) if config_path else None)
     for path in write_plugin(config.workspace, name):
-        click.echo(f"wrote   {path}")
+        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        click.echo(f"wrote   {shown}")
 
 
 def main(argv: list[str] | None = None) -> None:
