@@ -116,6 +116,8 @@ def new_plugin(name, config_path) -> None:
 
     check_plugin_name(name)
     config = load_config(Path(config_path) if config_path else None)
+    if config.path is None:
+        raise UsageError("no briefing.toml here or above; make a workspace first with `briefing init DIR`")
     for path in write_plugin(config.workspace, name):
         shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
         click.echo(f"wrote   {shown}")

@@ -11,27 +11,28 @@ with briefing installed can use it; without pytest, call :func:`build_workspace`
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .build import BuildResult, build
-from .config import load_config
-from .models import IssueSection
-
+# The engine is imported when a build is made, not here: pytest loads this module in every session.
 BASE_CONFIG = '[briefing]\nsources = ["seeds"]\nout = "out"\n'
 
 
-@dataclass
-class WorkspaceBuild(BuildResult):
-    """A build result with its workspace and shortcuts for assertions."""
+class WorkspaceBuild:
+    """A build result (``issue``, ``report``, ``paths``, ``timings``) with its workspace and shortcuts."""
 
-    workspace: Path | None = None
+    def __init__(self, result: Any, workspace: Path):
+        self.result = result
+        self.workspace = workspace
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.result, name)
 
     @property
     def markdown(self) -> str:
         return self.paths["md"].read_text(encoding="utf-8")
 
-    def section(self, key: str) -> IssueSection:
+    def section(self, key: str):
         """The issue's section with this key (KeyError naming the keys there are)."""
         for section in self.issue.sections:
             if section.key == key:
@@ -63,9 +64,12 @@ def build_workspace(tmp: Path, sources: list[Path | str] | None = None, *, date:
                     formats: str = "md,html", config_text: str = "", plugins: list[Path | str] | None = None,
                     texts: dict[str, str] | None = None, strict: bool = False) -> WorkspaceBuild:
     """Make a workspace with ``sources``, ``texts`` and ``plugins`` and build it; returns the build result."""
+    from .build import build
+    from .config import load_config
+
     ws = make_workspace(tmp, sources, config_text, plugins, texts)
     result = build(load_config(ws / "briefing.toml", date=date, formats=formats, strict=strict))
-    return WorkspaceBuild(**vars(result), workspace=ws)
+    return WorkspaceBuild(result, ws)
 
 
 try:

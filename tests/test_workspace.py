@@ -107,3 +107,9 @@ def test_invalid_plugin_names_are_usage_errors(tmp_path):
         assert r.returncode == 2, (name, r.stderr)
         assert "invalid plugin name" in r.stderr and r.stderr.strip().count("\n") == 0
     assert sorted(p.name for p in (tmp_path / "desk" / "plugins").iterdir()) == ["humanitarian.py"]
+
+
+def test_new_plugin_outside_a_workspace_is_a_usage_error(tmp_path):
+    r = run("new-plugin", "energy", cwd=tmp_path)
+    assert r.returncode == 2 and "briefing init" in r.stderr
+    assert list(tmp_path.iterdir()) == []
