@@ -84,10 +84,43 @@ def plugins(config_path, trace) -> None:
     for section in sections:
         by_plugin.setdefault(section.plugin, []).append(f"{section.title} [{section.key}]")
     for row in manager.describe():
-        click.echo(f"{row['name']}  ({row['origin']})")
+        origin = row["origin"]
+        if os.path.isabs(origin) and Path(origin).is_relative_to(Path.cwd()):
+            origin = str(Path(origin).relative_to(Path.cwd()))
+        click.echo(f"{row['name']}  ({origin})")
         click.echo(f"    hooks:    {', '.join(row['hooks']) or '-'}")
         if row["name"] in by_plugin:
             click.echo(f"    sections: {'; '.join(by_plugin[row['name']])}")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--copy-templates", is_flag=True,
+              help="Also copy the packaged templates into templates/ (in an existing workspace too).")
+def init(directory, copy_templates) -> None:
+    """Make a new workspace in DIRECTORY that builds at once."""
+    from .workspace import init_workspace
+
+    for path in init_workspace(directory, copy_templates):
+        click.echo(f"wrote   {path}")
+    click.echo(f"next:   cd {directory} && briefing build   (put sources in seeds/)")
+
+
+@cli.command("new-plugin")
+@click.argument("name")
+@click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="The workspace's configuration (default: the nearest briefing.toml).")
+def new_plugin(name, config_path) -> None:
+    """Write a ready section plugin plugins/NAME.py and its test tests/test_NAME.py."""
+    from .workspace import check_plugin_name, new_plugin as write_plugin
+
+    check_plugin_name(name)
+    config = load_config(Path(config_path) if config_path else None)
+    if config.path is None:
+        raise UsageError("no briefing.toml here or above; make a workspace first with `briefing init DIR`")
+    for path in write_plugin(config.workspace, name):
+        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        click.echo(f"wrote   {shown}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,6 +13,7 @@ import logging
 import traceback
 
 from .config import Config
+from .errors import PluginError
 from .models import Document, Issue, IssueSection, Item, Section, Story
 from .plugins import Plugins
 from .report import Report
@@ -94,7 +95,9 @@ def _section_items(section: Section, date: dt.date, documents: list[Document], c
         return list(section.make_items(date=date, documents=documents, config=config, report=report) or [])
     except Exception as exc:
         if plugins.strict:
-            raise
+            log.debug("plugin %s failed in make_items:\n%s", section.plugin or section.key, traceback.format_exc())
+            raise PluginError(f"plugin {section.plugin or section.key!r} failed in make_items "
+                              f"of section {section.key!r}: {type(exc).__name__}: {exc}") from exc
         report.plugin_error(section.plugin or section.key, "make_items", f"{type(exc).__name__}: {exc}",
                             traceback.format_exc())
         return []

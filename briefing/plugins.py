@@ -111,6 +111,12 @@ class Plugins:
             raise PluginError(f"plugin {name!r} ({origin}): {exc}") from None
         except ValueError as exc:
             raise PluginError(f"plugin {name!r} ({origin}): {exc}") from None
+        for caller in self.pm.get_hookcallers(plugin) or []:
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin and (impl.hookwrapper or getattr(impl, "wrapper", False)):
+                    self.pm.unregister(name=name)
+                    raise PluginError(f"plugin {name!r} ({origin}): {caller.name} is a hook wrapper; "
+                                      "use tryfirst/trylast instead (each implementation is called on its own)")
         self.sources[name] = origin
 
     def names(self) -> list[str]:
@@ -159,8 +165,12 @@ class Plugins:
 
             if isinstance(exc, SourceError):
                 raise  # a loader's verdict on a source, not a plugin failure
+            if self.trace:
+                log.warning("trace: %s.%s raised %s: %s", impl.plugin_name, hook, type(exc).__name__, exc)
             if self.strict or self.report is None:
-                raise PluginError(f"plugin {impl.plugin_name!r} failed in {hook}: {exc}") from exc
+                log.debug("plugin %s failed in %s:\n%s", impl.plugin_name, hook, traceback.format_exc())
+                raise PluginError(f"plugin {impl.plugin_name!r} failed in {hook}: "
+                                  f"{type(exc).__name__}: {exc}") from exc
             self.report.plugin_error(impl.plugin_name, hook, f"{type(exc).__name__}: {exc}",
                                      traceback.format_exc())
             return False, None

@@ -35,7 +35,8 @@ class Report:
 
     def plugin_error(self, plugin: str, hook: str, error: str, traceback: str = "") -> None:
         self.plugin_errors.append({"plugin": plugin, "hook": hook, "error": error, "traceback": traceback})
-        log.error("plugin %s failed in %s: %s", plugin, hook, error)
+        log.error("plugin %s failed in %s: %s; the issue is built without its contribution%s", plugin, hook,
+                  error, ("\n" + traceback.rstrip()) if traceback else "")
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,26 +1,49 @@
 """Helpers for testing plugins: a throw-away workspace with given sources, built in one call.
 
-    from briefing.testing import build_workspace
+    def test_energy_claims_the_gas_story(briefing_workspace):
+        result = briefing_workspace(texts={"gas.txt": GAS_STORY}, plugins=["plugins/energy.py"])
+        assert result.section("energy").items
 
-    def test_my_section(tmp_path):
-        result = build_workspace(tmp_path, sources=["article.txt"], plugins=["my_section.py"])
-        assert "My Section" in result.paths["md"].read_text()
-
-The ``briefing_workspace`` pytest fixture (``pytest -p briefing.testing``) gives the same as a factory.
+``briefing_workspace`` is a pytest fixture, registered through the ``pytest11`` entry point, so any project
+with briefing installed can use it; without pytest, call :func:`build_workspace` with a folder.
 """
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
-from .build import BuildResult, build
-from .config import load_config
+# The engine is imported when a build is made, not here: pytest loads this module in every session.
+BASE_CONFIG = '[briefing]\nsources = ["seeds"]\nout = "out"\n'
+
+
+class WorkspaceBuild:
+    """A build result (``issue``, ``report``, ``paths``, ``timings``) with its workspace and shortcuts."""
+
+    def __init__(self, result: Any, workspace: Path):
+        self.result = result
+        self.workspace = workspace
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.result, name)
+
+    @property
+    def markdown(self) -> str:
+        return self.paths["md"].read_text(encoding="utf-8")
+
+    def section(self, key: str):
+        """The issue's section with this key (KeyError naming the keys there are)."""
+        for section in self.issue.sections:
+            if section.key == key:
+                return section
+        raise KeyError(f"no section {key!r} in the issue; sections: {[s.key for s in self.issue.sections]}")
 
 
 def make_workspace(tmp: Path, sources: list[Path | str] | None = None, config_text: str = "",
-                   plugins: list[Path | str] | None = None) -> Path:
-    """A fresh workspace in ``tmp/ws``: briefing.toml, seeds/ with copies of ``sources``, plugins/ with copies of ``plugins``."""
+                   plugins: list[Path | str] | None = None, texts: dict[str, str] | None = None) -> Path:
+    """A fresh workspace in ``tmp/ws``: briefing.toml, seeds/ with copies of ``sources`` and files made from
+    ``texts`` (name → content; a ``.txt`` article's first line is its title), plugins/ with copies of ``plugins``."""
     ws = Path(tmp) / "ws"
     (ws / "seeds").mkdir(parents=True)
     (ws / "plugins").mkdir()
@@ -29,18 +52,24 @@ def make_workspace(tmp: Path, sources: list[Path | str] | None = None, config_te
             shutil.copytree(src, ws / "seeds" / src.name)
         else:
             shutil.copy(src, ws / "seeds" / src.name)
+    for name, text in (texts or {}).items():
+        (ws / "seeds" / name).write_text(text, encoding="utf-8")
     for plugin in map(Path, plugins or []):
         shutil.copy(plugin, ws / "plugins" / plugin.name)
-    (ws / "briefing.toml").write_text('[briefing]\nsources = ["seeds"]\nout = "out"\n' + config_text)
+    (ws / "briefing.toml").write_text(BASE_CONFIG + config_text, encoding="utf-8")
     return ws
 
 
 def build_workspace(tmp: Path, sources: list[Path | str] | None = None, *, date: str = "2023-03-20",
-                    formats: str = "md,html", config_text: str = "",
-                    plugins: list[Path | str] | None = None) -> BuildResult:
-    """Make a workspace with ``sources`` and ``plugins`` and build it; returns the build result."""
-    ws = make_workspace(tmp, sources, config_text, plugins)
-    return build(load_config(ws / "briefing.toml", date=date, formats=formats))
+                    formats: str = "md,html", config_text: str = "", plugins: list[Path | str] | None = None,
+                    texts: dict[str, str] | None = None, strict: bool = False) -> WorkspaceBuild:
+    """Make a workspace with ``sources``, ``texts`` and ``plugins`` and build it; returns the build result."""
+    from .build import build
+    from .config import load_config
+
+    ws = make_workspace(tmp, sources, config_text, plugins, texts)
+    result = build(load_config(ws / "briefing.toml", date=date, formats=formats, strict=strict))
+    return WorkspaceBuild(result, ws)
 
 
 try:
@@ -51,7 +80,13 @@ except ImportError:  # pragma: no cover - pytest is only needed for the fixture
 if pytest is not None:
     @pytest.fixture
     def briefing_workspace(tmp_path):
-        """A factory: ``briefing_workspace(sources=[...], plugins=[...])`` → BuildResult."""
+        """A factory: ``briefing_workspace(sources=[...], texts={...}, plugins=[...])`` → WorkspaceBuild.
+
+        Each call builds in a fresh folder under the test's ``tmp_path``."""
+        count = 0
+
         def factory(sources=None, **kwargs):
-            return build_workspace(tmp_path, sources, **kwargs)
+            nonlocal count
+            count += 1
+            return build_workspace(tmp_path / f"build{count}", sources, **kwargs)
         return factory
