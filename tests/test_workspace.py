@@ -35,7 +35,8 @@ def test_init_makes_a_workspace_that_builds_an_issue_with_no_sources(tmp_path):
     assert md.startswith("# Conflict Update Day 390")
     assert "## Humanitarian" in md  # the example section is there, with nothing to say
     titles = [line for line in md.splitlines() if line.startswith("## ")]
-    assert len(titles) == 8 and md.count("Nothing to report today.") == 8
+    assert len(titles) == 8 and md.count("Nothing to report today.") == 7
+    assert "No losses figures for March 20, 2023" in md  # the losses section says why it is empty
     assert (folder / "conflict-update-day-390.pdf").read_bytes().startswith(b"%PDF")
     assert json.loads((folder / "report.json").read_text())["plugin_errors"] == []
 
