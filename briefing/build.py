@@ -18,6 +18,7 @@ from .compose import compose, configured_sections
 from .config import Config
 from .errors import BuildError, PluginError
 from .load import load
+from .window import in_window
 from .models import Issue, Section
 from .plugins import Plugins
 from .publish import write_issue
@@ -68,6 +69,7 @@ def build(config: Config, plugins: Plugins | None = None) -> BuildResult:
     t = time.perf_counter()
     sections = sections_of(plugins, config)
     documents = load(config, plugins, report)
+    documents = in_window(documents, date, config, report)
     stage("load", t)
     if config.strict and report.bad_sources:
         names = ", ".join(f"{b['path']} ({b['reason']})" for b in report.bad_sources)

@@ -16,6 +16,7 @@ log = logging.getLogger("briefing")
 @dataclass
 class Report:
     sources: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)  # every loaded document's metadata
     bad_sources: list[dict[str, str]] = field(default_factory=list)
     stories: list[dict[str, Any]] = field(default_factory=list)
     dropped: list[dict[str, Any]] = field(default_factory=list)
@@ -40,6 +41,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {
             "sources": self.sources,
+            "documents": self.documents,
             "bad_sources": self.bad_sources,
             "stories": self.stories,
             "dropped": self.dropped,
