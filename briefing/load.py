@@ -103,9 +103,10 @@ def load_one(entry: str, config: Config, plugins: Plugins) -> list[Document]:
     return list(docs)
 
 
-def tidy(doc: Document, name: str, report: Report) -> None:
+def tidy(doc: Document, entry: str, name: str, report: Report) -> None:
     """Metadata every later stage can trust: one-line, bounded title; http(s) URL or none; aware time."""
-    doc.path = doc.path or name
+    if not doc.path or doc.path == entry:
+        doc.path = name
     title = one_line(doc.title)
     if len(title) > MAX_TITLE:
         report.note("long title", f"{name}: a title of {len(title)} characters cut to {MAX_TITLE}",
@@ -130,8 +131,10 @@ def load(config: Config, plugins: Plugins, report: Report) -> list[Document]:
         try:
             docs = load_one(entry, config, plugins)
         except SourceError as exc:
-            report.bad_source(name, str(exc))
-            continue
+            report.bad_source(name, str(exc), partial=bool(exc.documents))
+            if not exc.documents:
+                continue
+            docs = exc.documents  # damaged, but part of it was read
         lists = [d for d in docs if d.kind == SOURCE_LIST]
         docs = [d for d in docs if d.kind != SOURCE_LIST]
         for listed in lists:
@@ -144,7 +147,7 @@ def load(config: Config, plugins: Plugins, report: Report) -> list[Document]:
                     seen.add(address)
                     queue.append((address, depth + 1))
         for doc in docs:
-            tidy(doc, name, report)
+            tidy(doc, entry, name, report)
         entry_report = {"path": name, "documents": len(docs)}
         if lists:
             entry_report["lists"] = sum(len(d.data.get("feeds", [])) for d in lists)

@@ -23,9 +23,10 @@ class Report:
     plugin_errors: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
 
-    def bad_source(self, path: str, reason: str) -> None:
-        self.bad_sources.append({"path": path, "reason": reason})
-        log.warning("skipped source %s: %s", path, reason)
+    def bad_source(self, path: str, reason: str, partial: bool = False) -> None:
+        """A source that could not be read (``partial``: damaged, but what could be read is used)."""
+        self.bad_sources.append({"path": path, "reason": reason, **({"partial": True} if partial else {})})
+        log.warning("%s source %s: %s", "damaged" if partial else "skipped", path, reason)
 
     def drop(self, what: str, reason: str, **details: Any) -> None:
         self.dropped.append({"what": what, "reason": reason, **details})

@@ -24,6 +24,8 @@ SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
                         re.IGNORECASE | re.DOTALL)
 FEED_START = re.compile(rb"<(?:rss|feed|rdf:RDF|opml)\b", re.IGNORECASE)
+HTML_OPEN = re.compile(rb"<html\b", re.IGNORECASE)
+HTML_CLOSE = re.compile(rb"</html\s*>", re.IGNORECASE)
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.IGNORECASE)
 DATE_META = ("article:published_time", "og:article:published_time", "datepublished", "pubdate",
              "publishdate", "dc.date.issued", "dc.date", "date", "sailthru.date", "parsely-pub-date")
@@ -106,5 +108,9 @@ def briefing_load_source(path, data):
     outlet = outlet or host_outlet(page_url)
     author = one_line(html_to_text(meta.get("author", "") or (getattr(found, "author", "") or "")))
     published = _published(tree, meta, getattr(found, "date", None))
-    return [Document(id=stable_id(page_url or path, title, body[:200]), title=title, text=body, outlet=outlet,
+    docs = [Document(id=stable_id(page_url or path, title, body[:200]), title=title, text=body, outlet=outlet,
                      url=page_url, author=author, published=published)]
+    if HTML_OPEN.search(data[:4096]) and not HTML_CLOSE.search(data[-4096:]):
+        raise SourceError("the page ends early (no closing </html>); the text before the cut was read",
+                          documents=docs)
+    return docs
