@@ -70,6 +70,8 @@ def fetch(url: str, timeout: float = 20.0, limit: int = 20 * 1024 * 1024) -> byt
     except SourceError:
         raise
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:  # urllib itself refuses redirects to file: and the like
+            raise SourceError(f"redirected to a refused address (HTTP {exc.code})") from None
         raise SourceError(f"HTTP {exc.code} {exc.reason}".strip()) from None
     except urllib.error.URLError as exc:
         reason = exc.reason
