@@ -137,3 +137,13 @@ def test_sanitize_helpers():
     assert parse_datetime("Sun, 19 Mar 2023 22:37:02 +0000").isoformat() == "2023-03-19T22:37:02+00:00"
     assert parse_datetime("2023-03-19").tzinfo is dt.timezone.utc
     assert parse_datetime("soon") is None
+
+
+def test_plain_text_header_lines_give_metadata(loader, tmp_path):
+    src = tmp_path / "with-header.txt"
+    src.write_text("Kyiv under fire\n\nURL: https://kyiv.example/a\nPublished: Sun, 19 Mar 2023 10:15:00 +0200\n"
+                   "Author: Jane Doe\n\nUkrainian officials said Russian drones struck Kyiv.\n\nSource: Kyiv Ledger\n")
+    [doc] = loader(src)
+    assert (doc.url, doc.author, doc.outlet) == ("https://kyiv.example/a", "Jane Doe", "Kyiv Ledger")
+    assert doc.published.isoformat() == "2023-03-19T10:15:00+02:00"
+    assert "URL:" not in doc.text and "Author" not in doc.text and "drones struck Kyiv" in doc.text
