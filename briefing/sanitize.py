@@ -50,6 +50,14 @@ def host_outlet(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+def path_suffix(path: str) -> str:
+    """The lower-case extension of a file path or of a URL's path (``https://x.com/a.xml?q=1`` → ``.xml``)."""
+    if re.match(r"^[a-z][a-z0-9+.-]*://", path, re.IGNORECASE):
+        path = urllib.parse.urlsplit(path).path
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return "." + name.rsplit(".", 1)[1].lower() if "." in name.strip(".") else ""
+
+
 def parse_datetime(value) -> dt.datetime | None:
     """A publication time from ISO 8601, RFC 2822 or a TOML date/datetime; naive times are taken as UTC."""
     if value is None or value == "":

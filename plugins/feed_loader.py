@@ -12,10 +12,13 @@ import feedparser
 import nh3
 
 from briefing import Document, SourceError, hookimpl, stable_id
-from briefing.sanitize import host_outlet
+from briefing.sanitize import host_outlet, path_suffix
 
 SUFFIXES = {".xml", ".rss", ".atom", ".feed"}
 FEED_START = re.compile(rb"<(?:rss|feed|rdf:RDF)\b", re.IGNORECASE)
+OPML_START = re.compile(rb"<opml\b", re.IGNORECASE)
+# Files other loaders own are never sniffed as feeds, even when their text mentions "<rss".
+OTHER_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".json", ".opml", ".csv"}
 # Feeds have no use for their own entities; a declaration is how an entity-expansion bomb starts.
 ENCODING_NOTES = (feedparser.CharacterEncodingOverride, feedparser.CharacterEncodingUnknown,
                   feedparser.NonXMLContentType)
@@ -42,8 +45,11 @@ def _published(entry) -> dt.datetime | None:
 
 @hookimpl
 def briefing_load_source(path, data):
-    if Path(path).suffix.lower() not in SUFFIXES and not FEED_START.search(data[:4096]):
+    suffix = path_suffix(path)
+    if suffix not in SUFFIXES and (suffix in OTHER_SUFFIXES or not FEED_START.search(data[:4096])):
         return None
+    if OPML_START.search(data[:4096]):
+        return None  # an OPML list saved as .xml: the OPML loader's
     if ENTITY_DECLARATION.search(data[:262144]):
         raise SourceError("refused: the feed declares XML entities (the shape of an entity-expansion bomb)")
     parsed = feedparser.parse(data, resolve_relative_uris=False, sanitize_html=True)

@@ -11,13 +11,12 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 
 import lxml.html
 import trafilatura
 
 from briefing import Document, SourceError, hookimpl, stable_id
-from briefing.sanitize import host_outlet, html_to_text, http_url, one_line, parse_datetime
+from briefing.sanitize import host_outlet, html_to_text, http_url, one_line, parse_datetime, path_suffix
 from briefing.textdecode import decode
 
 SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
@@ -79,7 +78,7 @@ def _published(tree, meta: dict[str, str], fallback: str | None):
 def is_html(path: str, data: bytes) -> bool:
     if FEED_START.search(data[:2048]):
         return False
-    return Path(path).suffix.lower() in SUFFIXES or bool(HTML_START.match(data[:4096]))
+    return path_suffix(path) in SUFFIXES or bool(HTML_START.match(data[:4096]))
 
 
 @hookimpl

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
 
 from markdown_it import MarkdownIt
 
 from briefing import Document, SourceError, hookimpl, stable_id
-from briefing.sanitize import host_outlet, html_to_text, http_url, one_line, parse_datetime
+from briefing.sanitize import host_outlet, html_to_text, http_url, one_line, parse_datetime, path_suffix
 from briefing.textdecode import decode
 
 SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
@@ -73,7 +72,7 @@ def _pick(meta: dict, field: str):
 
 @hookimpl
 def briefing_load_source(path, data):
-    if Path(path).suffix.lower() not in SUFFIXES:
+    if path_suffix(path) not in SUFFIXES:
         return None
     meta, body = front_matter(decode(data, path))
     title = one_line(html_to_text(str(_pick(meta, "title") or "")))

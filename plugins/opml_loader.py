@@ -14,7 +14,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from briefing import Document, SourceError, hookimpl, stable_id
-from briefing.sanitize import http_url, one_line
+from briefing.sanitize import http_url, one_line, path_suffix
 
 SUFFIXES = {".opml"}
 OPML_START = re.compile(rb"<opml\b", re.IGNORECASE)
@@ -22,7 +22,8 @@ OPML_START = re.compile(rb"<opml\b", re.IGNORECASE)
 
 @hookimpl
 def briefing_load_source(path, data):
-    if Path(path).suffix.lower() not in SUFFIXES and not OPML_START.search(data[:4096]):
+    suffix = path_suffix(path)
+    if suffix not in SUFFIXES and (suffix not in ("", ".xml") or not OPML_START.search(data[:4096])):
         return None
     try:
         root = SafeET.fromstring(data)

@@ -7,10 +7,9 @@ Right under the title, optional header lines give the rest of the metadata and a
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from briefing import Document, SourceError, hookimpl, stable_id
-from briefing.sanitize import http_url, parse_datetime
+from briefing.sanitize import http_url, parse_datetime, path_suffix
 from briefing.textdecode import decode
 
 SOURCE_LINE = re.compile(r"^\s*Source:\s*(?P<outlet>.+?)\s*$", re.MULTILINE)
@@ -22,7 +21,7 @@ SUFFIXES = {".txt", ".text"}
 
 @hookimpl
 def briefing_load_source(path, data):
-    if Path(path).suffix.lower() not in SUFFIXES:
+    if path_suffix(path) not in SUFFIXES:
         return None
     text = decode(data, path)
     lines = text.strip("\n").split("\n")

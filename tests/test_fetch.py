@@ -70,6 +70,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(302)
             self.send_header("Location", "file:///etc/passwd")
             self.end_headers()
+        elif path == "/to-ftp":
+            self.send_response(302)
+            self.send_header("Location", "ftp://127.0.0.1/feed.xml")
+            self.end_headers()
         elif path == "/to-feed":
             self.send_response(301)
             self.send_header("Location", "/feed.xml")
@@ -120,8 +124,9 @@ def test_only_http_and_https_are_fetched(server, tmp_path):
     for url in (secret.as_uri(), "ftp://127.0.0.1/x", "javascript:alert(1)"):
         with pytest.raises(SourceError, match="only http and https"):
             fetch(url)
-    with pytest.raises(SourceError, match="refused address"):
-        fetch(f"{server}/to-file", timeout=5)
+    for target in ("to-file", "to-ftp"):
+        with pytest.raises(SourceError, match="redirected to a refused address"):
+            fetch(f"{server}/{target}", timeout=5)
     assert fetch(f"{server}/to-feed", timeout=5) == FEED
 
 

@@ -147,3 +147,29 @@ def test_plain_text_header_lines_give_metadata(loader, tmp_path):
     assert (doc.url, doc.author, doc.outlet) == ("https://kyiv.example/a", "Jane Doe", "Kyiv Ledger")
     assert doc.published.isoformat() == "2023-03-19T10:15:00+02:00"
     assert "URL:" not in doc.text and "Author" not in doc.text and "drones struck Kyiv" in doc.text
+
+
+def test_atom_feed_metadata(loader, tmp_path):
+    atom = tmp_path / "wire.atom"
+    atom.write_text('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+                    '<title>Kyiv Wire</title><link href="https://wire.example/"/>'
+                    '<entry><title>Zelensky visits Kherson</title><link href="https://wire.example/kherson"/>'
+                    '<author><name>O. Petrenko</name></author><published>2023-03-19T14:05:00+02:00</published>'
+                    '<summary type="html">&lt;p&gt;Ukrainian President Zelensky visited Kherson.&lt;/p&gt;</summary>'
+                    '</entry></feed>')
+    [doc] = loader(atom)
+    assert (doc.title, doc.outlet, doc.author) == ("Zelensky visits Kherson", "Kyiv Wire", "O. Petrenko")
+    assert doc.url == "https://wire.example/kherson" and doc.text == "Ukrainian President Zelensky visited Kherson."
+    assert doc.published == dt.datetime(2023, 3, 19, 12, 5, tzinfo=dt.timezone.utc)
+
+
+def test_each_loader_keeps_to_its_own_files(loader, tmp_path):
+    md = tmp_path / "notes.md"
+    md.write_text("# Feeds we read\n\nThe Kyiv desk reads <rss> and <opml> lists every morning.\n")
+    [doc] = loader(md)
+    assert doc.title == "Feeds we read" and "lists every morning" in doc.text
+    listing = tmp_path / "desk.xml"  # an OPML list saved with the feeds' extension
+    listing.write_text('<?xml version="1.0"?><opml version="2.0"><body>'
+                       '<outline text="a" xmlUrl="https://www.aljazeera.com/xml/rss/all.xml"/></body></opml>')
+    [found] = loader(listing)
+    assert found.kind == "sources" and found.data["feeds"] == ["https://www.aljazeera.com/xml/rss/all.xml"]
