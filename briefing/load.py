@@ -11,6 +11,7 @@ import datetime as dt
 import glob
 import logging
 import os
+import stat
 from collections import deque
 from pathlib import Path
 
@@ -66,6 +67,8 @@ def expand(entries: list[str], config: Config, report: Report) -> list[str]:
 def read_bytes(path: str, limit: int) -> bytes:
     """A file's bytes, refusing files over ``limit`` without reading them whole."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe or device would block or never end
+            raise SourceError("not a regular file")
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             if size > limit:

@@ -190,3 +190,17 @@ def test_markdown_output_cannot_smuggle_raw_html(tmp_path):
     assert all(not k.startswith("on") for el in tree.iter() for k in el.attrib)
     page = lxml.html.document_fromstring(result.paths["html"].read_text())
     assert not page.xpath("//script | //img | //iframe | //b")
+
+
+def test_a_named_pipe_among_the_sources_does_not_hang_the_build(tmp_path):
+    import os
+
+    from briefing.build import build
+
+    ws = make_workspace(tmp_path)
+    (ws / "seeds" / "kyiv.txt").write_text("Kyiv air defence busy\n\n"
+                                           "Ukrainian air defence units shot down Russian drones over Kyiv.\n")
+    os.mkfifo(ws / "seeds" / "pipe.txt")
+    result = build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md"))
+    assert {b["path"]: b["reason"] for b in result.report.bad_sources} == {"seeds/pipe.txt": "not a regular file"}
+    assert "Kyiv air defence busy" in result.paths["md"].read_text()
