@@ -18,13 +18,13 @@ from .compose import compose, configured_sections
 from .config import Config
 from .errors import BuildError, PluginError
 from .load import load
-from .window import in_window
 from .models import Issue, Section
 from .plugins import Plugins
 from .publish import write_issue
 from .render import render
 from .report import Report
 from .select import select
+from .window import in_window
 
 log = logging.getLogger("briefing.build")
 

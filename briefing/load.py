@@ -1,8 +1,9 @@
 """Load: source paths and URLs → Documents, through the loader plugins.
 
 In: the configured source entries (files, folders, globs, URLs). Out: a list of :class:`Document`.
-Every source that cannot be read is recorded in the report with its name and the reason; the
-others are loaded all the same.
+Files are read with a size cap; URLs are fetched by :mod:`briefing.fetch`; lists of sources (OPML) add
+their feeds to the queue. Every source that cannot be read is recorded in the report with its name and
+the reason; the others are loaded all the same. Every document's metadata is tidied and reported.
 """
 
 from __future__ import annotations
