@@ -24,6 +24,7 @@ from .publish import write_issue
 from .render import render
 from .report import Report
 from .select import select
+from .window import in_window
 
 log = logging.getLogger("briefing.build")
 
@@ -68,6 +69,7 @@ def build(config: Config, plugins: Plugins | None = None) -> BuildResult:
     t = time.perf_counter()
     sections = sections_of(plugins, config)
     documents = load(config, plugins, report)
+    documents = in_window(documents, date, config, report)
     stage("load", t)
     if config.strict and report.bad_sources:
         names = ", ".join(f"{b['path']} ({b['reason']})" for b in report.bad_sources)

@@ -55,12 +55,18 @@ def cli(quiet: bool, verbose: bool) -> None:
               help="Configuration file (default: the nearest briefing.toml).")
 @click.option("--format", "formats", metavar="md,html,pdf", help="Which outputs to write.")
 @click.option("--strict", is_flag=True, default=None, help="Any bad source or plugin failure fails the build.")
-def build(date, sources, out, config_path, formats, strict) -> None:
+@click.option("--since", "since", metavar="TIME", help="Articles published from TIME (date or ISO time, UTC unless "
+              "given) count; default: the start of the day before --date.")
+@click.option("--until", "until", metavar="TIME", help="...and before TIME (a date alone: the end of that day).")
+def build(date, sources, out, config_path, formats, strict, since, until) -> None:
     """Build one issue into OUT/<date>/."""
     from .build import build as run_build
 
     config = load_config(Path(config_path) if config_path else None, date=date,
                          sources=_absolute_sources(sources), out=out, formats=formats, strict=strict)
+    if since or until:  # the day's window, laid over [window] in briefing.toml (read by briefing.window)
+        config.raw["window"] = {**config.table("window"), **({"since": since} if since else {}),
+                                **({"until": until} if until else {})}
     result = run_build(config)
     for fmt, path in result.paths.items():
         click.echo(f"{fmt:7} {path}")

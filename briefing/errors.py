@@ -14,7 +14,15 @@ class UsageError(BriefingError):
 
 
 class SourceError(BriefingError):
-    """One source cannot be read; the build goes on without it."""
+    """One source cannot be read; the build goes on without it.
+
+    A loader that recovered part of a damaged source passes what it read as ``documents``: the source is
+    still reported as bad, with the reason, and the recovered documents are used.
+    """
+
+    def __init__(self, reason: str, documents=None):
+        super().__init__(reason)
+        self.documents = list(documents or [])
 
 
 class PluginError(BriefingError):

@@ -1,28 +1,39 @@
 """Load: source paths and URLs → Documents, through the loader plugins.
 
 In: the configured source entries (files, folders, globs, URLs). Out: a list of :class:`Document`.
-Every source that cannot be read is recorded in the report with its name and the reason; the
-others are loaded all the same.
+Files are read with a size cap; URLs are fetched by :mod:`briefing.fetch`; lists of sources (OPML) add
+their feeds to the queue. Every source that cannot be read is recorded in the report with its name and
+the reason; the others are loaded all the same. Every document's metadata is tidied and reported.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import logging
 import os
+import stat
+from collections import deque
 from pathlib import Path
 
 from .config import Config
 from .errors import SourceError
+from .fetch import fetch
 from .models import Document
 from .plugins import Plugins
 from .report import Report
+from .sanitize import http_url, one_line
 
 log = logging.getLogger("briefing.load")
 
 
 # Files that travel with sources but are not sources (a dataset's licence, a folder's readme).
 NOT_SOURCES = {"license", "licence", "notice", "copying", "readme", "readme.md", "readme.txt", "license.txt"}
+# A loader's document of this kind names further sources in ``data["feeds"]`` (e.g. the feeds of an OPML
+# list) and ``data["refused"]`` (addresses it will not follow); it is not itself part of the issue.
+SOURCE_LIST = "sources"
+MAX_LIST_DEPTH = 2  # a list may name lists, which may name feeds; no deeper
+MAX_TITLE = 300
 
 
 def is_url(entry: str) -> bool:
@@ -57,6 +68,8 @@ def expand(entries: list[str], config: Config, report: Report) -> list[str]:
 def read_bytes(path: str, limit: int) -> bytes:
     """A file's bytes, refusing files over ``limit`` without reading them whole."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe or device would block or never end
+            raise SourceError("not a regular file")
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             if size > limit:
@@ -77,9 +90,15 @@ def read_bytes(path: str, limit: int) -> bytes:
 
 def load_one(entry: str, config: Config, plugins: Plugins) -> list[Document]:
     """The documents of one source; raises :class:`SourceError` with the reason when it cannot be read."""
-    data = b"" if is_url(entry) else read_bytes(entry, config.max_source_bytes)
-    if not is_url(entry) and not data.strip():
-        raise SourceError("empty file")
+    if is_url(entry):
+        timeout = float(config.table("fetch").get("timeout", 20))
+        data = fetch(entry, timeout=timeout, limit=config.max_source_bytes)
+        if not data.strip():
+            raise SourceError("empty answer")
+    else:
+        data = read_bytes(entry, config.max_source_bytes)
+        if not data.strip():
+            raise SourceError("empty file")
     docs = plugins.first("briefing_load_source", path=entry, data=data, config=config)
     if docs is None:
         raise SourceError("no loader understands this kind of file")
@@ -88,18 +107,56 @@ def load_one(entry: str, config: Config, plugins: Plugins) -> list[Document]:
     return list(docs)
 
 
+def tidy(doc: Document, entry: str, name: str, report: Report) -> None:
+    """Metadata every later stage can trust: one-line, bounded title; http(s) URL or none; aware time."""
+    if not doc.path or doc.path == entry:
+        doc.path = name
+    title = one_line(doc.title)
+    if len(title) > MAX_TITLE:
+        report.note("long title", f"{name}: a title of {len(title)} characters cut to {MAX_TITLE}",
+                    path=name, doc=doc.id)
+        log.warning("source %s: a title of %d characters cut to %d", name, len(title), MAX_TITLE)
+        title = title[:MAX_TITLE - 1].rstrip() + "…"
+    doc.title = title
+    doc.outlet = one_line(doc.outlet)[:120]
+    doc.author = one_line(doc.author)[:200]
+    doc.url = http_url(doc.url)
+    if doc.published is not None and doc.published.tzinfo is None:
+        doc.published = doc.published.replace(tzinfo=dt.timezone.utc)
+
+
 def load(config: Config, plugins: Plugins, report: Report) -> list[Document]:
     documents: list[Document] = []
-    for entry in expand(config.sources, config, report):
+    queue = deque((entry, 0) for entry in expand(config.sources, config, report))
+    seen = {entry for entry, _ in queue}
+    while queue:
+        entry, depth = queue.popleft()
         name = entry if is_url(entry) else _display(entry, config.workspace)
         try:
             docs = load_one(entry, config, plugins)
         except SourceError as exc:
-            report.bad_source(name, str(exc))
-            continue
+            report.bad_source(name, str(exc), partial=bool(exc.documents))
+            if not exc.documents:
+                continue
+            docs = exc.documents  # damaged, but part of it was read
+        lists = [d for d in docs if d.kind == SOURCE_LIST]
+        docs = [d for d in docs if d.kind != SOURCE_LIST]
+        for listed in lists:
+            for address in listed.data.get("refused", []):
+                report.bad_source(f"{address[:200]} (listed in {name})", "only http and https addresses are fetched")
+            for address in listed.data.get("feeds", []):
+                if depth >= MAX_LIST_DEPTH:
+                    report.bad_source(f"{address} (listed in {name})", "lists nested too deep")
+                elif address not in seen:
+                    seen.add(address)
+                    queue.append((address, depth + 1))
         for doc in docs:
-            doc.path = doc.path or name
-        report.sources.append({"path": name, "documents": len(docs)})
+            tidy(doc, entry, name, report)
+        entry_report = {"path": name, "documents": len(docs)}
+        if lists:
+            entry_report["lists"] = sum(len(d.data.get("feeds", [])) for d in lists)
+        report.sources.append(entry_report)
+        report.documents.extend(doc.to_report() for doc in docs)
         documents.extend(docs)
     log.info("loaded %d documents from %d sources", len(documents), len(report.sources))
     return documents

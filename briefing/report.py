@@ -16,15 +16,17 @@ log = logging.getLogger("briefing")
 @dataclass
 class Report:
     sources: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)  # every loaded document's metadata
     bad_sources: list[dict[str, str]] = field(default_factory=list)
     stories: list[dict[str, Any]] = field(default_factory=list)
     dropped: list[dict[str, Any]] = field(default_factory=list)
     plugin_errors: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
 
-    def bad_source(self, path: str, reason: str) -> None:
-        self.bad_sources.append({"path": path, "reason": reason})
-        log.warning("skipped source %s: %s", path, reason)
+    def bad_source(self, path: str, reason: str, partial: bool = False) -> None:
+        """A source that could not be read (``partial``: damaged, but what could be read is used)."""
+        self.bad_sources.append({"path": path, "reason": reason, **({"partial": True} if partial else {})})
+        log.warning("%s source %s: %s", "damaged" if partial else "skipped", path, reason)
 
     def drop(self, what: str, reason: str, **details: Any) -> None:
         self.dropped.append({"what": what, "reason": reason, **details})
@@ -41,6 +43,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {
             "sources": self.sources,
+            "documents": self.documents,
             "bad_sources": self.bad_sources,
             "stories": self.stories,
             "dropped": self.dropped,

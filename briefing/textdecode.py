@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from .errors import SourceError
 
 CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 text with a few stray bytes (most high bytes form valid UTF-8 sequences)."""
+    valid = sum(len(m) for m in UTF8_SEQUENCE.findall(data))
+    return valid > 0 and valid >= 0.6 * len(HIGH_BYTE.findall(data))
 
 
 def decode(data: bytes, name: str = "") -> str:
@@ -22,8 +32,12 @@ def decode(data: bytes, name: str = "") -> str:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                text = data.decode("latin-1")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+            if _mostly_utf8(data):
+                text = data.decode("utf-8", errors="replace")
+            else:
+                try:
+                    text = data.decode("cp1252")
+                except UnicodeDecodeError:
+                    text = data.decode("latin-1")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return CONTROL_CHARS.sub("", text)

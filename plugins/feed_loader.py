@@ -12,9 +12,17 @@ import feedparser
 import nh3
 
 from briefing import Document, SourceError, hookimpl, stable_id
+from briefing.sanitize import host_outlet, path_suffix
 
 SUFFIXES = {".xml", ".rss", ".atom", ".feed"}
 FEED_START = re.compile(rb"<(?:rss|feed|rdf:RDF)\b", re.IGNORECASE)
+OPML_START = re.compile(rb"<opml\b", re.IGNORECASE)
+# Files other loaders own are never sniffed as feeds, even when their text mentions "<rss".
+OTHER_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".json", ".opml", ".csv"}
+# Feeds have no use for their own entities; a declaration is how an entity-expansion bomb starts.
+ENCODING_NOTES = (feedparser.CharacterEncodingOverride, feedparser.CharacterEncodingUnknown,
+                  feedparser.NonXMLContentType)
+ENTITY_DECLARATION = re.compile(rb"<!ENTITY\b", re.IGNORECASE)
 SPACE = re.compile(r"[ \t\f\v]+")
 BLOCK_END = re.compile(r"<(?:/p|br\s*/?|/li|/div|/h[1-6]|/blockquote|/tr)\s*>", re.IGNORECASE)
 
@@ -37,13 +45,21 @@ def _published(entry) -> dt.datetime | None:
 
 @hookimpl
 def briefing_load_source(path, data):
-    if Path(path).suffix.lower() not in SUFFIXES and not FEED_START.search(data[:4096]):
+    suffix = path_suffix(path)
+    if suffix not in SUFFIXES and (suffix in OTHER_SUFFIXES or not FEED_START.search(data[:4096])):
         return None
+    if OPML_START.search(data[:4096]):
+        return None  # an OPML list saved as .xml: the OPML loader's
+    if ENTITY_DECLARATION.search(data[:262144]):
+        raise SourceError("refused: the feed declares XML entities (the shape of an entity-expansion bomb)")
     parsed = feedparser.parse(data, resolve_relative_uris=False, sanitize_html=True)
+    damage = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if isinstance(damage, ENCODING_NOTES):
+        damage = None  # an undeclared or wrongly declared encoding that feedparser has coped with
     if not parsed.entries:
-        reason = getattr(parsed, "bozo_exception", None)
-        raise SourceError(f"not a readable feed: {reason}" if reason else "a feed with no items")
-    outlet = plain(parsed.feed.get("title", "")) or Path(path).stem
+        raise SourceError(f"not a readable feed: {damage}" if damage else "a feed with no items")
+    outlet = (plain(parsed.feed.get("title", "")) or host_outlet(parsed.feed.get("link", ""))
+              or host_outlet(path) or Path(path).stem)
     docs = []
     for entry in parsed.entries:
         title = plain(entry.get("title", ""))[:300]
@@ -65,4 +81,6 @@ def briefing_load_source(path, data):
             author=plain(entry.get("author", "")),
             published=_published(entry),
         ))
+    if damage is not None:
+        raise SourceError(f"damaged feed ({damage}); {len(docs)} item(s) read before the damage", documents=docs)
     return docs

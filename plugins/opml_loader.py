@@ -1,0 +1,47 @@
+"""OPML lists of feeds: each outline's ``xmlUrl`` becomes a source of its own, fetched like any URL.
+
+Read with defusedxml (no entity expansion, no external entities, no DTD tricks). The loader returns one
+document of kind ``"sources"`` whose ``data`` lists the feed addresses; the load stage fetches each one and
+reports each failure by its address. Addresses other than http(s) are refused and named in the report.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from briefing import Document, SourceError, hookimpl, stable_id
+from briefing.sanitize import http_url, one_line, path_suffix
+
+SUFFIXES = {".opml"}
+OPML_START = re.compile(rb"<opml\b", re.IGNORECASE)
+
+
+@hookimpl
+def briefing_load_source(path, data):
+    suffix = path_suffix(path)
+    if suffix not in SUFFIXES and (suffix not in ("", ".xml") or not OPML_START.search(data[:4096])):
+        return None
+    try:
+        root = SafeET.fromstring(data)
+    except DefusedXmlException as exc:
+        raise SourceError(f"refused OPML: {type(exc).__name__} (entity or DTD tricks)") from None
+    except SafeET.ParseError as exc:
+        raise SourceError(f"not readable OPML: {exc}") from None
+    if root.tag.lower() != "opml":
+        raise SourceError(f"not OPML: the root element is <{root.tag[:40]}>")
+    feeds: list[str] = []
+    refused: list[str] = []
+    for outline in root.iter("outline"):
+        address = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+        if not address:
+            continue
+        (feeds if http_url(address) else refused).append(address)
+    if not feeds and not refused:
+        raise SourceError("an OPML list with no feed addresses (xmlUrl)")
+    title = one_line(root.findtext("head/title") or "") or Path(path).stem
+    return [Document(id=stable_id("opml", path, *feeds), title=title, text="", kind="sources",
+                     data={"feeds": list(dict.fromkeys(feeds)), "refused": refused})]
