@@ -18,6 +18,7 @@ from .compose import compose, configured_sections
 from .config import Config
 from .errors import BuildError, PluginError
 from .load import load
+from .lock import out_lock
 from .models import Issue, Section
 from .plugins import Plugins
 from .publish import write_issue
@@ -56,6 +57,12 @@ def issue_date(config: Config) -> dt.date:
 
 
 def build(config: Config, plugins: Plugins | None = None) -> BuildResult:
+    """Build one issue while holding the output folder's lock (see :mod:`briefing.lock`)."""
+    with out_lock(config, "build"):
+        return _build(config, plugins)
+
+
+def _build(config: Config, plugins: Plugins | None = None) -> BuildResult:
     plugins = plugins or Plugins(config.workspace)
     report = Report()
     plugins.report, plugins.strict = report, config.strict
