@@ -70,6 +70,23 @@ def build(date, sources, out, config_path, formats, strict) -> None:
 
 
 @cli.command()
+@click.option("--date", "date", metavar="YYYY-MM-DD", help="Issue date (default: today).")
+@click.option("--force", is_flag=True, help="Send even if this issue was already sent.")
+@click.option("--out", "out", metavar="DIR", help="Output folder (default from briefing.toml, else out/).")
+@click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Configuration file (default: the nearest briefing.toml).")
+def send(date, force, out, config_path) -> None:
+    """Mail a built issue to the [mail] recipients (once; --force sends again)."""
+    import datetime as dt
+
+    from .mail import send_issue
+
+    config = load_config(Path(config_path) if config_path else None, date=date, out=out)
+    result = send_issue(config, config.date or dt.date.today(), force=force)
+    click.echo(result.message, err=not result.sent)
+
+
+@cli.command()
 @click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option("--trace", is_flag=True, help="Show each hook call and its result while building the list.")
 def plugins(config_path, trace) -> None:

@@ -104,8 +104,8 @@ def archive_entries(out: Path, settings: dict[str, Any]) -> list[dict[str, Any]]
     entries = []
     for meta in load_archive(out):
         folder = out / meta["date"]
-        files = {fmt: f"{meta['date']}/{meta['slug']}{suffix}" for fmt, suffix in SUFFIXES.items()
-                 if (folder / f"{meta['slug']}{suffix}").is_file()}
+        files = {fmt: f"{meta['date']}/{meta['slug']}{suffix}" if (folder / f"{meta['slug']}{suffix}").is_file()
+                 else "" for fmt, suffix in SUFFIXES.items()}
         entries.append({
             "name": meta["name"], "title": meta["title"], "day": meta["day"], "date": meta["date"],
             "long_date": dt.date.fromisoformat(meta["date"]).strftime("%A, %B %-d, %Y"),
@@ -126,7 +126,7 @@ def write_archive(config) -> dict[str, Path]:
     common = {"title": config.title, "entries": entries}
     index = env.get_template("archive.html").render(**common)
     feed = env.get_template("feed.xml").render(
-        **common, entries=entries[: int(settings.get("feed_entries", 30))], base_url=base,
+        title=config.title, entries=entries[: int(settings.get("feed_entries", 30))], base_url=base,
         author=str(settings.get("author", "") or config.title),
         feed_id=f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, config.title)}",
         updated=entries[0]["updated"] if entries else "1970-01-01T00:00:00Z")

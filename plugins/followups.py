@@ -134,11 +134,11 @@ def briefing_summarize(story, budget, config):
                 "earlier_item": earlier["id"], "earlier_headline": earlier["headline"]}
     item = extractive_item(dataclasses.replace(story, passages=passages), budget) if passages else None
     if item is None or not item.sentences:
-        _state["decisions"][story.id] = {"kind": "repeat", **decision}
+        _state["decisions"][story.id] = {"followup": "dropped", **decision}
         return extractive_item(story, budget)  # removed again in briefing_prepare_issue, with the reason
     item.id = story.id
     item.comments.append(back_reference(earlier))
-    _state["decisions"][story.id] = {"kind": "follow-up", **decision}
+    _state["decisions"][story.id] = {"followup": "printed", **decision}
     return item
 
 
@@ -151,14 +151,14 @@ def briefing_prepare_issue(issue, config, report):
             decision = decisions.get(item.id)
             if decision is None:
                 kept.append(item)
-            elif decision["kind"] == "repeat":
+            elif decision["followup"] == "dropped":
                 report.drop(item.headline, f"already published in the Update of Day {decision['earlier_day']} "
                             f"({decision['earlier_date']}), nothing new", story=item.id, section=section.key,
-                            followup="dropped", **decision)
+                            **decision)
             else:
                 kept.append(item)
                 report.note("follow-up", f"{item.headline!r}: new facts since the Update of Day "
                             f"{decision['earlier_day']}; printed with a back-reference",
-                            story=item.id, section=section.key, followup="printed", **decision)
+                            story=item.id, section=section.key, **decision)
         section.items = kept
     _state.clear()
