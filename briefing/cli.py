@@ -41,9 +41,11 @@ def _absolute_sources(entries: tuple[str, ...]) -> list[str]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr.")
 @click.option("--verbose", "-v", is_flag=True, help="Everything the build does, on stderr.")
-def cli(quiet: bool, verbose: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     """Build the daily Conflict Update from the day's sources."""
     setup_logging(quiet, verbose)
+    ctx.obj = {"quiet": quiet}
 
 
 @cli.command()
@@ -61,7 +63,10 @@ def build(date, sources, out, config_path, formats, strict) -> None:
 
     config = load_config(Path(config_path) if config_path else None, date=date,
                          sources=_absolute_sources(sources), out=out, formats=formats, strict=strict)
-    result = run_build(config)
+    from .progress import terminal_progress
+
+    with terminal_progress(enabled=not (click.get_current_context().obj or {}).get("quiet")) as progress:
+        result = run_build(config, progress=progress)
     for fmt, path in result.paths.items():
         click.echo(f"{fmt:7} {path}")
     bad = result.report.bad_sources

@@ -338,3 +338,35 @@ def test_a_broken_notes_file_is_named(tmp_path):
     assert r.returncode == 0 and "2023-03-20.toml" in r.stderr and "not valid TOML" in r.stderr
     r = run("build", "--date", "2023-03-20", "--format", "md", "--strict", cwd=ws)
     assert r.returncode == 1 and "2023-03-20.toml" in r.stderr
+
+
+# -- progress ---------------------------------------------------------------------------------------------
+
+
+def test_progress_shows_on_a_terminal_only(tmp_path):
+    import pty
+
+    ws = make_workspace(tmp_path, [SEED_A])
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "briefing", "build", "--date", "2023-03-20", "--format", "md"],
+                              cwd=ws, stdout=subprocess.PIPE, stderr=slave, timeout=120)
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(master)
+    assert proc.returncode == 0
+    text = shown.decode()
+    assert "briefing: render …" in text and "summarize" in text and "publish" in text
+    piped = run("build", "--date", "2023-03-20", "--format", "md", cwd=ws)
+    assert piped.returncode == 0 and piped.stderr == ""  # under cron: silent
+    quiet = run("--quiet", "build", "--date", "2023-03-20", "--format", "md", cwd=ws)
+    assert quiet.returncode == 0 and quiet.stderr == ""
