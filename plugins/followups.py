@@ -1,9 +1,9 @@
 """Follow-ups, not repeats: a story already published in an earlier issue is not printed again as new.
 
 Reads the archive (``OUT/<date>/issue.json`` of earlier issues, see the archive plugin). A story of the
-day matches an earlier item when it carries one of that item's printed sentences or its headline is
-nearly the same (rapidfuzz). Then only what is new may be printed: sentences from documents the earlier
-item did not use, and not already printed in any earlier issue. With new facts, the item is printed from
+day matches an earlier item when it carries two of that item's printed sentences (or one, from the same
+source document) or its headline is nearly the same (rapidfuzz). Then only what is new may be printed:
+sentences from documents the earlier item did not use, and not already printed in any earlier issue. With new facts, the item is printed from
 those alone with a back-reference in the house manner ("We reported on … in our Update of Day 387");
 with none, it is dropped. ``report.json`` records each decision (``notes`` kind ``follow-up``, and
 ``dropped`` with reason "already published …").
@@ -62,9 +62,15 @@ class Earlier:
         self.all_keys = list(self.by_sentence)
 
     def match(self, story: Story, headline: str) -> dict[str, Any] | None:
+        shared: dict[int, int] = {}
         for sentence in story.sentences:
             index = self.by_sentence.get(norm_key(sentence.text))
             if index is not None:
+                shared[index] = shared.get(index, 0) + 1
+        docs = {d.id for d in story.documents}
+        # one shared sentence may be boilerplate; two, or one from the very same document, is the story
+        for index, count in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])):
+            if count >= 2 or docs & self.items[index]["documents"]:
                 return self.items[index]
         if self.headlines and headline:
             best = process.extractOne(norm_key(headline), self.headlines, scorer=fuzz.token_sort_ratio,

@@ -370,3 +370,26 @@ def test_progress_shows_on_a_terminal_only(tmp_path):
     assert piped.returncode == 0 and piped.stderr == ""  # under cron: silent
     quiet = run("--quiet", "build", "--date", "2023-03-20", "--format", "md", cwd=ws)
     assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_one_shared_boilerplate_sentence_does_not_make_a_follow_up():
+    from briefing.models import Document, Passage, Sentence, Story
+    from briefing_plugins.followups import Earlier
+
+    boiler = "Russia launched its full-scale invasion of Ukraine in February 2022."
+    other = "Officials in Kyiv said the grain corridor would stay open through the summer."
+    earlier = Earlier([{"day": 389, "date": "2023-03-19", "sections": [{"items": [
+        {"id": "old", "headline": "Black Sea grain deal extended", "documents": ["d1"],
+         "sentences": [boiler, other]}]}]}], {})
+
+    def story(doc_id: str, title: str, texts: list[str]) -> Story:
+        doc = Document(id=doc_id, title=title, text=" ".join(texts))
+        sentences = [Sentence(t, doc_id, 0, len(t)) for t in texts]
+        return Story(id="s-" + doc_id, passages=[Passage("p-" + doc_id, doc, title, sentences)])
+
+    fresh = story("d2", "Drone strike hits Odesa port", [boiler, "A drone strike hit the port of Odesa overnight."])
+    assert earlier.match(fresh, "Drone strike hits Odesa port") is None
+    assert earlier.match(story("d3", "Something else", [boiler, other]), "Something else")["id"] == "old"
+    assert earlier.match(story("d1", "Same source", [boiler]), "Same source")["id"] == "old"
+    assert earlier.match(story("d4", "Black Sea grain deal is extended", ["New text."]),
+                         "Black Sea grain deal is extended")["id"] == "old"
