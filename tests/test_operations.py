@@ -85,6 +85,10 @@ def test_same_inputs_give_byte_identical_files(tmp_path):
             "2023-03-20/conflict-update-day-390.md", "2023-03-20/conflict-update-day-390.html"} <= outs[0].keys()
     for name in outs[0]:
         assert outs[0][name] == outs[1][name], f"{name} differs between two builds of the same inputs"
+    mask = os.umask(0o022)
+    os.umask(mask)
+    md = ws / "out" / "2023-03-20" / "conflict-update-day-390.md"
+    assert md.stat().st_mode & 0o777 == 0o666 & ~mask  # published files are readable, not 0600
 
 
 def test_the_pdf_is_byte_identical_with_fixed_metadata(seeds_build, tmp_path):
