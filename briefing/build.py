@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from . import segment
 from .cluster import cluster
@@ -18,6 +19,7 @@ from .compose import compose, configured_sections
 from .config import Config
 from .errors import BuildError, PluginError
 from .load import load
+from .lock import out_lock
 from .models import Issue, Section
 from .plugins import Plugins
 from .publish import write_issue
@@ -56,7 +58,23 @@ def issue_date(config: Config) -> dt.date:
     return config.date or dt.date.today()
 
 
-def build(config: Config, plugins: Plugins | None = None) -> BuildResult:
+STAGES = ("load", "segment", "select", "cluster", "summarize", "render", "publish")
+
+
+def build(config: Config, plugins: Plugins | None = None,
+          progress: Callable[[str, str | None], None] | None = None) -> BuildResult:
+    """Build one issue while holding the output folder's lock (see :mod:`briefing.lock`).
+
+    ``progress(done, next)`` is told each stage as it ends (``done`` is "" before the first one).
+    """
+    with out_lock(config, "build"):
+        if progress:
+            progress("", STAGES[0])
+        return _build(config, plugins, progress)
+
+
+def _build(config: Config, plugins: Plugins | None = None,
+           progress: Callable[[str, str | None], None] | None = None) -> BuildResult:
     plugins = plugins or Plugins(config.workspace)
     report = Report()
     plugins.report, plugins.strict = report, config.strict
@@ -65,6 +83,9 @@ def build(config: Config, plugins: Plugins | None = None) -> BuildResult:
 
     def stage(name: str, started: float) -> None:
         timings[name] = round(time.perf_counter() - started, 4)
+        if progress:
+            following = STAGES[STAGES.index(name) + 1:]
+            progress(name, following[0] if following else None)
 
     t = time.perf_counter()
     sections = sections_of(plugins, config)

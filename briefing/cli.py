@@ -41,9 +41,11 @@ def _absolute_sources(entries: tuple[str, ...]) -> list[str]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr.")
 @click.option("--verbose", "-v", is_flag=True, help="Everything the build does, on stderr.")
-def cli(quiet: bool, verbose: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     """Build the daily Conflict Update from the day's sources."""
     setup_logging(quiet, verbose)
+    ctx.obj = {"quiet": quiet}
 
 
 @cli.command()
@@ -67,12 +69,32 @@ def build(date, sources, out, config_path, formats, strict, since, until) -> Non
     if since or until:  # the day's window, laid over [window] in briefing.toml (read by briefing.window)
         config.raw["window"] = {**config.table("window"), **({"since": since} if since else {}),
                                 **({"until": until} if until else {})}
-    result = run_build(config)
+    from .progress import terminal_progress
+
+    with terminal_progress(enabled=not (click.get_current_context().obj or {}).get("quiet")) as progress:
+        result = run_build(config, progress=progress)
     for fmt, path in result.paths.items():
         click.echo(f"{fmt:7} {path}")
     bad = result.report.bad_sources
     if bad:
         click.echo(f"{len(bad)} source(s) skipped; see {result.paths['report']}", err=True)
+
+
+@cli.command()
+@click.option("--date", "date", metavar="YYYY-MM-DD", help="Issue date (default: today).")
+@click.option("--force", is_flag=True, help="Send even if this issue was already sent.")
+@click.option("--out", "out", metavar="DIR", help="Output folder (default from briefing.toml, else out/).")
+@click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Configuration file (default: the nearest briefing.toml).")
+def send(date, force, out, config_path) -> None:
+    """Mail a built issue to the [mail] recipients (once; --force sends again)."""
+    import datetime as dt
+
+    from .mail import send_issue
+
+    config = load_config(Path(config_path) if config_path else None, date=date, out=out)
+    result = send_issue(config, config.date or dt.date.today(), force=force)
+    click.echo(result.message, err=not result.sent)
 
 
 @cli.command()

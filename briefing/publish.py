@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 
 SUFFIXES = {"md": ".md", "html": ".html", "pdf": ".pdf"}
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def atomic_write(path: Path, content: str | bytes) -> None:
@@ -20,6 +22,7 @@ def atomic_write(path: Path, content: str | bytes) -> None:
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # readable like any file the user writes (mkstemp makes 0600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

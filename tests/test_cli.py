@@ -56,7 +56,7 @@ def test_a_failed_build_exits_1_and_leaves_the_previous_issue(tmp_path):
     assert r.returncode == 1
     assert "broken.txt" in r.stderr
     assert md.read_bytes() == before
-    assert sorted(p.name for p in md.parent.iterdir()) == ["conflict-update-day-390.md", "report.json"]
+    assert sorted(p.name for p in md.parent.iterdir()) == ["conflict-update-day-390.md", "issue.json", "report.json"]
 
 
 def test_plugins_lists_plugins_hooks_and_sections():
