@@ -14,6 +14,7 @@ import re
 
 import lxml.html
 import trafilatura
+from pathlib import Path
 
 from briefing import Document, SourceError, hookimpl, stable_id
 from briefing.sanitize import host_outlet, html_to_text, http_url, one_line, parse_datetime, path_suffix
@@ -107,7 +108,7 @@ def briefing_load_source(path, data):
     outlet = outlet or host_outlet(page_url)
     author = one_line(html_to_text(meta.get("author", "") or (getattr(found, "author", "") or "")))
     published = _published(tree, meta, getattr(found, "date", None))
-    docs = [Document(id=stable_id(page_url or path, title, body[:200]), title=title, text=body, outlet=outlet,
+    docs = [Document(id=stable_id(page_url or Path(path).name, title, body[:200]), title=title, text=body, outlet=outlet,
                      url=page_url, author=author, published=published)]
     if HTML_OPEN.search(data[:4096]) and not HTML_CLOSE.search(data[-4096:]):
         raise SourceError("the page ends early (no closing </html>); the text before the cut was read",

@@ -376,7 +376,9 @@ def fetch(url: str, timeout: float, limit: int) -> bytes:
 
 
 def document(figures: Figures) -> Document:
-    return Document(id=stable_id(KIND, figures.source), title=Path(figures.source).name, text="", kind=KIND,
+    # ids depend on the file's name, not on where the workspace lies, so two checkouts give the same report
+    name = figures.source if "://" in figures.source else Path(figures.source).name
+    return Document(id=stable_id(KIND, name), title=Path(figures.source).name, text="", kind=KIND,
                     data=figures, outlet=OUTLET)
 
 

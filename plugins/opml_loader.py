@@ -43,5 +43,5 @@ def briefing_load_source(path, data):
     if not feeds and not refused:
         raise SourceError("an OPML list with no feed addresses (xmlUrl)")
     title = one_line(root.findtext("head/title") or "") or Path(path).stem
-    return [Document(id=stable_id("opml", path, *feeds), title=title, text="", kind="sources",
+    return [Document(id=stable_id("opml", Path(path).name, *feeds), title=title, text="", kind="sources",
                      data={"feeds": list(dict.fromkeys(feeds)), "refused": refused})]
