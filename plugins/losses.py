@@ -23,8 +23,8 @@ from pathlib import Path
 
 from briefing import Item, Section, Source, SourceError, hookimpl, stable_id
 from briefing.load import read_bytes
-from briefing_plugins.losses_chart import losses_chart
-from briefing_plugins.losses_figures import (
+from briefing_plugins._losses_chart import losses_chart
+from briefing_plugins._losses_figures import (
     CATEGORIES,  # noqa: F401  (the default order and wording, re-exported)
     categories,
     daily_series,

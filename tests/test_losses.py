@@ -18,7 +18,7 @@ from briefing.build import build
 from briefing.config import load_config
 from briefing.report import Report
 from briefing_plugins import losses
-from briefing_plugins.losses_figures import categories, day_figures, losses_line, merge
+from briefing_plugins._losses_figures import categories, day_figures, losses_line, merge
 from briefing_plugins.losses_sources import read_figures
 
 from .conftest import DATA, ROOT, make_workspace

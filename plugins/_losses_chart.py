@@ -12,7 +12,7 @@ import math
 import textwrap
 from xml.sax.saxutils import escape
 
-from briefing_plugins.losses_figures import ChartDay, fmt_date
+from briefing_plugins._losses_figures import ChartDay, fmt_date
 
 WIDTH = 680
 FONT = "DejaVu Sans, Arial, sans-serif"
