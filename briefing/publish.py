@@ -43,4 +43,8 @@ def write_issue(folder: Path, slug: str, rendered: dict[str, str | bytes], repor
     for fmt, content in rendered.items():
         atomic_write(paths[fmt], content)
     atomic_write(paths["report"], report_json)
+    # a rebuild with fewer formats must not leave an older rendering beside the new issue
+    for fmt, suffix in SUFFIXES.items():
+        if fmt not in rendered:
+            (folder / f"{slug}{suffix}").unlink(missing_ok=True)
     return paths

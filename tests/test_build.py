@@ -94,3 +94,18 @@ def test_the_losses_line_of_day_390(seeds_build):
                    "2,577 (+9) artillery systems", "270 (+2) air defense systems", "2,160 (+1) UAVs",
                    "5,416 (+8) trucks and tankers", "265 (+3) units of equipment"]:
         assert figure in line
+
+
+def test_a_rebuild_with_fewer_formats_leaves_no_stale_rendering(tmp_path):
+    from briefing.build import build
+    from briefing.config import load_config
+
+    from .conftest import ROOT, make_workspace
+
+    ws = make_workspace(tmp_path, [ROOT / "seeds" / "000_f0b3ea1751f13ff4.txt"])
+    build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md,html"))
+    folder = ws / "out" / "2023-03-20"
+    assert (folder / "conflict-update-day-390.html").exists()
+    build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md"))
+    assert not (folder / "conflict-update-day-390.html").exists()
+    assert (folder / "conflict-update-day-390.md").exists()
