@@ -52,6 +52,17 @@ def story_scores(story: Story, sections: list[Section], plugins: Plugins, config
     return scores
 
 
+def decide(scores: dict[str, float]) -> tuple[str | None, list[str] | None]:
+    """The claiming section for a story's scores (None: unclaimed), and the two keys when it is a tie."""
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    if not ranked or ranked[0][1] < MIN_CLAIM:
+        return None, None
+    tie = None
+    if len(ranked) > 1 and ranked[1][1] >= ranked[0][1] * (1 - TIE_MARGIN):
+        tie = [ranked[0][0], ranked[1][0]]
+    return ranked[0][0], tie
+
+
 def place(stories: list[Story], sections: list[Section], plugins: Plugins, config: Config,
           report: Report) -> dict[str, list[Story]]:
     claiming = [s for s in sections if s.make_items is None and not s.fallback]
@@ -68,10 +79,11 @@ def place(stories: list[Story], sections: list[Section], plugins: Plugins, confi
             "documents": [d.id for d in story.documents],
             "scores": scores,
         }
-        if ranked and ranked[0][1] >= MIN_CLAIM:
-            story.section, story.score = ranked[0]
-            if len(ranked) > 1 and ranked[1][1] >= ranked[0][1] * (1 - TIE_MARGIN):
-                entry["tie"] = [ranked[0][0], ranked[1][0]]
+        best, tie = decide(scores)
+        if best is not None:
+            story.section, story.score = best, scores[best]
+            if tie:
+                entry["tie"] = tie
         elif fallback is not None:
             story.section, story.score = fallback.key, ranked[0][1] if ranked else 0.0
             entry["unclaimed"] = True
