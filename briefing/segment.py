@@ -30,7 +30,9 @@ DEBRIS = re.compile(
 # Photo captions and credits: "(pictured: right)", "[Sputnik/Kremlin via Reuters]", "… AP", "… Getty Images".
 CAPTION = re.compile(
     r"\((?:pictured|picture|photo)[^)]*\)|\[[^\]]*(?:via|/)\s*[^\]]*(?:Reuters|AP|AFP|Getty|EPA)[^\]]*\]"
-    r"|(?:\s|^)(?:AP|AFP|Reuters|Getty Images|EPA|Bloomberg)\s*$|\bphotograph:\s",
+    r"|(?:\s|^)(?:AP|AFP|Reuters|Getty Images|EPA|Bloomberg)\s*$|\bphotograph:\s"
+    # a credit in parentheses closing the paragraph: "(Umit Bektas/File Photo/Reuters)", "(Pool/AFP via Getty Images)"
+    r"|\([^()]*(?:/|\bvia\s)[^()]*(?:Reuters|AP|AFP|Getty(?: Images)?|EPA|Sputnik|Pool|Shutterstock)\)\s*$",
 )
 TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*\s*$""")
 
@@ -48,8 +50,12 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def is_debris(paragraph: str) -> bool:
-    """True for a paragraph that is page furniture: promos, captions, credits, bylines, subheadings."""
+def is_debris(paragraph: str, first: bool = False) -> bool:
+    """True for a paragraph that is page furniture: promos, captions, credits, bylines, subheadings.
+
+    ``first`` marks a document's opening paragraph: there a short unpunctuated line is a standfirst
+    ("Appearance seen as apparent show of defiance after …"), not a subheading, when it has six words or more.
+    """
     p = paragraph.strip().strip("•*-– ").strip()
     if not p:
         return True
@@ -57,7 +63,7 @@ def is_debris(paragraph: str) -> bool:
         return True
     words = p.split()
     # A short line without closing punctuation is a subheading, a tag line or a credit.
-    if len(words) <= 14 and not TERMINAL.search(p):
+    if len(words) <= 14 and not TERMINAL.search(p) and not (first and len(words) >= 6):
         return True
     return False
 
@@ -68,7 +74,7 @@ def sentences(doc: Document) -> list[list[Sentence]]:
     text = doc.text
     for index, (p_start, p_end) in enumerate(paragraphs(text)):
         chunk = text[p_start:p_end]
-        if is_debris(chunk):
+        if is_debris(chunk, first=index == 0):
             continue
         para: list[Sentence] = []
         for syn_para in syntok.analyze(chunk):

@@ -32,7 +32,8 @@ DEFAULT_SUBJECT = {
 
 @lru_cache(maxsize=512)
 def _pattern(term: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w-])" + re.escape(term.lower()) + r"(?![\w])")
+    # whole words; a hyphenated compound counts for both halves ("China-Russia talks")
+    return re.compile(r"(?<![\w])" + re.escape(term.lower()) + r"(?![\w])")
 
 
 def profile_score(profile: dict, text: str, title: str = "") -> float:
@@ -95,19 +96,36 @@ def split_passages(doc: Document, paragraphs: list[list[Sentence]], sections: li
     return passages
 
 
+SECTION_SUPPORT = 0.25  # how much a section's profile adds to the subject score of a text that names the subject
+
+
+def relevance_of(doc: Document, body: str, sections: list[Section], subject: dict) -> float:
+    """Fit to the briefing's subject: its own terms, plus a little of the best section fit when it names the subject."""
+    text = f"{doc.title}\n{body}"  # the title is read as text and, again, as the title: it counts double
+    score = profile_score(subject, text, doc.title)
+    if score <= 0:
+        return 0.0
+    fits = [profile_score(s.profile, text, doc.title) for s in sections if s.profile.get("terms")]
+    return score + SECTION_SUPPORT * max(fits, default=0.0)
+
+
 def select(docs: list[Document], segmented: dict[str, list[list[Sentence]]], sections: list[Section],
            subject: dict, report: Report) -> list[Passage]:
-    """On-subject passages of all documents, with their section scores."""
+    """On-subject passages of all documents, with their section scores.
+
+    A document whose text is all debris (a feed item with only a photo caption) still counts by its title:
+    it becomes a passage without sentences, so it can join its story as one more source.
+    """
     subject = {**DEFAULT_SUBJECT, **subject} if subject else DEFAULT_SUBJECT
     threshold = float(subject.get("threshold", 3.0))
     passages: list[Passage] = []
     for doc in docs:
         paragraphs = segmented.get(doc.id, [])
-        if not paragraphs:
+        if not paragraphs and not doc.title.strip():
             report.drop(doc.title, "no usable sentences after cleaning", doc=doc.id, path=doc.path)
             continue
         body = " ".join(s.text for p in paragraphs for s in p)
-        relevance = profile_score(subject, body, doc.title)
+        relevance = relevance_of(doc, body, sections, subject)
         if relevance < threshold:
             report.drop(doc.title, f"off subject (relevance {relevance:.2f} < {threshold:g})",
                         doc=doc.id, path=doc.path, outlet=doc.outlet)
