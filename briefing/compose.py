@@ -12,6 +12,8 @@ import datetime as dt
 import logging
 import traceback
 
+from rapidfuzz import fuzz, process
+
 from .config import Config
 from .models import Document, Issue, IssueSection, Item, Section, Story
 from .plugins import Plugins
@@ -22,6 +24,7 @@ log = logging.getLogger("briefing.compose")
 
 MIN_CLAIM = 1.0  # below this best fit, a story is "unclaimed" and goes to the fallback section
 TIE_MARGIN = 0.05
+LEAD_WEIGHT = 2.0
 
 
 def configured_sections(found: list[Section], config: Config) -> list[Section]:
@@ -43,10 +46,13 @@ def configured_sections(found: list[Section], config: Config) -> list[Section]:
 
 
 def story_scores(story: Story, sections: list[Section], plugins: Plugins, config: Config) -> dict[str, float]:
-    total = sum(len(p.sentences) for p in story.passages) or 1
+    # passages weigh by their length; an opening passage (with the outlet's headline) says what the story
+    # is about and weighs double, so a closing detour (a quote about sanctions) does not decide the section
+    weights = [max(1, len(p.sentences)) * (LEAD_WEIGHT if p.lead else 1.0) for p in story.passages]
+    total = sum(weights) or 1.0
     scores: dict[str, float] = {}
     for section in sections:
-        base = sum(p.scores.get(section.key, 0.0) * len(p.sentences) for p in story.passages) / total
+        base = sum(p.scores.get(section.key, 0.0) * w for p, w in zip(story.passages, weights)) / total
         extra = plugins.call("briefing_score", section=section, story=story, config=config)
         scores[section.key] = round(base + sum(float(x) for x in extra), 4)
     return scores
@@ -112,6 +118,29 @@ def _section_items(section: Section, date: dt.date, documents: list[Document], c
         return []
 
 
+NEAR_DUPLICATE = 90  # rapidfuzz token-sort similarity (0-100) from which two sentences count as copies
+
+
+def near_duplicate(text: str, seen: list[str]) -> bool:
+    """True when ``text`` is the same as, or a near-copy of, a sentence or headline already in the issue."""
+    if not seen:
+        return False
+    key = norm_key(text)
+    return process.extractOne(key, seen, scorer=fuzz.token_sort_ratio, processor=norm_key,
+                              score_cutoff=NEAR_DUPLICATE) is not None
+
+
+def record_provenance(report: Report, story_id: str, item: Item) -> None:
+    """Put the item's headline and each sentence's document and character span in the story's report entry."""
+    entry = next((e for e in report.stories if e.get("story") == story_id), None)
+    if entry is None:
+        return
+    entry["item"] = {
+        "headline": item.headline,
+        "sentences": [{"doc": s.doc_id, "start": s.start, "end": s.end, "text": s.text} for s in item.sentences],
+    }
+
+
 def compose(date: dt.date, stories: list[Story], documents: list[Document], sections: list[Section],
             plugins: Plugins, config: Config, report: Report) -> Issue:
     placed = place(stories, sections, plugins, config, report)
@@ -120,7 +149,7 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     budget = config.item_budget()
     per_section = int(config.budget.get("section_items", 8))
     per_issue = int(config.budget.get("issue_items", 40))
-    used: set[str] = set()
+    used: list[str] = []  # every sentence and headline so far, for the near-duplicate check
     count = 0
     for section in sections:
         out = IssueSection(key=section.key, title=section.title)
@@ -136,12 +165,15 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
                 item = plugins.first("briefing_summarize", story=story, budget=budget, config=config)
                 if item is None:
                     continue
-                item.sentences = [s for s in item.sentences if norm_key(s.text) not in used]
-                if not item.sentences and not item.text:
+                had_sentences = bool(story.sentences)
+                item.sentences = [s for s in item.sentences if not near_duplicate(s.text, used)]
+                if not item.sentences and not item.text and had_sentences:
                     report.drop(item.headline, "every sentence already appears earlier in the issue",
                                 story=story.id, section=section.key)
                     continue
-                used.update(norm_key(s.text) for s in item.sentences)
+                used.extend(s.text for s in item.sentences)
+                used.append(item.headline)
+                record_provenance(report, story.id, item)
                 item.score = round(importance(story), 4)
                 out.items.append(item)
                 count += 1

@@ -37,6 +37,11 @@ CAPTION = re.compile(
 TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*\s*$""")
 
 
+def quote_open(sentence: str) -> bool:
+    """True when a quotation opened in ``sentence`` is not closed in it."""
+    return sentence.count('"') % 2 == 1 or sentence.count("“") > sentence.count("”")
+
+
 def paragraphs(text: str) -> list[tuple[int, int]]:
     """Spans of the non-empty paragraphs of ``text``."""
     spans = []
@@ -76,7 +81,7 @@ def sentences(doc: Document) -> list[list[Sentence]]:
         chunk = text[p_start:p_end]
         if is_debris(chunk, first=index == 0):
             continue
-        para: list[Sentence] = []
+        spans: list[tuple[int, int]] = []
         for syn_para in syntok.analyze(chunk):
             for syn_sentence in syn_para:
                 tokens = list(syn_sentence)
@@ -87,10 +92,14 @@ def sentences(doc: Document) -> list[list[Sentence]]:
                 # keep a closing quote or bracket that the tokenizer leaves to the next sentence
                 while end < p_end and text[end] in "\"'”’)]":
                     end += 1
-                sentence_text = text[start:end]
-                if len(sentence_text.split()) < 3:
-                    continue
-                para.append(Sentence(sentence_text, doc.id, start, end, index))
+                if spans and spans[-1][1] > start:  # the previous sentence took this one's opening quote
+                    start = spans[-1][1]
+                # a quotation is never cut: while a quote is open, the next sentence joins this one
+                if spans and quote_open(text[spans[-1][0] : spans[-1][1]]):
+                    spans[-1] = (spans[-1][0], end)
+                else:
+                    spans.append((start, end))
+        para = [Sentence(text[a:b], doc.id, a, b, index) for a, b in spans if len(text[a:b].split()) >= 3]
         if para:
             out.append(para)
     return out

@@ -58,6 +58,11 @@ def _best(scores: dict[str, float]) -> str:
     return max(sorted(scores), key=lambda k: scores[k]) if scores else ""
 
 
+def _headline(doc: Document, sents: list[Sentence]) -> str:
+    """The title and the opening sentence (the lede): together they say what a story is about."""
+    return f"{doc.title}\n{sents[0].text}" if sents else doc.title
+
+
 def split_passages(doc: Document, paragraphs: list[list[Sentence]], sections: list[Section]) -> list[Passage]:
     """Cut a long document where its paragraphs change section; a short one stays one passage."""
     scored = [p for p in sections if p.profile.get("terms")]
@@ -67,7 +72,7 @@ def split_passages(doc: Document, paragraphs: list[list[Sentence]], sections: li
     if len(paragraphs) < MIN_PARAGRAPHS_TO_SPLIT:
         sents = [s for p in paragraphs for s in p]
         text = " ".join(s.text for s in sents)
-        return [Passage(stable_id(doc.id, 0), doc, doc.title, sents, True, scores_of(text, doc.title))]
+        return [Passage(stable_id(doc.id, 0), doc, doc.title, sents, True, scores_of(text, _headline(doc, sents)))]
 
     labels = []
     for para in paragraphs:
@@ -92,7 +97,8 @@ def split_passages(doc: Document, paragraphs: list[list[Sentence]], sections: li
         sents = [s for i in run for s in paragraphs[i]]
         text = " ".join(s.text for s in sents)
         title = doc.title if n == 0 else ""
-        passages.append(Passage(stable_id(doc.id, n), doc, title, sents, n == 0, scores_of(text, title)))
+        heading = _headline(doc, sents) if n == 0 else ""
+        passages.append(Passage(stable_id(doc.id, n), doc, title, sents, n == 0, scores_of(text, heading)))
     return passages
 
 
