@@ -16,7 +16,8 @@ from briefing import Document, SourceError, hookimpl, stable_id
 SUFFIXES = {".xml", ".rss", ".atom", ".feed"}
 FEED_START = re.compile(rb"<(?:rss|feed|rdf:RDF)\b", re.IGNORECASE)
 SPACE = re.compile(r"[ \t\f\v]+")
-BLOCK_END = re.compile(r"<(?:/p|br\s*/?|/li|/div|/h[1-6]|/blockquote|/tr)\s*>", re.IGNORECASE)
+# paragraph breaks: closing block tags, and an opening <p> (a standfirst often runs straight into it)
+BLOCK_END = re.compile(r"<(?:/p|br\s*/?|/li|/div|/h[1-6]|/blockquote|/tr)\s*>|<p(?:\s[^>]*)?>", re.IGNORECASE)
 
 
 def plain(fragment: str) -> str:

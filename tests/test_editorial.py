@@ -144,3 +144,10 @@ def test_a_dependent_sentence_is_never_chosen_first():
     story = Story(id="s", passages=[Passage("p", doc, "", sents, lead=False)])
     item = extractive_item(story, {"sentences": 2, "words": 100})
     assert item.sentences and not DEPENDENT.match(item.sentences[0].text)
+
+
+def test_a_feed_standfirst_running_into_a_paragraph_stays_apart():
+    from briefing_plugins.feed_loader import plain
+
+    assert plain("Twenty years on, the reverberations are still felt<p>On 20 March 2003, bombs fell.</p>") == (
+        "Twenty years on, the reverberations are still felt\n\nOn 20 March 2003, bombs fell.")
