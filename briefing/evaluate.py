@@ -344,12 +344,16 @@ def rouge(summaries: Path, sections: list[Section], plugins: Plugins, config: Co
         budget = len(product.split())
         systems = {"product": product, "lead": lead_baseline(docs, budget),
                    "lexrank": lexrank_baseline(docs, budget)}
-        row = {"day": line["day_of_war"], "documents": len(docs), "words": budget, "seconds": seconds}
+        short = len(reference.split())  # the same systems cut to the reference's own length
+        row = {"day": line["day_of_war"], "documents": len(docs), "words": budget, "seconds": seconds,
+               "reference_words": short}
         for name, text in systems.items():
             row[name] = (rouge_recall(text, reference, 1), rouge_recall(text, reference, 2))
+            cut_text = cut(text.split("\n"), short)
+            row[name + "@ref"] = (rouge_recall(cut_text, reference, 1), rouge_recall(cut_text, reference, 2))
         rows.append(row)
-    mean = {name: tuple(sum(r[name][k] for r in rows) / len(rows) for k in (0, 1))
-            for name in ("product", "lead", "lexrank")} if rows else {}
+    names = ("product", "lead", "lexrank", "product@ref", "lead@ref", "lexrank@ref")
+    mean = {name: tuple(sum(r[name][k] for r in rows) / len(rows) for k in (0, 1)) for name in names} if rows else {}
     return {"days": rows, "mean": mean}
 
 
@@ -399,6 +403,12 @@ def main(argv: list[str] | None = None) -> int:
     if rg["mean"]:
         print(f"  {'mean':>4s} {'':5s} {'':6s}   "
               + "   ".join(f"{rg['mean'][k][0]:6.3f}/{rg['mean'][k][1]:6.3f}" for k in ("product", "lead", "lexrank")))
+    if rg["mean"]:
+        words = sum(r["reference_words"] for r in rg["days"]) // len(rg["days"])
+        print(f"  mean, each system cut to its day's reference length (~{words} words; product in issue order)")
+        print(f"  {'':17s}"
+              + "   ".join(f"{rg['mean'][k + '@ref'][0]:6.3f}/{rg['mean'][k + '@ref'][1]:6.3f}"
+                           for k in ("product", "lead", "lexrank")))
     slowest = max((r["seconds"] for r in rg["days"]), default=0.0)
     print(f"\nproduct clustering of the 61 feed items: {m['seconds']:.2f} s; slowest day's issue: {slowest:.2f} s")
     return 0
