@@ -22,6 +22,8 @@ DEPENDENT = re.compile(
     r"|yet|so|then|there|such|both|another|the\s+(?:move|report|statement|comments?|decision)|him|them)\b",
     re.IGNORECASE,
 )
+# "The South Carolina senator also pledged …": a definite description and "also" point back to an earlier sentence
+ALSO_BACK = re.compile(r"^[\"“'‘]?(?:the|this|that)\s[^,.;:]{0,50}?\balso\b", re.IGNORECASE)
 TITLE_SUFFIX = re.compile(r"\s+[-–—|:]\s+[^-–—|:]{2,40}$")
 
 
@@ -38,8 +40,17 @@ def _quotes_balanced(text: str) -> bool:
     return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
 
 
+def leans_back(text: str) -> bool:
+    """True for a sentence that depends on the one before it ("He said …", "The senator also …")."""
+    return bool(DEPENDENT.match(text) or ALSO_BACK.match(text))
+
+
 def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozenset()) -> list[Sentence]:
-    """Pick central, non-redundant sentences across outlets within the budget."""
+    """Pick central, non-redundant sentences across outlets within the budget.
+
+    A sentence that leans on the one before it never opens the item, and is taken later only when the
+    sentence before it in its source has been taken too.
+    """
     seen: set[str] = set(exclude)
     pool = []
     for s in sentences:
@@ -49,6 +60,12 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
             pool.append(s)
     if not pool:
         return []
+    # the sentence before each one in the same source (-1 for an opening sentence)
+    last_of: dict[str, int] = {}
+    previous = []
+    for i, s in enumerate(pool):
+        previous.append(last_of.get(s.doc_id, -1))
+        last_of[s.doc_id] = i
     vectors = vectorize([s.text for s in pool])
     centroid = vectors.sum(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
@@ -66,6 +83,8 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
             if i in chosen:
                 continue
             if not chosen and DEPENDENT.match(pool[i].text):
+                continue
+            if leans_back(pool[i].text) and (not chosen or previous[i] not in chosen):
                 continue
             redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
             if redundancy > 0.6:
@@ -108,16 +127,20 @@ def sources_of(story: Story) -> list[Source]:
 
 
 def extractive_item(story: Story, budget: dict) -> Item:
-    lead = next((p for p in story.passages if p.lead and p.title), None)
-    exclude: set[str] = set()
-    if lead is not None:
+    """The item for a story: its sentences first, then the headline of the source its first sentence comes from.
+
+    A story with no source title (a passage from inside a long article) takes its most central sentence
+    as the headline instead.
+    """
+    leads = {p.doc.id: p for p in story.passages if p.lead and p.title}
+    if leads:
+        sentences = choose(story.sentences, budget, {norm_key(p.title) for p in leads.values()})
+        lead = (leads.get(sentences[0].doc_id) if sentences else None) or next(iter(leads.values()))
         headline = clean_headline(lead.title, lead.doc.outlet)
-        exclude.add(norm_key(lead.title))
     else:
         top = choose(story.sentences, {"sentences": 1, "words": 60})
         headline = top[0].text.rstrip(" .") if top else "Update"
-        exclude.update(norm_key(s.text) for s in top)
-    sentences = choose(story.sentences, budget, exclude)
+        sentences = choose(story.sentences, budget, {norm_key(s.text) for s in top})
     return Item(id=story.id, headline=headline, sentences=sentences, sources=sources_of(story),
                 score=story.score)
 
