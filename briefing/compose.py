@@ -22,7 +22,7 @@ from .text import norm_key
 
 log = logging.getLogger("briefing.compose")
 
-MIN_CLAIM = 1.0  # below this best fit, a story is "unclaimed" and goes to the fallback section
+MIN_CLAIM = 1.5  # below this best fit, a story is "unclaimed" and goes to the fallback section
 TIE_MARGIN = 0.05
 LEAD_WEIGHT = 2.0
 
@@ -103,7 +103,8 @@ def place(stories: list[Story], sections: list[Section], plugins: Plugins, confi
 
 
 def importance(story: Story) -> float:
-    return len({d.outlet or d.id for d in story.documents}) + 0.2 * story.score
+    """Outlets that told the story first; the fit to its section only breaks ties (it adds less than one outlet)."""
+    return len({d.outlet or d.id for d in story.documents}) + 0.09 * min(story.score, 10.0)
 
 
 def _section_items(section: Section, date: dt.date, documents: list[Document], config: Config,
