@@ -15,7 +15,7 @@ import numpy as np
 from .cluster import vectorize
 from .hookspecs import hookimpl
 from .models import Item, Sentence, Source, Story
-from .text import norm_key
+from .text import norm_key, tokens
 
 DEPENDENT = re.compile(
     r"^[\"“'‘]?(?:he|she|they|it|this|that|these|those|his|her|their|its|but|and|or|however|also|meanwhile"
@@ -38,6 +38,14 @@ def clean_headline(title: str, outlet: str = "") -> str:
 
 def _quotes_balanced(text: str) -> bool:
     return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
+
+
+MIN_NOVELTY = 0.5  # a later sentence must bring at least this share of content words the item has not used yet
+
+
+def novelty(words: set[str], covered: set[str]) -> float:
+    """The share of a sentence's content words that the chosen sentences have not said yet."""
+    return len(words - covered) / len(words) if words else 0.0
 
 
 def leans_back(text: str) -> bool:
@@ -67,6 +75,8 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
         previous.append(last_of.get(s.doc_id, -1))
         last_of[s.doc_id] = i
     vectors = vectorize([s.text for s in pool])
+    words_of = [set(tokens(s.text)) for s in pool]
+    covered: set[str] = set()
     centroid = vectors.sum(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     centrality = vectors @ centroid
@@ -87,7 +97,7 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
             if leans_back(pool[i].text) and (not chosen or previous[i] not in chosen):
                 continue
             redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
-            if redundancy > 0.6:
+            if redundancy > 0.6 or (chosen and novelty(words_of[i], covered) < MIN_NOVELTY):
                 continue
             score = base[i] - 0.5 * redundancy + (0.05 if pool[i].doc_id not in docs_used else 0.0)
             if score > best_score:
@@ -98,6 +108,7 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
         if chosen and words + n > max_words:
             break
         chosen.append(best)
+        covered |= words_of[best]
         words += n
         docs_used.add(pool[best].doc_id)
     first, rest = chosen[:1], sorted(chosen[1:], key=lambda i: (pool[i].doc_id != pool[chosen[0]].doc_id,

@@ -151,3 +151,17 @@ def test_a_feed_standfirst_running_into_a_paragraph_stays_apart():
 
     assert plain("Twenty years on, the reverberations are still felt<p>On 20 March 2003, bombs fell.</p>") == (
         "Twenty years on, the reverberations are still felt\n\nOn 20 March 2003, bombs fell.")
+
+
+def test_a_paraphrase_of_an_earlier_sentence_is_not_added():
+    texts = [
+        "Vladimir Putin made a surprise visit to occupied Mariupol on Sunday, Russian state media reported.",
+        "Vladimir Putin visited occupied Mariupol on Sunday, Russian state media said.",
+        "He flew in by helicopter and drove through several districts of the city, the Kremlin said.",
+    ]
+    docs = [Document(id=f"d{k}", title=f"Putin in Mariupol {k}", text=t) for k, t in enumerate(texts)]
+    story = Story(id="s", passages=[Passage(f"p{k}", d, d.title, [s for p in segment.sentences(d) for s in p])
+                                    for k, d in enumerate(docs)])
+    item = extractive_item(story, {"sentences": 4, "words": 200})
+    chosen = [s.text for s in item.sentences]
+    assert not (texts[0] in chosen and texts[1] in chosen)
