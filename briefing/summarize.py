@@ -36,6 +36,14 @@ def clean_headline(title: str, outlet: str = "") -> str:
     return title.rstrip(" .")
 
 
+FULL_STOP = re.compile(r"""[.!?…]["'”’)\]]*$""")
+
+
+def _fragment(text: str) -> bool:
+    """A short piece without a closing stop (a standfirst's tail: "Black Sea grain deal renewed")."""
+    return len(text.split()) < 8 and not FULL_STOP.search(text.strip())
+
+
 def _quotes_balanced(text: str) -> bool:
     return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
 
@@ -63,7 +71,7 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
     pool = []
     for s in sentences:
         key = norm_key(s.text)
-        if key and key not in seen and _quotes_balanced(s.text):
+        if key and key not in seen and _quotes_balanced(s.text) and not _fragment(s.text):
             seen.add(key)
             pool.append(s)
     if not pool:

@@ -165,3 +165,13 @@ def test_a_paraphrase_of_an_earlier_sentence_is_not_added():
     item = extractive_item(story, {"sentences": 4, "words": 200})
     chosen = [s.text for s in item.sentences]
     assert not (texts[0] in chosen and texts[1] in chosen)
+
+
+def test_a_short_unpunctuated_fragment_is_never_a_summary_sentence():
+    text = ("Russia accused of using cluster bombs in Kramatorsk strikes that leave two dead\n\n"
+            "Black Sea grain deal renewed\n\n"
+            "Russian strikes killed two people and wounded 10 in Kramatorsk on Saturday, the governor said.")
+    doc = Document(id="d", title="At a glance", text=text)
+    story = Story(id="s", passages=[Passage("p", doc, doc.title, [s for p in segment.sentences(doc) for s in p])])
+    item = extractive_item(story, {"sentences": 4, "words": 200})
+    assert item.sentences and "Black Sea grain deal renewed" not in [s.text for s in item.sentences]
