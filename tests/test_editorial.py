@@ -168,8 +168,9 @@ def test_a_paraphrase_of_an_earlier_sentence_is_not_added():
 
 
 def test_a_short_unpunctuated_fragment_is_never_a_summary_sentence():
-    text = ("Russia accused of using cluster bombs in Kramatorsk strikes that leave two dead\n\n"
-            "Black Sea grain deal renewed\n\n"
+    # syntok splits this standfirst at the semicolon, leaving an unpunctuated tail
+    text = ("Russia accused of using cluster bombs in Kramatorsk strikes that leave two dead after a series of "
+            "attacks the previous day; Black Sea grain deal renewed\n\n"
             "Russian strikes killed two people and wounded 10 in Kramatorsk on Saturday, the governor said.")
     doc = Document(id="d", title="At a glance", text=text)
     story = Story(id="s", passages=[Passage("p", doc, doc.title, [s for p in segment.sentences(doc) for s in p])])
