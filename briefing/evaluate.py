@@ -249,12 +249,14 @@ def day_documents(line: dict) -> list[Document]:
     return docs
 
 
-def issue_text(issue) -> str:
+def issue_text(issue, headlines: bool = True) -> str:
+    """The issue's text in order: each item's headline (unless left out) and its sentences."""
     parts = []
     for item in issue.all_items():
         if not item.sentences:
             continue
-        parts.append(item.headline + ".")
+        if headlines:
+            parts.append(item.headline + ".")
         parts.extend(s.text for s in item.sentences)
     return "\n".join(parts)
 
@@ -347,8 +349,15 @@ def rouge(summaries: Path, sections: list[Section], plugins: Plugins, config: Co
             row[name] = (rouge_recall(text, reference, 1), rouge_recall(text, reference, 2))
             cut_text = cut(text.split("\n"), short)
             row[name + "@ref"] = (rouge_recall(cut_text, reference, 1), rouge_recall(cut_text, reference, 2))
+        # the same comparison on the items' sentences alone: the baselines write no headlines
+        bare = issue_text(issue, headlines=False)
+        bare_budget = len(bare.split())
+        for name, text in {"product": bare, "lead": lead_baseline(docs, bare_budget),
+                           "lexrank": lexrank_baseline(docs, bare_budget)}.items():
+            row[name + "@bare"] = (rouge_recall(text, reference, 1), rouge_recall(text, reference, 2))
         rows.append(row)
-    names = ("product", "lead", "lexrank", "product@ref", "lead@ref", "lexrank@ref")
+    names = ("product", "lead", "lexrank", "product@ref", "lead@ref", "lexrank@ref",
+             "product@bare", "lead@bare", "lexrank@bare")
     mean = {name: tuple(sum(r[name][k] for r in rows) / len(rows) for k in (0, 1)) for name in names} if rows else {}
     return {"days": rows, "mean": mean}
 
@@ -404,6 +413,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  mean, each system cut to its day's reference length (~{words} words; product in issue order)")
         print(f"  {'':17s}"
               + "   ".join(f"{rg['mean'][k + '@ref'][0]:6.3f}/{rg['mean'][k + '@ref'][1]:6.3f}"
+                           for k in ("product", "lead", "lexrank")))
+        print("  mean, items' sentences only (headlines left out; budget = the product's sentence words)")
+        print(f"  {'':17s}"
+              + "   ".join(f"{rg['mean'][k + '@bare'][0]:6.3f}/{rg['mean'][k + '@bare'][1]:6.3f}"
                            for k in ("product", "lead", "lexrank")))
     slowest = max((r["seconds"] for r in rg["days"]), default=0.0)
     print(f"\nproduct clustering of the 61 feed items: {m['seconds']:.2f} s; slowest day's issue: {slowest:.2f} s")

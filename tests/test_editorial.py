@@ -176,3 +176,22 @@ def test_a_short_unpunctuated_fragment_is_never_a_summary_sentence():
     story = Story(id="s", passages=[Passage("p", doc, doc.title, [s for p in segment.sentences(doc) for s in p])])
     item = extractive_item(story, {"sentences": 4, "words": 200})
     assert item.sentences and "Black Sea grain deal renewed" not in [s.text for s in item.sentences]
+
+
+def test_rouge_recall_counts_clipped_reference_ngrams():
+    reference = "the cat sat on the mat"
+    assert evaluate.rouge_recall("the cat sat on the mat", reference, 1) == 1.0
+    # "the" occurs twice in the reference but once here: clipped to one of six unigrams, plus "cat"
+    assert evaluate.rouge_recall("the cat", reference, 1) == pytest.approx(2 / 6)
+    assert evaluate.rouge_recall("cat sat", reference, 2) == pytest.approx(1 / 5)
+    assert evaluate.rouge_recall("", reference, 2) == 0.0
+
+
+def test_the_sample_issue_parses_into_its_bold_headed_items():
+    items = evaluate.sample_items(DATA / "sample_issue_day390.md")
+    titles = {i.section for i in items}
+    assert {"Key Takeaways", "Containment", "Sanctions", "Putin & Russia", "China"} <= titles
+    assert "Conflict Assessment" not in titles
+    assert any(i.headline.startswith("Ukraine receives Leopard tanks from Norway") and i.section == "Containment"
+               for i in items)
+    assert not any(i.headline.lower().startswith("comment") for i in items)
