@@ -48,29 +48,31 @@ def cluster(passages: list[Passage], threshold: float = THRESHOLD) -> list[Story
         return []
     order = sorted(range(len(passages)), key=lambda i: (-passages[i].relevance, passages[i].id))
     vectors = vectorize([_passage_text(p) for p in passages])
-    centroids: list[np.ndarray] = []
+    sums = np.zeros_like(vectors)  # row k: the sum of story k's passage vectors (rows beyond count unused)
+    norms = np.ones(len(passages), dtype=np.float32)
+    count = 0
     members: list[list[int]] = []
     docs_in: list[set[str]] = []
     for i in order:
         v = vectors[i]
-        best, best_sim = -1, threshold
-        if centroids:
-            sims = np.array([float(c @ v) / (np.linalg.norm(c) or 1.0) for c in centroids])
-            for j in np.argsort(-sims):
+        best = -1
+        if count:
+            sims = (sums[:count] @ v) / norms[:count]
+            for j in np.argsort(-sims, kind="stable"):
                 if sims[j] < threshold:
                     break
                 if passages[i].doc.id not in docs_in[j]:
-                    best, best_sim = int(j), float(sims[j])
+                    best = int(j)
                     break
         if best < 0:
-            centroids.append(v.copy())
-            members.append([i])
-            docs_in.append({passages[i].doc.id})
-        else:
-            centroids[best] += v
-            members[best].append(i)
-            docs_in[best].add(passages[i].doc.id)
-    members = merge_stories(vectors, members, [docs_in[k] for k in range(len(members))], threshold)
+            best, count = count, count + 1
+            members.append([])
+            docs_in.append(set())
+        sums[best] += v
+        norms[best] = float(np.linalg.norm(sums[best])) or 1.0
+        members[best].append(i)
+        docs_in[best].add(passages[i].doc.id)
+    members = merge_stories(sums[:count] / norms[:count, None], members, docs_in, threshold, sums[:count])
     stories = []
     for group in members:
         ps = [passages[i] for i in group]
@@ -78,40 +80,49 @@ def cluster(passages: list[Passage], threshold: float = THRESHOLD) -> list[Story
     return stories
 
 
+def merge_stories(centroids: np.ndarray, members: list[list[int]], docs_in: list[set[str]],
+                  threshold: float, sums: np.ndarray | None = None) -> list[list[int]]:
+    """Merge the closest pair of stories while their centroids' cosine is at least ``threshold``.
 
-def merge_stories(vectors: np.ndarray, members: list[list[int]], docs_in: list[set[str]],
-                  threshold: float) -> list[list[int]]:
-    """Merge stories whose centroids' cosine is at least ``threshold``, closest pairs first.
-
-    Each round merges every disjoint pair above the threshold (a story takes part in one merge a round),
-    then the centroids are recomputed; rounds repeat until nothing merges. Two stories holding passages
-    of the same document never merge.
+    ``centroids`` holds one unit row per story (``sums`` the unnormalised sums, when known). After each
+    merge only the merged story's row of similarities is recomputed, so the cost is stories × vocabulary
+    per merge. Two stories holding passages of the same document never merge.
     """
     members = [list(m) for m in members]
     docs_in = [set(d) for d in docs_in]
-    while len(members) > 1:
-        centroids = np.stack([vectors[m].sum(axis=0) for m in members])
-        norms = np.linalg.norm(centroids, axis=1, keepdims=True)
-        norms[norms == 0] = 1
-        centroids /= norms
-        sims = centroids @ centroids.T
-        np.fill_diagonal(sims, -1.0)
-        a_idx, b_idx = np.nonzero(np.triu(sims >= threshold, k=1))
-        if not len(a_idx):
+    n = len(members)
+    if n < 2:
+        return members
+    sums = (sums if sums is not None else centroids).astype(np.float32, copy=True)
+    unit = centroids.astype(np.float32, copy=True)
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, -1.0)
+    blocked = np.array([[bool(docs_in[a] & docs_in[b]) for b in range(n)] for a in range(n)]) \
+        if n <= 2000 else None
+    alive = np.ones(n, dtype=bool)
+    while True:
+        masked = np.where(blocked, -1.0, sims) if blocked is not None else sims
+        flat = int(np.argmax(masked))
+        a, b = divmod(flat, n)
+        if masked[a, b] < threshold:
             break
-        order = np.argsort(-sims[a_idx, b_idx], kind="stable")
-        touched: set[int] = set()
-        gone: set[int] = set()
-        for k in order:
-            a, b = int(a_idx[k]), int(b_idx[k])
-            if a in touched or b in touched or docs_in[a] & docs_in[b]:
-                continue
-            members[a].extend(members[b])
-            docs_in[a] |= docs_in[b]
-            touched.update((a, b))
-            gone.add(b)
-        if not gone:
-            break
-        members = [m for i, m in enumerate(members) if i not in gone]
-        docs_in = [d for i, d in enumerate(docs_in) if i not in gone]
-    return members
+        if blocked is None and docs_in[a] & docs_in[b]:
+            sims[a, b] = sims[b, a] = -1.0
+            continue
+        if a > b:
+            a, b = b, a
+        members[a].extend(members[b])
+        docs_in[a] |= docs_in[b]
+        members[b], docs_in[b] = [], set()
+        alive[b] = False
+        sums[a] += sums[b]
+        unit[a] = sums[a] / (np.linalg.norm(sums[a]) or 1.0)
+        row = unit @ unit[a]
+        row[~alive] = -1.0
+        row[a] = -1.0
+        sims[a, :], sims[:, a] = row, row
+        sims[b, :], sims[:, b] = -1.0, -1.0
+        if blocked is not None:
+            blocked[a, :] |= blocked[b, :]
+            blocked[:, a] |= blocked[:, b]
+    return [m for m, keep in zip(members, alive) if keep]

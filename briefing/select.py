@@ -36,14 +36,26 @@ def _pattern(term: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w])" + re.escape(term.lower()) + r"(?![\w])")
 
 
+WORD_RUN = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=4096)
+def _first_run(term: str) -> str:
+    found = WORD_RUN.findall(term.lower())
+    return found[0] if found else ""
+
+
 def profile_score(profile: dict, text: str, title: str = "") -> float:
     """How strongly ``text`` (and its title) match a profile's weighted terms, length-damped."""
     terms = profile.get("terms", {})
     if not terms:
         return 0.0
     low, low_title = text.lower(), title.lower()
+    present = set(WORD_RUN.findall(low)) | set(WORD_RUN.findall(low_title))
     total = 0.0
     for term, weight in terms.items():
+        if _first_run(term) not in present:  # a cheap necessary condition before the regex
+            continue
         pattern = _pattern(term)
         count = len(pattern.findall(low))
         if count:
