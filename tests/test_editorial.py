@@ -195,3 +195,23 @@ def test_the_sample_issue_parses_into_its_bold_headed_items():
     assert any(i.headline.startswith("Ukraine receives Leopard tanks from Norway") and i.section == "Containment"
                for i in items)
     assert not any(i.headline.lower().startswith("comment") for i in items)
+
+
+def test_passages_of_one_document_never_share_a_story():
+    from briefing.cluster import cluster
+
+    def passage(pid, doc, text):
+        sents = [s for p in segment.sentences(doc) for s in p]
+        return Passage(pid, doc, "", [s for s in sents if s.text in text] or sents, lead=False)
+
+    a = Document(id="a", title="", text="Putin made a surprise visit to occupied Mariupol by helicopter.\n\n"
+                                         "Putin made a surprise visit to occupied Mariupol at night.")
+    b = Document(id="b", title="", text="Putin made a surprise visit to occupied Mariupol on Sunday.")
+    sa = [s for p in segment.sentences(a) for s in p]
+    passages = [Passage("a1", a, "", sa[:1], lead=True), Passage("a2", a, "", sa[1:], lead=False),
+                passage("b1", b, b.text)]
+    stories = cluster(passages)
+    for story in stories:
+        ids = [p.doc.id for p in story.passages]
+        assert len(ids) == len(set(ids))
+    assert any(len(s.passages) == 2 for s in stories)
