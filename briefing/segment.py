@@ -34,6 +34,7 @@ CAPTION = re.compile(
     # a credit in parentheses closing the paragraph: "(Umit Bektas/File Photo/Reuters)", "(Pool/AFP via Getty Images)"
     r"|\([^()]*(?:/|\bvia\s)[^()]*(?:Reuters|AP|AFP|Getty(?: Images)?|EPA|Sputnik|Pool|Shutterstock)\)\s*$",
 )
+BULLETS = "•●▪◦‣*–- \t"
 TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*\s*$""")
 
 
@@ -92,6 +93,8 @@ def sentences(doc: Document) -> list[list[Sentence]]:
                 # keep a closing quote or bracket that the tokenizer leaves to the next sentence
                 while end < p_end and text[end] in "\"'”’)]":
                     end += 1
+                while start < end and text[start] in BULLETS:  # a list bullet is not part of the sentence
+                    start += 1
                 if spans and spans[-1][1] > start:  # the previous sentence took this one's opening quote
                     start = spans[-1][1]
                 # a quotation is never cut: while a quote is open, the next sentence joins this one

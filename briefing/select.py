@@ -76,7 +76,10 @@ def _headline(doc: Document, sents: list[Sentence]) -> str:
 
 
 def split_passages(doc: Document, paragraphs: list[list[Sentence]], sections: list[Section]) -> list[Passage]:
-    """Cut a long document where its paragraphs change section; a short one stays one passage."""
+    """Cut a long document where its paragraphs change section; a short one stays one passage.
+
+    A long document gives at most one passage per section, the first of them opening it (``lead``).
+    """
     scored = [p for p in sections if p.profile.get("terms")]
     def scores_of(text: str, title: str = "") -> dict[str, float]:
         return {s.key: profile_score(s.profile, text, title) for s in scored}
@@ -98,12 +101,15 @@ def split_passages(doc: Document, paragraphs: list[list[Sentence]], sections: li
     for i in range(1, len(labels) - 1):
         if labels[i] != labels[i - 1] and labels[i] != labels[i + 1]:
             labels[i] = labels[i - 1]
+    # one passage per section: a later run about the same thing as an earlier one joins it
+    # (the sentences keep their own spans, so a passage need not be contiguous)
     runs: list[list[int]] = []
+    by_label: dict[str, list[int]] = {}
     for i, label in enumerate(labels):
-        if runs and labels[runs[-1][-1]] == label:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
+        if label not in by_label:
+            by_label[label] = []
+            runs.append(by_label[label])
+        by_label[label].append(i)
     passages = []
     for n, run in enumerate(runs):
         sents = [s for i in run for s in paragraphs[i]]

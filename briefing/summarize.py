@@ -61,6 +61,16 @@ def leans_back(text: str) -> bool:
     return bool(DEPENDENT.match(text) or ALSO_BACK.match(text))
 
 
+HONORIFIC = re.compile(r"^[\"“'‘]?(?:Mr|Mrs|Ms|Dr)\.?\s+([A-Z][\w’'-]+)")
+
+
+def unintroduced(text: str, before: list[str]) -> bool:
+    """True for "Mr. Chaus told …" when no earlier sentence of the item has named Chaus (news style names
+    a person in full first, then by honorific and surname)."""
+    m = HONORIFIC.match(text)
+    return bool(m) and not any(m.group(1) in b for b in before)
+
+
 def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozenset()) -> list[Sentence]:
     """Pick central, non-redundant sentences across outlets within the budget.
 
@@ -103,6 +113,8 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
             if not chosen and DEPENDENT.match(pool[i].text):
                 continue
             if leans_back(pool[i].text) and (not chosen or previous[i] not in chosen):
+                continue
+            if unintroduced(pool[i].text, [pool[j].text for j in chosen]):
                 continue
             redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
             if redundancy > 0.6 or (chosen and novelty(words_of[i], covered) < MIN_NOVELTY):

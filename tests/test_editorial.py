@@ -215,3 +215,39 @@ def test_passages_of_one_document_never_share_a_story():
         ids = [p.doc.id for p in story.passages]
         assert len(ids) == len(set(ids))
     assert any(len(s.passages) == 2 for s in stories)
+
+
+def test_a_list_bullet_is_not_part_of_the_sentence():
+    text = "Intro paragraph that sets the scene for the list below it.\n• China has declined to take sides in the war."
+    doc = Document(id="d", title="t", text=text)
+    got = [s for p in segment.sentences(doc) for s in p]
+    assert got[-1].text == "China has declined to take sides in the war."
+    assert text[got[-1].start:got[-1].end] == got[-1].text
+
+
+def test_a_person_is_named_in_full_before_mr_surname():
+    from briefing.summarize import unintroduced
+
+    assert unintroduced("Mr. Chaus told Ukrainian TV that 53 bodies had arrived.", [])
+    assert not unintroduced("Mr. Chaus told Ukrainian TV that 53 bodies had arrived.",
+                            ["The governor, Vyacheslav Chaus, said the city was shelled."])
+
+
+def test_a_long_document_gives_one_passage_per_section(repo):
+    from briefing.select import split_passages
+
+    config, plugins, sections = repo
+    doc = Document(id="d", title="Week in review", text="\n\n".join([
+        "Ukrainian forces repelled Russian assaults near Bakhmut, the general staff said.",
+        "Artillery shelling and fighting continued along the front line near Avdiivka.",
+        "Xi Jinping and Beijing presented China's peace plan in Moscow.",
+        "China's foreign minister Qin Gang said Beijing would stay neutral.",
+        "Troops and brigades fought on; the battlefield offensive stalled near Kreminna.",
+        "Shelling killed two soldiers and wounded five near the front line.",
+        "Beijing and Xi Jinping repeated China's call for talks.",
+        "Chinese diplomats said Xi would speak to Kyiv soon.",
+    ]))
+    passages = split_passages(doc, segment.sentences(doc), sections)
+    best = [max(p.scores, key=p.scores.get) for p in passages]
+    assert len(best) == len(set(best)) == 2
+    assert passages[0].lead and not passages[1].lead
