@@ -20,5 +20,8 @@ demo: $(STAMP) system-deps
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q
 
+eval: $(STAMP)
+	$(PY) -m briefing.evaluate
+
 clean:
 	rm -rf out $(VENV) *.egg-info

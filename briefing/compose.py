@@ -12,6 +12,8 @@ import datetime as dt
 import logging
 import traceback
 
+from rapidfuzz import fuzz, process
+
 from .config import Config
 from .errors import PluginError
 from .models import Document, Issue, IssueSection, Item, Section, Story
@@ -21,8 +23,9 @@ from .text import norm_key
 
 log = logging.getLogger("briefing.compose")
 
-MIN_CLAIM = 1.0  # below this best fit, a story is "unclaimed" and goes to the fallback section
+MIN_CLAIM = 1.5  # below this best fit, a story is "unclaimed" and goes to the fallback section
 TIE_MARGIN = 0.05
+LEAD_WEIGHT = 2.0
 
 
 def configured_sections(found: list[Section], config: Config) -> list[Section]:
@@ -44,13 +47,27 @@ def configured_sections(found: list[Section], config: Config) -> list[Section]:
 
 
 def story_scores(story: Story, sections: list[Section], plugins: Plugins, config: Config) -> dict[str, float]:
-    total = sum(len(p.sentences) for p in story.passages) or 1
+    # passages weigh by their length; an opening passage (with the outlet's headline) says what the story
+    # is about and weighs double, so a closing detour (a quote about sanctions) does not decide the section
+    weights = [max(1, len(p.sentences)) * (LEAD_WEIGHT if p.lead else 1.0) for p in story.passages]
+    total = sum(weights) or 1.0
     scores: dict[str, float] = {}
     for section in sections:
-        base = sum(p.scores.get(section.key, 0.0) * len(p.sentences) for p in story.passages) / total
+        base = sum(p.scores.get(section.key, 0.0) * w for p, w in zip(story.passages, weights)) / total
         extra = plugins.call("briefing_score", section=section, story=story, config=config)
         scores[section.key] = round(base + sum(float(x) for x in extra), 4)
     return scores
+
+
+def decide(scores: dict[str, float]) -> tuple[str | None, list[str] | None]:
+    """The claiming section for a story's scores (None: unclaimed), and the two keys when it is a tie."""
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    if not ranked or ranked[0][1] < MIN_CLAIM:
+        return None, None
+    tie = None
+    if len(ranked) > 1 and ranked[1][1] >= ranked[0][1] * (1 - TIE_MARGIN):
+        tie = [ranked[0][0], ranked[1][0]]
+    return ranked[0][0], tie
 
 
 def place(stories: list[Story], sections: list[Section], plugins: Plugins, config: Config,
@@ -69,10 +86,11 @@ def place(stories: list[Story], sections: list[Section], plugins: Plugins, confi
             "documents": [d.id for d in story.documents],
             "scores": scores,
         }
-        if ranked and ranked[0][1] >= MIN_CLAIM:
-            story.section, story.score = ranked[0]
-            if len(ranked) > 1 and ranked[1][1] >= ranked[0][1] * (1 - TIE_MARGIN):
-                entry["tie"] = [ranked[0][0], ranked[1][0]]
+        best, tie = decide(scores)
+        if best is not None:
+            story.section, story.score = best, scores[best]
+            if tie:
+                entry["tie"] = tie
         elif fallback is not None:
             story.section, story.score = fallback.key, ranked[0][1] if ranked else 0.0
             entry["unclaimed"] = True
@@ -86,7 +104,8 @@ def place(stories: list[Story], sections: list[Section], plugins: Plugins, confi
 
 
 def importance(story: Story) -> float:
-    return len({d.outlet or d.id for d in story.documents}) + 0.2 * story.score
+    """Outlets that told the story first; the fit to its section only breaks ties (it adds less than one outlet)."""
+    return len({d.outlet or d.id for d in story.documents}) + 0.09 * min(story.score, 10.0)
 
 
 def _section_items(section: Section, date: dt.date, documents: list[Document], config: Config,
@@ -103,6 +122,29 @@ def _section_items(section: Section, date: dt.date, documents: list[Document], c
         return []
 
 
+NEAR_DUPLICATE = 90  # rapidfuzz token-sort similarity (0-100) from which two sentences count as copies
+
+
+def near_duplicate(text: str, seen: list[str]) -> bool:
+    """True when ``text`` is the same as, or a near-copy of, a sentence or headline already in the issue."""
+    if not seen:
+        return False
+    key = norm_key(text)
+    return process.extractOne(key, seen, scorer=fuzz.token_sort_ratio, processor=norm_key,
+                              score_cutoff=NEAR_DUPLICATE) is not None
+
+
+def record_provenance(report: Report, story_id: str, item: Item) -> None:
+    """Put the item's headline and each sentence's document and character span in the story's report entry."""
+    entry = next((e for e in report.stories if e.get("story") == story_id), None)
+    if entry is None:
+        return
+    entry["item"] = {
+        "headline": item.headline,
+        "sentences": [{"doc": s.doc_id, "start": s.start, "end": s.end, "text": s.text} for s in item.sentences],
+    }
+
+
 def compose(date: dt.date, stories: list[Story], documents: list[Document], sections: list[Section],
             plugins: Plugins, config: Config, report: Report) -> Issue:
     placed = place(stories, sections, plugins, config, report)
@@ -111,7 +153,7 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     budget = config.item_budget()
     per_section = int(config.budget.get("section_items", 8))
     per_issue = int(config.budget.get("issue_items", 40))
-    used: set[str] = set()
+    used: list[str] = []  # every sentence and headline so far, for the near-duplicate check
     count = 0
     for section in sections:
         out = IssueSection(key=section.key, title=section.title)
@@ -127,12 +169,15 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
                 item = plugins.first("briefing_summarize", story=story, budget=budget, config=config)
                 if item is None:
                     continue
-                item.sentences = [s for s in item.sentences if norm_key(s.text) not in used]
-                if not item.sentences and not item.text:
+                had_sentences = bool(story.sentences)
+                item.sentences = [s for s in item.sentences if not near_duplicate(s.text, used)]
+                if not item.sentences and not item.text and had_sentences:
                     report.drop(item.headline, "every sentence already appears earlier in the issue",
                                 story=story.id, section=section.key)
                     continue
-                used.update(norm_key(s.text) for s in item.sentences)
+                used.extend(s.text for s in item.sentences)
+                used.append(item.headline)
+                record_provenance(report, story.id, item)
                 item.score = round(importance(story), 4)
                 out.items.append(item)
                 count += 1

@@ -30,9 +30,17 @@ DEBRIS = re.compile(
 # Photo captions and credits: "(pictured: right)", "[Sputnik/Kremlin via Reuters]", "… AP", "… Getty Images".
 CAPTION = re.compile(
     r"\((?:pictured|picture|photo)[^)]*\)|\[[^\]]*(?:via|/)\s*[^\]]*(?:Reuters|AP|AFP|Getty|EPA)[^\]]*\]"
-    r"|(?:\s|^)(?:AP|AFP|Reuters|Getty Images|EPA|Bloomberg)\s*$|\bphotograph:\s",
+    r"|(?:\s|^)(?:AP|AFP|Reuters|Getty Images|EPA|Bloomberg)\s*$|\bphotograph:\s"
+    # a credit in parentheses closing the paragraph: "(Umit Bektas/File Photo/Reuters)", "(Pool/AFP via Getty Images)"
+    r"|\([^()]*(?:/|\bvia\s)[^()]*(?:Reuters|AP|AFP|Getty(?: Images)?|EPA|Sputnik|Pool|Shutterstock)\)\s*$",
 )
+BULLETS = "•●▪◦‣*–- \t"
 TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*\s*$""")
+
+
+def quote_open(sentence: str) -> bool:
+    """True when a quotation opened in ``sentence`` is not closed in it."""
+    return sentence.count('"') % 2 == 1 or sentence.count("“") > sentence.count("”")
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
@@ -48,8 +56,12 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def is_debris(paragraph: str) -> bool:
-    """True for a paragraph that is page furniture: promos, captions, credits, bylines, subheadings."""
+def is_debris(paragraph: str, first: bool = False) -> bool:
+    """True for a paragraph that is page furniture: promos, captions, credits, bylines, subheadings.
+
+    ``first`` marks a document's opening paragraph: there a short unpunctuated line is a standfirst
+    ("Appearance seen as apparent show of defiance after …"), not a subheading, when it has six words or more.
+    """
     p = paragraph.strip().strip("•*-– ").strip()
     if not p:
         return True
@@ -57,7 +69,7 @@ def is_debris(paragraph: str) -> bool:
         return True
     words = p.split()
     # A short line without closing punctuation is a subheading, a tag line or a credit.
-    if len(words) <= 14 and not TERMINAL.search(p):
+    if len(words) <= 14 and not TERMINAL.search(p) and not (first and len(words) >= 6):
         return True
     return False
 
@@ -68,9 +80,9 @@ def sentences(doc: Document) -> list[list[Sentence]]:
     text = doc.text
     for index, (p_start, p_end) in enumerate(paragraphs(text)):
         chunk = text[p_start:p_end]
-        if is_debris(chunk):
+        if is_debris(chunk, first=index == 0):
             continue
-        para: list[Sentence] = []
+        spans: list[tuple[int, int]] = []
         for syn_para in syntok.analyze(chunk):
             for syn_sentence in syn_para:
                 tokens = list(syn_sentence)
@@ -81,10 +93,16 @@ def sentences(doc: Document) -> list[list[Sentence]]:
                 # keep a closing quote or bracket that the tokenizer leaves to the next sentence
                 while end < p_end and text[end] in "\"'”’)]":
                     end += 1
-                sentence_text = text[start:end]
-                if len(sentence_text.split()) < 3:
-                    continue
-                para.append(Sentence(sentence_text, doc.id, start, end, index))
+                while start < end and text[start] in BULLETS:  # a list bullet is not part of the sentence
+                    start += 1
+                if spans and spans[-1][1] > start:  # the previous sentence took this one's opening quote
+                    start = spans[-1][1]
+                # a quotation is never cut: while a quote is open, the next sentence joins this one
+                if spans and quote_open(text[spans[-1][0] : spans[-1][1]]):
+                    spans[-1] = (spans[-1][0], end)
+                else:
+                    spans.append((start, end))
+        para = [Sentence(text[a:b], doc.id, a, b, index) for a, b in spans if len(text[a:b].split()) >= 3]
         if para:
             out.append(para)
     return out

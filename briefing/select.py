@@ -32,7 +32,17 @@ DEFAULT_SUBJECT = {
 
 @lru_cache(maxsize=512)
 def _pattern(term: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w-])" + re.escape(term.lower()) + r"(?![\w])")
+    # whole words; a hyphenated compound counts for both halves ("China-Russia talks")
+    return re.compile(r"(?<![\w])" + re.escape(term.lower()) + r"(?![\w])")
+
+
+WORD_RUN = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=4096)
+def _first_run(term: str) -> str:
+    found = WORD_RUN.findall(term.lower())
+    return found[0] if found else ""
 
 
 def profile_score(profile: dict, text: str, title: str = "") -> float:
@@ -41,8 +51,11 @@ def profile_score(profile: dict, text: str, title: str = "") -> float:
     if not terms:
         return 0.0
     low, low_title = text.lower(), title.lower()
+    present = set(WORD_RUN.findall(low)) | set(WORD_RUN.findall(low_title))
     total = 0.0
     for term, weight in terms.items():
+        if _first_run(term) not in present:  # a cheap necessary condition before the regex
+            continue
         pattern = _pattern(term)
         count = len(pattern.findall(low))
         if count:
@@ -57,8 +70,16 @@ def _best(scores: dict[str, float]) -> str:
     return max(sorted(scores), key=lambda k: scores[k]) if scores else ""
 
 
+def _headline(doc: Document, sents: list[Sentence]) -> str:
+    """The title and the opening sentence (the lede): together they say what a story is about."""
+    return f"{doc.title}\n{sents[0].text}" if sents else doc.title
+
+
 def split_passages(doc: Document, paragraphs: list[list[Sentence]], sections: list[Section]) -> list[Passage]:
-    """Cut a long document where its paragraphs change section; a short one stays one passage."""
+    """Cut a long document where its paragraphs change section; a short one stays one passage.
+
+    A long document gives at most one passage per section, the first of them opening it (``lead``).
+    """
     scored = [p for p in sections if p.profile.get("terms")]
     def scores_of(text: str, title: str = "") -> dict[str, float]:
         return {s.key: profile_score(s.profile, text, title) for s in scored}
@@ -66,7 +87,7 @@ def split_passages(doc: Document, paragraphs: list[list[Sentence]], sections: li
     if len(paragraphs) < MIN_PARAGRAPHS_TO_SPLIT:
         sents = [s for p in paragraphs for s in p]
         text = " ".join(s.text for s in sents)
-        return [Passage(stable_id(doc.id, 0), doc, doc.title, sents, True, scores_of(text, doc.title))]
+        return [Passage(stable_id(doc.id, 0), doc, doc.title, sents, True, scores_of(text, _headline(doc, sents)))]
 
     labels = []
     for para in paragraphs:
@@ -80,34 +101,55 @@ def split_passages(doc: Document, paragraphs: list[list[Sentence]], sections: li
     for i in range(1, len(labels) - 1):
         if labels[i] != labels[i - 1] and labels[i] != labels[i + 1]:
             labels[i] = labels[i - 1]
+    # one passage per section: a later run about the same thing as an earlier one joins it
+    # (the sentences keep their own spans, so a passage need not be contiguous)
     runs: list[list[int]] = []
+    by_label: dict[str, list[int]] = {}
     for i, label in enumerate(labels):
-        if runs and labels[runs[-1][-1]] == label:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
+        if label not in by_label:
+            by_label[label] = []
+            runs.append(by_label[label])
+        by_label[label].append(i)
     passages = []
     for n, run in enumerate(runs):
         sents = [s for i in run for s in paragraphs[i]]
         text = " ".join(s.text for s in sents)
         title = doc.title if n == 0 else ""
-        passages.append(Passage(stable_id(doc.id, n), doc, title, sents, n == 0, scores_of(text, title)))
+        heading = _headline(doc, sents) if n == 0 else ""
+        passages.append(Passage(stable_id(doc.id, n), doc, title, sents, n == 0, scores_of(text, heading)))
     return passages
+
+
+SECTION_SUPPORT = 0.25  # how much a section's profile adds to the subject score of a text that names the subject
+
+
+def relevance_of(doc: Document, body: str, sections: list[Section], subject: dict) -> float:
+    """Fit to the briefing's subject: its own terms, plus a little of the best section fit when it names the subject."""
+    text = f"{doc.title}\n{body}"  # the title is read as text and, again, as the title: it counts double
+    score = profile_score(subject, text, doc.title)
+    if score <= 0:
+        return 0.0
+    fits = [profile_score(s.profile, text, doc.title) for s in sections if s.profile.get("terms")]
+    return score + SECTION_SUPPORT * max(fits, default=0.0)
 
 
 def select(docs: list[Document], segmented: dict[str, list[list[Sentence]]], sections: list[Section],
            subject: dict, report: Report) -> list[Passage]:
-    """On-subject passages of all documents, with their section scores."""
+    """On-subject passages of all documents, with their section scores.
+
+    A document whose text is all debris (a feed item with only a photo caption) still counts by its title:
+    it becomes a passage without sentences, so it can join its story as one more source.
+    """
     subject = {**DEFAULT_SUBJECT, **subject} if subject else DEFAULT_SUBJECT
     threshold = float(subject.get("threshold", 3.0))
     passages: list[Passage] = []
     for doc in docs:
         paragraphs = segmented.get(doc.id, [])
-        if not paragraphs:
+        if not paragraphs and not doc.title.strip():
             report.drop(doc.title, "no usable sentences after cleaning", doc=doc.id, path=doc.path)
             continue
         body = " ".join(s.text for p in paragraphs for s in p)
-        relevance = profile_score(subject, body, doc.title)
+        relevance = relevance_of(doc, body, sections, subject)
         if relevance < threshold:
             report.drop(doc.title, f"off subject (relevance {relevance:.2f} < {threshold:g})",
                         doc=doc.id, path=doc.path, outlet=doc.outlet)

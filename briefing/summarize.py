@@ -15,13 +15,15 @@ import numpy as np
 from .cluster import vectorize
 from .hookspecs import hookimpl
 from .models import Item, Sentence, Source, Story
-from .text import norm_key
+from .text import norm_key, tokens
 
 DEPENDENT = re.compile(
     r"^[\"“'‘]?(?:he|she|they|it|this|that|these|those|his|her|their|its|but|and|or|however|also|meanwhile"
     r"|yet|so|then|there|such|both|another|the\s+(?:move|report|statement|comments?|decision)|him|them)\b",
     re.IGNORECASE,
 )
+# "The South Carolina senator also pledged …": a definite description and "also" point back to an earlier sentence
+ALSO_BACK = re.compile(r"^[\"“'‘]?(?:the|this|that)\s[^,.;:]{0,50}?\balso\b", re.IGNORECASE)
 TITLE_SUFFIX = re.compile(r"\s+[-–—|:]\s+[^-–—|:]{2,40}$")
 
 
@@ -34,22 +36,65 @@ def clean_headline(title: str, outlet: str = "") -> str:
     return title.rstrip(" .")
 
 
+FULL_STOP = re.compile(r"""[.!?…]["'”’)\]]*$""")
+
+
+def _fragment(text: str) -> bool:
+    """A short piece without a closing stop (a standfirst's tail: "Black Sea grain deal renewed")."""
+    return len(text.split()) < 8 and not FULL_STOP.search(text.strip())
+
+
 def _quotes_balanced(text: str) -> bool:
     return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
 
 
+MIN_NOVELTY = 0.5  # a later sentence must bring at least this share of content words the item has not used yet
+
+
+def novelty(words: set[str], covered: set[str]) -> float:
+    """The share of a sentence's content words that the chosen sentences have not said yet."""
+    return len(words - covered) / len(words) if words else 0.0
+
+
+def leans_back(text: str) -> bool:
+    """True for a sentence that depends on the one before it ("He said …", "The senator also …")."""
+    return bool(DEPENDENT.match(text) or ALSO_BACK.match(text))
+
+
+HONORIFIC = re.compile(r"^[\"“'‘]?(?:Mr|Mrs|Ms|Dr)\.?\s+([A-Z][\w’'-]+)")
+
+
+def unintroduced(text: str, before: list[str]) -> bool:
+    """True for "Mr. Chaus told …" when no earlier sentence of the item has named Chaus (news style names
+    a person in full first, then by honorific and surname)."""
+    m = HONORIFIC.match(text)
+    return bool(m) and not any(m.group(1) in b for b in before)
+
+
 def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozenset()) -> list[Sentence]:
-    """Pick central, non-redundant sentences across outlets within the budget."""
+    """Pick central, non-redundant sentences across outlets within the budget.
+
+    A sentence that leans on the one before it never opens the item, and is taken later only when the
+    sentence before it in its source has been taken too.
+    """
     seen: set[str] = set(exclude)
     pool = []
     for s in sentences:
         key = norm_key(s.text)
-        if key and key not in seen and _quotes_balanced(s.text):
+        if key and key not in seen and _quotes_balanced(s.text) and not _fragment(s.text):
             seen.add(key)
             pool.append(s)
     if not pool:
         return []
+    # the sentence before each one in the same source (-1 for an opening sentence)
+    last_of: dict[str, int] = {}
+    previous = []
+    for i, s in enumerate(pool):
+        previous.append(last_of.get(s.doc_id, -1))
+        last_of[s.doc_id] = i
     vectors = vectorize([s.text for s in pool])
+    words_of = [set(tokens(s.text)) for s in pool]
+    covered: set[str] = set()
     centroid = vectors.sum(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     centrality = vectors @ centroid
@@ -67,8 +112,12 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
                 continue
             if not chosen and DEPENDENT.match(pool[i].text):
                 continue
+            if leans_back(pool[i].text) and (not chosen or previous[i] not in chosen):
+                continue
+            if unintroduced(pool[i].text, [pool[j].text for j in chosen]):
+                continue
             redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
-            if redundancy > 0.6:
+            if redundancy > 0.6 or (chosen and novelty(words_of[i], covered) < MIN_NOVELTY):
                 continue
             score = base[i] - 0.5 * redundancy + (0.05 if pool[i].doc_id not in docs_used else 0.0)
             if score > best_score:
@@ -79,6 +128,7 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
         if chosen and words + n > max_words:
             break
         chosen.append(best)
+        covered |= words_of[best]
         words += n
         docs_used.add(pool[best].doc_id)
     first, rest = chosen[:1], sorted(chosen[1:], key=lambda i: (pool[i].doc_id != pool[chosen[0]].doc_id,
@@ -108,16 +158,20 @@ def sources_of(story: Story) -> list[Source]:
 
 
 def extractive_item(story: Story, budget: dict) -> Item:
-    lead = next((p for p in story.passages if p.lead and p.title), None)
-    exclude: set[str] = set()
-    if lead is not None:
+    """The item for a story: its sentences first, then the headline of the source its first sentence comes from.
+
+    A story with no source title (a passage from inside a long article) takes its most central sentence
+    as the headline instead.
+    """
+    leads = {p.doc.id: p for p in story.passages if p.lead and p.title}
+    if leads:
+        sentences = choose(story.sentences, budget, {norm_key(p.title) for p in leads.values()})
+        lead = (leads.get(sentences[0].doc_id) if sentences else None) or next(iter(leads.values()))
         headline = clean_headline(lead.title, lead.doc.outlet)
-        exclude.add(norm_key(lead.title))
     else:
         top = choose(story.sentences, {"sentences": 1, "words": 60})
         headline = top[0].text.rstrip(" .") if top else "Update"
-        exclude.update(norm_key(s.text) for s in top)
-    sentences = choose(story.sentences, budget, exclude)
+        sentences = choose(story.sentences, budget, {norm_key(s.text) for s in top})
     return Item(id=story.id, headline=headline, sentences=sentences, sources=sources_of(story),
                 score=story.score)
 

@@ -13,6 +13,10 @@ PROFILE = {
         "slovakia": 2.5, "baltic": 1.5, "finland": 2, "sweden": 2, "accession": 2, "eu membership": 2,
         "european union": 1.5, "defence ministers": 2.5, "defense secretary": 2.5, "austin": 1.5,
         "training": 1.5, "supply": 1.5, "support for ukraine": 2.5, "rearm": 2.5, "stoltenberg": 3,
+        # the West's arms industry and stockpiles that keep Ukraine supplied
+        "artillery shells": 3, "rounds": 1.5, "stockpiles": 2.5, "joint procurement": 3, "defence industry": 2.5,
+        "defense industry": 2.5, "arms industry": 2.5, "war production": 2.5, "production": 1, "arm ukraine": 3,
+        "eu": 1.5, "member states": 1.5, "explosives": 1.5,
     },
     "examples": [
         "Poland said it would send fighter jets to Ukraine within days, the first NATO member to do so.",

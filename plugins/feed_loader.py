@@ -24,7 +24,8 @@ ENCODING_NOTES = (feedparser.CharacterEncodingOverride, feedparser.CharacterEnco
                   feedparser.NonXMLContentType)
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY\b", re.IGNORECASE)
 SPACE = re.compile(r"[ \t\f\v]+")
-BLOCK_END = re.compile(r"<(?:/p|br\s*/?|/li|/div|/h[1-6]|/blockquote|/tr)\s*>", re.IGNORECASE)
+# paragraph breaks: closing block tags, and an opening <p> (a standfirst often runs straight into it)
+BLOCK_END = re.compile(r"<(?:/p|br\s*/?|/li|/div|/h[1-6]|/blockquote|/tr)\s*>|<p(?:\s[^>]*)?>", re.IGNORECASE)
 
 
 def plain(fragment: str) -> str:

@@ -14,7 +14,7 @@ PROFILE = {
         "general staff": 2, "isw": 3, "institute for the study of war": 3, "ministry of defence": 1.5,
         "intelligence update": 2, "killed": 1.5, "wounded": 1.5, "casualties": 2, "repelled": 3,
         "military": 1, "soldiers": 1.5, "wagner": 1.5, "mercenaries": 1.5, "warships": 2, "black sea fleet": 2,
-        "cluster bombs": 3, "explosions": 2, "explosion": 1.5, "destroyed": 1.5, "occupied": 1,
+        "cluster bombs": 3, "explosions": 2, "explosion": 1.5, "destroyed": 1.5, "damaged": 1.5, "occupied": 1,
         "kherson": 1.5, "zaporizhzhia": 1.5, "collaborator": 2, "sabotage": 2, "partisans": 2,
     },
     "examples": [

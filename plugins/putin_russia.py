@@ -6,7 +6,7 @@ PROFILE = {
     "terms": {
         "kremlin": 3, "putin": 2.5, "peskov": 3.5, "medvedev": 3.5, "lavrov": 3, "shoigu": 3,
         "gerasimov": 3, "duma": 3.5, "security council": 2.5, "mobilisation": 3, "mobilization": 3,
-        "conscription": 3, "draft": 2, "prigozhin": 2, "election": 2, "opposition": 2.5, "navalny": 3.5,
+        "conscription": 3, "draft": 2, "prigozhin": 2, "election": 2, "presidential election": 3, "re-election": 3, "opposition": 2.5, "navalny": 3.5,
         "dissent": 3, "protest": 2, "propaganda": 2.5, "state tv": 2.5, "state media": 2, "ria novosti": 2,
         "tass": 1.5, "icc": 3, "international criminal court": 3.5, "arrest warrant": 3.5,
         "war crimes": 2.5, "deportation": 2.5, "children": 1.5, "investigative committee": 3.5,
