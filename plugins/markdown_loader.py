@@ -29,6 +29,9 @@ KEYS = {
     "author": ("author", "authors", "byline"),
 }
 _md = MarkdownIt("commonmark", {"html": True})
+# Every link is parsed as a link, whatever its scheme: the text keeps only its words, and the sanitizer
+# drops the address (a refused link would otherwise stay behind as literal "[text](javascript:…)").
+_md.validateLink = lambda url: True
 
 
 def simple_front_matter(text: str) -> dict[str, str]:

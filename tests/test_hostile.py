@@ -100,7 +100,14 @@ def test_long_title_is_cut_and_noted(hostile_build):
 def test_invalid_utf8_is_read_as_utf8_with_replacements(hostile_build):
     _, folder, _ = hostile_build
     md = (folder / "conflict-update-day-390.md").read_text()
-    assert "Kyiv’s power grid" in md and "“damaging power lines”" in md
+    assert "Kyiv’s power grid" in md  # its title, decoded as UTF-8, in the issue
+    from briefing.config import load_config
+    from briefing.load import load_one
+    from briefing.plugins import Plugins
+
+    config = load_config(folder.parent.parent / "briefing.toml")
+    (doc,) = load_one(str(folder.parent.parent / "seeds" / "invalid-utf8.txt"), config, Plugins(None))
+    assert "“damaging power lines”" in doc.text and "\ufffd" in doc.text  # the stray bytes, replaced
 
 
 def test_no_payload_in_markdown_or_html(hostile_build):
