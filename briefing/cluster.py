@@ -41,36 +41,93 @@ def _passage_text(p: Passage) -> str:
     return f"{p.title} {p.title} {p.text}" if p.title else p.text
 
 
-def cluster(passages: list[Passage], threshold: float = THRESHOLD) -> list[Story]:
+def passage_tokens(p: Passage, memo: dict[str, list[str]]) -> list[str]:
+    """The tokens of :func:`_passage_text`, each sentence tokenized once (``memo``: text → tokens)."""
+    out: list[str] = []
+    for text in ([p.title, p.title] if p.title else []) + [s.text for s in p.sentences]:
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = tokens(text)
+        out.extend(found)
+    return out
+
+
+def _rows(docs: list[Counter]) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """Sparse L2-normalised TF-IDF rows (column indices, weights) and each column's document frequency.
+
+    The same numbers as :func:`vectorize`, without a dense row per text over the whole vocabulary.
+    """
+    df: Counter[str] = Counter()
+    for d in docs:
+        df.update(d.keys())
+    vocab = {w: i for i, w in enumerate(sorted(df))}
+    n = len(docs)
+    idf = {w: math.log((1 + n) / (1 + k)) + 1 for w, k in df.items()}
+    indices, weights = [], []
+    for d in docs:
+        cols = sorted((vocab[w], (1 + math.log(c)) * idf[w]) for w, c in d.items())
+        idx = np.fromiter((i for i, _ in cols), dtype=np.int64, count=len(cols))
+        val = np.fromiter((x for _, x in cols), dtype=np.float32, count=len(cols))
+        norm = np.linalg.norm(val)
+        indices.append(idx)
+        weights.append(val / norm if norm else val)
+    counts = np.zeros(len(vocab), dtype=np.int64)
+    for w, k in df.items():
+        counts[vocab[w]] = k
+    return indices, weights, counts
+
+
+def cluster(passages: list[Passage], threshold: float = THRESHOLD,
+            token_memo: dict[str, list[str]] | None = None) -> list[Story]:
+    """Each passage, most relevant first, joins the most similar story centroid or starts a story.
+
+    Centroids are the sums of their members' rows, kept as one matrix over the words that occur in
+    two passages or more (a word of one passage alone can add nothing to a similarity with another
+    passage; it only adds to the centroid's length, which is kept as a number), so each passage is
+    compared with every story in one matrix product.
+    """
     if not passages:
         return []
     order = sorted(range(len(passages)), key=lambda i: (-passages[i].relevance, passages[i].id))
-    vectors = vectorize([_passage_text(p) for p in passages])
-    centroids: list[np.ndarray] = []
+    memo = {} if token_memo is None else token_memo
+    indices, weights, df = _rows([Counter(passage_tokens(p, memo)) for p in passages])
+    shared = np.flatnonzero(df >= 2)
+    column = np.full(len(df), -1, dtype=np.int64)
+    column[shared] = np.arange(len(shared))
+    sums = np.zeros((len(shared), 16), dtype=np.float32)  # word × story: the centroids, transposed
+    lone_sq: list[float] = []  # squared length each story's centroid owes to words of one passage
+    norms = np.zeros(16, dtype=np.float64)
     members: list[list[int]] = []
     docs_in: list[set[str]] = []
     for i in order:
-        v = vectors[i]
-        best, best_sim = -1, threshold
-        if centroids:
-            sims = np.array([float(c @ v) / (np.linalg.norm(c) or 1.0) for c in centroids])
-            for j in np.argsort(-sims):
-                if sims[j] < threshold:
-                    break
+        cols = column[indices[i]]
+        keep = cols >= 0
+        idx, val = cols[keep], weights[i][keep]
+        lone = float(np.dot(weights[i][~keep], weights[i][~keep]))
+        k = len(members)
+        best = -1
+        if k:
+            sims = (val @ sums[idx, :k]) / norms[:k]
+            candidates = np.flatnonzero(sims >= threshold)
+            for j in candidates[np.argsort(-sims[candidates], kind="stable")]:
                 if passages[i].doc.id not in docs_in[j]:
-                    best, best_sim = int(j), float(sims[j])
+                    best = int(j)
                     break
         if best < 0:
-            centroids.append(v.copy())
-            members.append([i])
-            docs_in.append({passages[i].doc.id})
-        else:
-            centroids[best] += v
-            members[best].append(i)
-            docs_in[best].add(passages[i].doc.id)
+            if k == sums.shape[1]:
+                sums = np.concatenate([sums, np.zeros_like(sums)], axis=1)
+                norms = np.concatenate([norms, np.zeros_like(norms)])
+            best = k
+            members.append([])
+            docs_in.append(set())
+            lone_sq.append(0.0)
+        sums[idx, best] += val
+        lone_sq[best] += lone
+        norms[best] = math.sqrt(float(np.dot(sums[:, best], sums[:, best])) + lone_sq[best]) or 1.0
+        members[best].append(i)
+        docs_in[best].add(passages[i].doc.id)
     stories = []
     for group in members:
         ps = [passages[i] for i in group]
         stories.append(Story(id=stable_id(*sorted(p.id for p in ps)), passages=ps))
     return stories
-

@@ -8,6 +8,7 @@ subheadings) is recognised paragraph by paragraph and never becomes a sentence.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import syntok.segmenter as syntok
 
@@ -62,6 +63,18 @@ def is_debris(paragraph: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=32768)
+def _syntok_spans(chunk: str) -> tuple[tuple[int, int], ...]:
+    """syntok's sentence spans in a paragraph; a paragraph syndicated to many outlets is split once."""
+    spans = []
+    for syn_para in syntok.analyze(chunk):
+        for syn_sentence in syn_para:
+            tokens = list(syn_sentence)
+            if tokens:
+                spans.append((tokens[0].offset, tokens[-1].offset + len(tokens[-1].value)))
+    return tuple(spans)
+
+
 def sentences(doc: Document) -> list[list[Sentence]]:
     """The document's clean paragraphs, each a list of verbatim sentences."""
     out: list[list[Sentence]] = []
@@ -71,20 +84,15 @@ def sentences(doc: Document) -> list[list[Sentence]]:
         if is_debris(chunk):
             continue
         para: list[Sentence] = []
-        for syn_para in syntok.analyze(chunk):
-            for syn_sentence in syn_para:
-                tokens = list(syn_sentence)
-                if not tokens:
-                    continue
-                start = p_start + tokens[0].offset
-                end = p_start + tokens[-1].offset + len(tokens[-1].value)
-                # keep a closing quote or bracket that the tokenizer leaves to the next sentence
-                while end < p_end and text[end] in "\"'”’)]":
-                    end += 1
-                sentence_text = text[start:end]
-                if len(sentence_text.split()) < 3:
-                    continue
-                para.append(Sentence(sentence_text, doc.id, start, end, index))
+        for rel_start, rel_end in _syntok_spans(chunk):
+            start, end = p_start + rel_start, p_start + rel_end
+            # keep a closing quote or bracket that the tokenizer leaves to the next sentence
+            while end < p_end and text[end] in "\"'”’)]":
+                end += 1
+            sentence_text = text[start:end]
+            if len(sentence_text.split()) < 3:
+                continue
+            para.append(Sentence(sentence_text, doc.id, start, end, index))
         if para:
             out.append(para)
     return out

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from .models import Document, Passage, Section, Sentence, stable_id
 from .report import Report
+from .termscore import compiled
 
 MIN_PARAGRAPHS_TO_SPLIT = 6
 DEFAULT_SUBJECT = {
@@ -41,14 +42,7 @@ def profile_score(profile: dict, text: str, title: str = "") -> float:
     if not terms:
         return 0.0
     low, low_title = text.lower(), title.lower()
-    total = 0.0
-    for term, weight in terms.items():
-        pattern = _pattern(term)
-        count = len(pattern.findall(low))
-        if count:
-            total += float(weight) * (1.0 + math.log(count))
-        if low_title and pattern.search(low_title):
-            total += float(weight)
+    total = compiled(terms).total(low, low_title)
     words = max(1, len(low.split()) + len(low_title.split()))
     return total / (1.0 + math.log1p(words / 80.0))
 

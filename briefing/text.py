@@ -20,8 +20,11 @@ mr ms mrs
 def tokens(text: str) -> list[str]:
     """Lower-cased content words of ``text`` (stop words and one-letter words left out)."""
     out = []
-    for m in WORD.finditer(text.lower()):
-        w = m.group().strip("'’-").replace("’", "'")
+    for w in WORD.findall(text.lower()):  # a word starts with a letter: only its end can need trimming
+        if w[-1] in "'’-":
+            w = w.rstrip("'’-")
+        if "’" in w:
+            w = w.replace("’", "'")
         if w.endswith("'s"):
             w = w[:-2]
         if len(w) > 1 and w not in STOP:
