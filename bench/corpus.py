@@ -4,8 +4,9 @@ In: the repository's ``seeds/*.txt`` articles and ``tests/data/feeds/2023-03-19/
 Out: a workspace folder with ``briefing.toml`` and ``sources/`` holding N documents: variants of the real
 texts under other outlets' names, so that each story is told by many outlets, as on a real day.
 
-A variant keeps its base's title (sometimes with an outlet tag), a subset of its paragraphs in a lightly
-shuffled order and a sample of each paragraph's sentences; a few articles take a paragraph or two from
+A variant keeps its base's title (sometimes with a tag), a subset of its paragraphs in a lightly shuffled
+order and a sample of each paragraph's sentences, about a third of them lightly reworded (word swaps, the
+outlet's own attribution), as outlets rewrite wire copy; a few articles take a paragraph or two from
 another article. Document k depends only on k, so a smaller corpus is a prefix of a larger one.
 """
 
@@ -36,6 +37,14 @@ PLACES = ["Atlantic", "Baltic", "Capital", "Central", "Coastal", "Continental", 
 MASTHEADS = ["Chronicle", "Courier", "Dispatch", "Gazette", "Herald", "Journal", "Ledger", "Monitor", "Observer",
              "Post", "Record", "Review", "Sentinel", "Standard", "Telegraph", "Times", "Tribune", "Wire"]
 TITLE_TAGS = ["", "", "", "Live: ", "Update: ", "Analysis: "]
+ATTRIBUTIONS = ["reported", "has learned", "understands", "was told", "confirmed"]
+REWORD_SHARE = 0.35  # of the sentences an outlet rewrites rather than runs as the wire gave them
+REWORDINGS = [(" said ", " stated "), (" says ", " said "), ("Vladimir Putin", "Putin"), ("President ", "leader "),
+              (" on Monday", " Monday"), (" on Sunday", " Sunday"), (" however", " though"), (" also ", " "),
+              ("Russia’s", "Russian"), ("Ukraine’s", "Ukrainian"), (" the country", " the nation"),
+              (" officials", " authorities"), (" forces", " troops"), (" attack", " strike"), (" city", " town"),
+              (" about ", " around "), (" more than ", " over "), (" has been ", " was "), (" will ", " would "),
+              (" after ", " following "), (" war ", " conflict "), (" near ", " close to ")]
 
 
 @dataclass
@@ -77,9 +86,19 @@ def outlets(n: int = 240) -> list[str]:
     return names[:n]
 
 
-def _sample(rng: random.Random, sentences: list[str], keep: float) -> list[str]:
+def _reword(rng: random.Random, sentence: str, outlet: str) -> str:
+    """A light rewording: some of the applicable word swaps, sometimes the outlet's own attribution."""
+    for old, new in REWORDINGS:
+        if old in sentence and rng.random() < 0.5:
+            sentence = sentence.replace(old, new, 1)
+    if sentence.endswith(".") and rng.random() < 0.5:
+        sentence = sentence[:-1] + f", {outlet} {rng.choice(ATTRIBUTIONS)}."
+    return sentence
+
+
+def _sample(rng: random.Random, sentences: list[str], keep: float, outlet: str) -> list[str]:
     kept = [s for i, s in enumerate(sentences) if i == 0 or rng.random() < keep]
-    return kept or sentences[:1]
+    return [_reword(rng, s, outlet) if rng.random() < REWORD_SHARE else s for s in kept or sentences[:1]]
 
 
 def article_variant(k: int, articles: list[Base], outlet: str) -> tuple[str, str]:
@@ -97,15 +116,15 @@ def article_variant(k: int, articles: list[Base], outlet: str) -> tuple[str, str
         other = rng.choice(articles).paragraphs
         at = rng.randrange(len(rest) + 1)
         rest[at:at] = rng.sample(other, min(len(other), rng.randint(1, 2)))
-    body = "\n\n".join(" ".join(_sample(rng, p, 0.8)) for p in lead + rest)
+    body = "\n\n".join(" ".join(_sample(rng, p, 0.8, outlet)) for p in lead + rest)
     title = rng.choice(TITLE_TAGS) + base.title
     return title, f"{title}\n\n{body}\n\nSource: {outlet}\n"
 
 
-def item_variant(k: int, items: list[Base]) -> tuple[str, str, dt.datetime]:
+def item_variant(k: int, items: list[Base], outlet: str) -> tuple[str, str, dt.datetime]:
     rng = random.Random(f"item-{k}")
     base = rng.choice(items)
-    text = "\n\n".join(" ".join(_sample(rng, p, 0.85)) for p in base.paragraphs)
+    text = "\n\n".join(" ".join(_sample(rng, p, 0.85, outlet)) for p in base.paragraphs)
     published = (base.published or dt.datetime(2023, 3, 19, 12, tzinfo=dt.timezone.utc))
     published += dt.timedelta(minutes=rng.randint(-90, 90))
     return rng.choice(TITLE_TAGS) + base.title, text, published
@@ -133,15 +152,17 @@ def write_corpus(folder: Path, n: int) -> dict:
     shutil.copytree(SEEDS / "losses", sources / "losses")
     feeds: dict[str, list] = {}
     n_articles = 0
+    paragraphs: list[str] = []
     for k in range(n):
         rng = random.Random(f"doc-{k}")
         outlet = rng.choice(names)
         if rng.random() < ARTICLE_SHARE:
             _, text = article_variant(k, articles, outlet)
+            paragraphs.extend(text.split("\n\n")[1:-1])
             (sources / "articles" / f"{k:05d}.txt").write_text(text, encoding="utf-8")
             n_articles += 1
         else:
-            title, text, published = item_variant(k, items)
+            title, text, published = item_variant(k, items, outlet)
             feeds.setdefault(outlet, []).append((k, title, text, published))
     n_feeds = 0
     for outlet in sorted(feeds):
@@ -156,7 +177,7 @@ def write_corpus(folder: Path, n: int) -> dict:
     (folder / "briefing.toml").write_text(config, encoding="utf-8")
     size = sum(p.stat().st_size for p in sources.rglob("*") if p.is_file() and "losses" not in p.parts)
     return {"documents": n, "articles": n_articles, "feed_items": n - n_articles, "feed_files": n_feeds,
-            "bytes": size}
+            "bytes": size, "paragraphs": len(paragraphs), "unique_paragraphs": len(set(paragraphs))}
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import segment
+from .cache import SourceCache
 from .cluster import cluster
 from .compose import compose, configured_sections
 from .config import Config
@@ -67,7 +68,8 @@ def build(config: Config, plugins: Plugins | None = None) -> BuildResult:
 
     t = time.perf_counter()
     sections = sections_of(plugins, config)
-    documents = load(config, plugins, report)
+    cache = SourceCache.for_build(config, plugins)
+    documents = load(config, plugins, report, cache)
     stage("load", t)
     if config.strict and report.bad_sources:
         names = ", ".join(f"{b['path']} ({b['reason']})" for b in report.bad_sources)
@@ -75,7 +77,7 @@ def build(config: Config, plugins: Plugins | None = None) -> BuildResult:
 
     t = time.perf_counter()
     articles = [d for d in documents if d.kind == "article"]
-    segmented = {d.id: segment.sentences(d) for d in articles}
+    segmented = {d.id: cache.sentences(d) if cache else segment.sentences(d) for d in articles}
     stage("segment", t)
 
     t = time.perf_counter()
@@ -83,8 +85,12 @@ def build(config: Config, plugins: Plugins | None = None) -> BuildResult:
     stage("select", t)
 
     t = time.perf_counter()
-    stories = cluster(passages)
+    stories = cluster(passages, token_memo=cache.tokens if cache else None)
     stage("cluster", t)
+    if cache:
+        t = time.perf_counter()
+        cache.save()
+        stage("cache", t)
 
     t = time.perf_counter()
     issue = compose(date, stories, documents, sections, plugins, config, report)
@@ -92,8 +98,13 @@ def build(config: Config, plugins: Plugins | None = None) -> BuildResult:
     stage("summarize", t)
 
     t = time.perf_counter()
-    rendered = render(issue, config, plugins)
+    text_formats = tuple(f for f in config.formats if f != "pdf")
+    rendered = render(issue, config, plugins, formats=text_formats) if text_formats else {}
     stage("render", t)
+    if "pdf" in config.formats:
+        t = time.perf_counter()
+        rendered.update(render(issue, config, plugins, formats=("pdf",)))
+        stage("pdf", t)
     if config.strict and report.plugin_errors:
         raise BuildError(f"--strict: plugin {report.plugin_errors[0]['plugin']} failed "
                          f"in {report.plugin_errors[0]['hook']}: {report.plugin_errors[0]['error']}")

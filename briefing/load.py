@@ -75,25 +75,34 @@ def read_bytes(path: str, limit: int) -> bytes:
     return data
 
 
-def load_one(entry: str, config: Config, plugins: Plugins) -> list[Document]:
-    """The documents of one source; raises :class:`SourceError` with the reason when it cannot be read."""
+def load_one(entry: str, config: Config, plugins: Plugins, cache=None) -> list[Document]:
+    """The documents of one source; raises :class:`SourceError` with the reason when it cannot be read.
+
+    With a :class:`~briefing.cache.SourceCache`, a file read before with the same bytes is not parsed again.
+    """
     data = b"" if is_url(entry) else read_bytes(entry, config.max_source_bytes)
     if not is_url(entry) and not data.strip():
         raise SourceError("empty file")
+    use_cache = cache is not None and not is_url(entry)
+    cached = cache.documents(entry, data) if use_cache else None
+    if cached is not None:
+        return cached
     docs = plugins.first("briefing_load_source", path=entry, data=data, config=config)
     if docs is None:
         raise SourceError("no loader understands this kind of file")
     if not docs:
         raise SourceError("no text found")
+    if use_cache:
+        cache.remember(entry, data, list(docs))
     return list(docs)
 
 
-def load(config: Config, plugins: Plugins, report: Report) -> list[Document]:
+def load(config: Config, plugins: Plugins, report: Report, cache=None) -> list[Document]:
     documents: list[Document] = []
     for entry in expand(config.sources, config, report):
         name = entry if is_url(entry) else _display(entry, config.workspace)
         try:
-            docs = load_one(entry, config, plugins)
+            docs = load_one(entry, config, plugins, cache)
         except SourceError as exc:
             report.bad_source(name, str(exc))
             continue

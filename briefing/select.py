@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from .models import Document, Passage, Section, Sentence, stable_id
 from .report import Report
-from .termscore import compiled
+from . import termscore
 
 MIN_PARAGRAPHS_TO_SPLIT = 6
 DEFAULT_SUBJECT = {
@@ -38,13 +38,7 @@ def _pattern(term: str) -> re.Pattern[str]:
 
 def profile_score(profile: dict, text: str, title: str = "") -> float:
     """How strongly ``text`` (and its title) match a profile's weighted terms, length-damped."""
-    terms = profile.get("terms", {})
-    if not terms:
-        return 0.0
-    low, low_title = text.lower(), title.lower()
-    total = compiled(terms).total(low, low_title)
-    words = max(1, len(low.split()) + len(low_title.split()))
-    return total / (1.0 + math.log1p(words / 80.0))
+    return termscore.profile_score(profile, text, title)
 
 
 def _best(scores: dict[str, float]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 STOP = frozenset("""
@@ -32,6 +33,7 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def norm_key(text: str) -> str:
     """A key under which near-identical sentences (case, spacing, punctuation) coincide."""
     return " ".join(re.findall(r"\w+", text.lower()))
