@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import segment
+from . import segment, termscore
 from .cache import SourceCache
 from .cluster import cluster
 from .compose import compose, configured_sections
@@ -81,7 +81,8 @@ def build(config: Config, plugins: Plugins | None = None) -> BuildResult:
     stage("segment", t)
 
     t = time.perf_counter()
-    passages = select(articles, segmented, sections, config.subject, report)
+    with termscore.memo(cache.scores if cache else None):
+        passages = select(articles, segmented, sections, config.subject, report)
     stage("select", t)
 
     t = time.perf_counter()

@@ -1,12 +1,13 @@
-"""Cache: what each source became (documents, sentences, word tokens), kept between builds.
+"""Cache: what each source became (documents, sentences, word tokens, section scores), kept between builds.
 
 In: a source's path and bytes. Out, on a later build of the same bytes: its text Documents, their sentences
-and the tokens of those sentences, without parsing, segmenting or tokenizing again.
+and the tokens of those sentences, without parsing, segmenting or tokenizing again; and the section scores
+of the texts the last build scored (``scores/``, keyed by a digest of the profiles and the text).
 
 An entry is a JSON file under ``<workspace>/.briefing-cache/sources/``, named by the SHA-256 of the
 source's bytes, its path and a fingerprint of everything that shapes the result: the code of the loader
-plugins, the segmenter, the tokenizer and this module, the syntok version and the configuration. Change any of them
-and the old entries are simply not found again. Entries are written to a temporary file and renamed
+plugins, the segmenter, the tokenizer, the term scorer and this module, the syntok version and the
+configuration. Change any of them and the old entries are simply not found again. Entries are written to a temporary file and renamed
 into place, so a concurrent build sees a whole entry or none; an entry that cannot be read or does not
 check out is ignored and rebuilt. Entries unused for ``KEEP_DAYS`` days are removed, by one build at a
 time (under a file lock), at most once a day. ``[briefing] cache = false`` turns the cache off.
@@ -30,6 +31,7 @@ from typing import Any, Callable
 from filelock import FileLock, Timeout
 
 from . import segment as segment_module
+from . import termscore
 from . import text as text_module
 from .models import Document, Sentence
 
@@ -53,7 +55,7 @@ def _code_of(obj: object) -> bytes:
 def fingerprint(config, plugins) -> str:
     """A digest of the code and settings that turn a source's bytes into documents and sentences."""
     h = hashlib.sha256(f"format {FORMAT}\n".encode())
-    for module in (segment_module, text_module, sys.modules[__name__]):
+    for module in (segment_module, text_module, termscore, sys.modules[__name__]):
         h.update(_code_of(module))
     try:
         h.update(importlib.metadata.version("syntok").encode())
@@ -105,6 +107,31 @@ class SourceCache:
         self.dirty: set[str] = set()
         self.owner: dict[int, tuple[str, int]] = {}  # id(document) → (key, index in its entry)
         self.stats = {"hits": 0, "misses": 0, "unreadable": 0, "written": 0}
+        self._scores: ScoreMemo | None = None
+
+    @property
+    def scores(self) -> "ScoreMemo":
+        """Section scores of texts (see :func:`briefing.termscore.memo`), kept from the last build."""
+        if self._scores is None:
+            self._scores = ScoreMemo()
+            file = self._scores_file()
+            try:
+                raw = json.loads(file.read_bytes())
+                if not isinstance(raw, dict) or not all(
+                        isinstance(v, list) and all(isinstance(x, float) for x in v) for v in raw.values()):
+                    raise ValueError("not a table of scores")
+                self._scores.update(raw)
+                os.utime(file)
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError) as exc:
+                log.warning("cache file %s is unreadable (%s): scoring again", file, exc)
+                self._scores.clear()
+            self._scores.known = len(self._scores)
+        return self._scores
+
+    def _scores_file(self) -> Path:
+        return self.folder / "scores" / f"{self.fingerprint[:32]}.json"
 
     @classmethod
     def for_build(cls, config, plugins) -> "SourceCache | None":
@@ -206,15 +233,20 @@ class SourceCache:
                 self.dirty.add(key)
         written = 0
         for key in sorted(self.dirty):
-            if self._write(key, self.entries[key]):
+            if self._write(self._file(key), self.entries[key]):
                 written += 1
+        if self._scores is not None and len(self._scores) > self._scores.known:
+            # the scores this build used: yesterday's texts are left behind
+            used = {k: self._scores[k] for k in self._scores.used if k in self._scores}
+            if self._write(self._scores_file(), used):
+                written += 1
+            self._scores.known = len(self._scores)
         self.dirty.clear()
         self.stats["written"] += written
         self.prune()
         return written
 
-    def _write(self, key: str, entry: dict) -> bool:
-        file = self._file(key)
+    def _write(self, file: Path, entry: dict) -> bool:
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=file.parent)
@@ -240,7 +272,8 @@ class SourceCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             with FileLock(str(self.folder / ".prune.lock"), timeout=0):
                 removed = 0
-                for file in (self.folder / "sources").glob("*/*.json"):
+                files = [*(self.folder / "sources").glob("*/*.json"), *(self.folder / "scores").glob("*.json")]
+                for file in files:
                     try:
                         age = now - file.stat().st_mtime
                         if age > KEEP_DAYS * 86400 or (file.name.startswith(".tmp-") and age > 3600):
@@ -256,6 +289,23 @@ class SourceCache:
         except OSError as exc:
             log.warning("cannot prune the cache in %s: %s", self.folder, exc)
             return 0
+
+
+class ScoreMemo(dict):
+    """A dict that remembers which keys were asked for or added (the ones worth keeping)."""
+
+    def __init__(self):
+        super().__init__()
+        self.used: set[str] = set()
+        self.known = 0
+
+    def get(self, key, default=None):
+        self.used.add(key)
+        return super().get(key, default)
+
+    def __setitem__(self, key, value):
+        self.used.add(key)
+        super().__setitem__(key, value)
 
 
 def describe(cache: SourceCache | None) -> dict[str, Any]:

@@ -10,13 +10,11 @@ words, case-insensitively, and a term in the title counts double.
 
 from __future__ import annotations
 
-import math
 import re
-from functools import lru_cache
 
+from . import termscore
 from .models import Document, Passage, Section, Sentence, stable_id
 from .report import Report
-from . import termscore
 
 MIN_PARAGRAPHS_TO_SPLIT = 6
 DEFAULT_SUBJECT = {
@@ -29,11 +27,6 @@ DEFAULT_SUBJECT = {
     },
     "threshold": 3.0,
 }
-
-
-@lru_cache(maxsize=512)
-def _pattern(term: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w-])" + re.escape(term.lower()) + r"(?![\w])")
 
 
 def profile_score(profile: dict, text: str, title: str = "") -> float:
@@ -49,7 +42,8 @@ def split_passages(doc: Document, paragraphs: list[list[Sentence]], sections: li
     """Cut a long document where its paragraphs change section; a short one stays one passage."""
     scored = [p for p in sections if p.profile.get("terms")]
     def scores_of(text: str, title: str = "") -> dict[str, float]:
-        return {s.key: profile_score(s.profile, text, title) for s in scored}
+        scores = termscore.profile_scores([s.profile for s in scored], text, title)
+        return {s.key: score for s, score in zip(scored, scores)}
 
     if len(paragraphs) < MIN_PARAGRAPHS_TO_SPLIT:
         sents = [s for p in paragraphs for s in p]

@@ -1,18 +1,22 @@
 """Term scoring in one pass: the numbers of one whole-word regex per term, without running them all.
 
-In: a profile's ``{"term": weight}`` table and a lower-cased text (and title). Out: the same weighted
-total that scanning the text once per term with ``(?<![\\w-])term(?![\\w])`` gives, summed in the same
-order. Single-word terms are looked up in a count of the text's words; a phrase is searched for only
-when every one of its words occurs in the text. Texts are scored against many profiles in turn, so
-the word counts of the last few texts are kept.
+In: profiles' ``{"term": weight}`` tables and a text (and title). Out: for each profile, the same
+length-damped weighted total that scanning the lower-cased text once per term with
+``(?<![\\w-])term(?![\\w])`` gives, summed in the same order. The text's words are counted once;
+single-word terms are looked up in that count, and a phrase is searched for only where its first word
+stands free and the phrase occurs as a substring. Every profile of a build is scored against a text at once. Within :func:`memo`, scores
+are looked up by a digest of the profiles, the text and the title (the build's cache keeps them).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 WORD = re.compile(r"\w+")
@@ -23,73 +27,128 @@ def term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])" + re.escape(term.lower()) + r"(?![\w])")
 
 
-@dataclass(frozen=True)
-class TextWords:
-    free: Counter  # words not preceded by a hyphen, counted: where a single-word term can match
-    words: frozenset  # every word: a phrase can match only if all its words are here
-    length: int  # whitespace-separated words, for the length damping
-
-
 @lru_cache(maxsize=64)
-def text_words(low: str) -> TextWords:
-    return TextWords(Counter(FREE_WORD.findall(low)), frozenset(WORD.findall(low)), len(low.split()))
+def _prepared(text: str) -> tuple[str, Counter, int]:
+    """The lower-cased text, its free words counted, and its length in whitespace-separated words."""
+    low = text.lower()
+    return low, Counter(FREE_WORD.findall(low)), len(low.split())
 
 
-class CompiledTerms:
-    """A profile's terms, split into single words (looked up) and phrases (searched for)."""
+class Profiles:
+    """Several profiles' terms, merged: single words (looked up) and phrases (searched for)."""
 
-    def __init__(self, terms: dict[str, float]):
-        self.single: dict[str, list[tuple[int, float]]] = {}
-        self.phrases: list[tuple[int, float, str, frozenset, re.Pattern[str]]] = []
-        for index, (term, weight) in enumerate(terms.items()):
-            low = term.lower()
-            if WORD.fullmatch(low):
-                self.single.setdefault(low, []).append((index, float(weight)))
+    def __init__(self, tables: list[dict[str, float]]):
+        self.size = len(tables)
+        self.single: dict[str, list[tuple[int, int, float]]] = {}  # word → (profile, term index, weight)
+        self.phrases: dict[str, tuple[re.Pattern[str], list[tuple[int, int, float]]]] = {}
+        for p, terms in enumerate(tables):
+            for index, (term, weight) in enumerate(terms.items()):
+                low = term.lower()
+                entry = (p, index, float(weight))
+                if WORD.fullmatch(low):
+                    self.single.setdefault(low, []).append(entry)
+                else:
+                    self.phrases.setdefault(low, (term_pattern(term), []))[1].append(entry)
+        self.words = frozenset(self.single)
+        # a phrase that starts with a word can only match where that word stands free
+        self.by_first: dict[str, list[str]] = {}
+        self.always: list[str] = []
+        for phrase in self.phrases:
+            first = WORD.match(phrase)
+            if first:
+                self.by_first.setdefault(first.group(), []).append(phrase)
             else:
-                self.phrases.append((index, float(weight), low, frozenset(WORD.findall(low)), term_pattern(term)))
+                self.always.append(phrase)
+        self.first_words = frozenset(self.by_first)
 
-    def total(self, low: str, low_title: str) -> float:
-        hits: list[tuple[int, int, float]] = []  # (term index, 0 text / 1 title, amount)
-        text = text_words(low)
-        for word in self.single.keys() & text.free.keys():
-            for index, weight in self.single[word]:
-                hits.append((index, 0, weight * (1.0 + math.log(text.free[word]))))
-        if low_title:
-            title = text_words(low_title)
-            for word in self.single.keys() & title.free.keys():
-                hits.extend((index, 1, weight) for index, weight in self.single[word])
-        for index, weight, phrase, needed, pattern in self.phrases:
-            if needed <= text.words and phrase in low:
-                count = len(pattern.findall(low))
-                if count:
-                    hits.append((index, 0, weight * (1.0 + math.log(count))))
-            if low_title and phrase in low_title and pattern.search(low_title):
-                hits.append((index, 1, weight))
-        total = 0.0
-        for _, _, amount in sorted(hits):  # the order one regex per term would add them in
-            total += amount
-        return total
+    def totals(self, text: str, title: str = "") -> list[float]:
+        """Each profile's weighted total for the text and its title, before length damping."""
+        hits: list[list[tuple[int, int, float]]] = [[] for _ in range(self.size)]
+        low, free, _ = _prepared(text)
+        for word in self.words.intersection(free):
+            factor = 1.0 + math.log(free[word])
+            for p, index, weight in self.single[word]:
+                hits[p].append((index, 0, weight * factor))
+        low_title, title_free = "", None
+        if title:
+            low_title, title_free, _ = _prepared(title)
+            for word in self.words.intersection(title_free):
+                for p, index, weight in self.single[word]:
+                    hits[p].append((index, 1, weight))
+        candidates = [p for word in self.first_words.intersection(free) for p in self.by_first[word]]
+        if title_free is not None:
+            candidates += [p for word in self.first_words.intersection(title_free) for p in self.by_first[word]]
+        for phrase in dict.fromkeys(candidates + self.always):
+            pattern, entries = self.phrases[phrase]
+            count = len(pattern.findall(low)) if phrase in low else 0
+            in_title = bool(low_title) and phrase in low_title and pattern.search(low_title) is not None
+            if count or in_title:
+                for p, index, weight in entries:
+                    if count:
+                        hits[p].append((index, 0, weight * (1.0 + math.log(count))))
+                    if in_title:
+                        hits[p].append((index, 1, weight))
+        totals = []
+        for found in hits:
+            total = 0.0
+            for _, _, amount in sorted(found):  # the order one regex per term would add them in
+                total += amount
+            totals.append(total)
+        return totals
 
 
-_compiled: dict[int, tuple[dict, CompiledTerms]] = {}
+_compiled: dict[tuple[int, ...], tuple[list[dict], Profiles, str]] = {}
+_memo: ContextVar[dict | None] = ContextVar("termscore_memo", default=None)
 
 
-def compiled(terms: dict[str, float]) -> CompiledTerms:
-    """The compiled form of a terms table (kept while an equal table is given again)."""
-    found = _compiled.get(id(terms))
-    if found is None or found[0] != terms:
-        if len(_compiled) > 256:
+def _compiled_entry(tables: list[dict[str, float]]) -> tuple[list[dict], Profiles, str]:
+    key = tuple(map(id, tables))
+    found = _compiled.get(key)
+    if found is None or found[0] != tables:
+        if len(_compiled) > 64:
             _compiled.clear()
-        found = _compiled[id(terms)] = (dict(terms), CompiledTerms(terms))
-    return found[1]
+        digest = hashlib.blake2b(json.dumps(tables, default=str).encode(), digest_size=8).hexdigest()
+        found = _compiled[key] = ([dict(t) for t in tables], Profiles(tables), digest)
+    return found
+
+
+def compiled(tables: list[dict[str, float]]) -> Profiles:
+    """The merged form of these terms tables (kept while equal tables are given again)."""
+    return _compiled_entry(tables)[1]
+
+
+@contextmanager
+def memo(scores: dict | None):
+    """Within this block, look scores up in (and add them to) ``scores``: text digest → [score, ...]."""
+    token = _memo.set(scores)
+    try:
+        yield scores
+    finally:
+        _memo.reset(token)
+
+
+def profile_scores(profiles: list[dict], text: str, title: str = "") -> list[float]:
+    """How strongly ``text`` (and its title) match each profile's weighted terms, length-damped."""
+    tables = [p.get("terms", {}) for p in profiles]
+    _, merged, digest = _compiled_entry(tables)
+    scores_memo = _memo.get()
+    if scores_memo is not None:
+        h = hashlib.blake2b(digest.encode(), digest_size=16)
+        h.update(text.encode("utf-8", "surrogatepass"))
+        h.update(b"\0" + title.encode("utf-8", "surrogatepass"))
+        key = h.hexdigest()
+        found = scores_memo.get(key)
+        if isinstance(found, list) and len(found) == len(tables):
+            return found
+    totals = merged.totals(text, title)
+    words = max(1, _prepared(text)[2] + (_prepared(title)[2] if title else 0))
+    damping = 1.0 + math.log1p(words / 80.0)
+    scores = [total / damping if table else 0.0 for total, table in zip(totals, tables)]
+    if scores_memo is not None:
+        scores_memo[key] = scores
+    return scores
 
 
 def profile_score(profile: dict, text: str, title: str = "") -> float:
-    """How strongly ``text`` (and its title) match a profile's weighted terms, length-damped."""
-    terms = profile.get("terms", {})
-    if not terms:
-        return 0.0
-    low, low_title = text.lower(), title.lower()
-    total = compiled(terms).total(low, low_title)
-    words = max(1, text_words(low).length + (text_words(low_title).length if low_title else 0))
-    return total / (1.0 + math.log1p(words / 80.0))
+    """One profile's score (see :func:`profile_scores`)."""
+    return profile_scores([profile], text, title)[0]

@@ -7,6 +7,7 @@ import codecs
 from .errors import SourceError
 
 CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
+NOT_CONTROL = bytes(b for b in range(256) if b not in CONTROL)
 
 
 def decode(data: bytes, name: str = "") -> str:
@@ -17,7 +18,7 @@ def decode(data: bytes, name: str = "") -> str:
         text = data.decode("utf-16", errors="replace")
     else:
         sample = data[:65536]
-        if b"\x00" in sample or sum(b in CONTROL for b in sample) > max(8, len(sample) // 100):
+        if b"\x00" in sample or len(sample.translate(None, NOT_CONTROL)) > max(8, len(sample) // 100):
             raise SourceError("binary data, not text")
         try:
             text = data.decode("utf-8")

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefing.select import profile_score
-from briefing.termscore import compiled, term_pattern
+from briefing.termscore import Profiles, profile_scores, term_pattern
 
 WORDS = ["ukraine", "russia", "russian", "pro-russian", "black", "sea", "u.s.", "g7", "nato's", "kyiv", "war",
          "Sea", "BLACK", "x", "über", "σ", "_id", "2023", "-", "—", ".", ",", "'", "’s"]
@@ -36,8 +36,15 @@ terms = st.dictionaries(st.sampled_from(TERMS), st.sampled_from([0.5, 1, 1.5, 2,
 @settings(max_examples=300, deadline=None)
 @given(terms=terms, body=text, title=text)
 def test_one_pass_equals_one_regex_per_term(terms, body, title):
-    low, low_title = body.lower(), title.lower()
-    assert compiled(terms).total(low, low_title) == regex_total(terms, low, low_title)
+    assert Profiles([terms]).totals(body, title) == [regex_total(terms, body.lower(), title.lower())]
+
+
+@settings(max_examples=100, deadline=None)
+@given(tables=st.lists(terms, min_size=1, max_size=4), body=text, title=text)
+def test_profiles_scored_together_score_as_each_alone(tables, body, title):
+    together = profile_scores([{"terms": t} for t in tables], body, title)
+    assert together == [profile_scores([{"terms": t}], body, title)[0] for t in tables]
+    assert profile_scores([{"terms": {}}], body, title) == [0.0]
 
 
 def test_a_hyphenated_word_is_not_the_word_alone():
