@@ -96,12 +96,22 @@ def lexrank_vs_ours(stories, budget: dict, seconds: float) -> dict:
         lex_time += time.perf_counter() - t
         sentences_in += len(texts)
         done += 1
+    from briefing import text
+
+    # as in a build: the sentences were tokenized by the clustering just before
     t = time.perf_counter()
     for story in stories[:done]:
         extractive_item(story, budget)
-    ours = time.perf_counter() - t
+    warm = time.perf_counter() - t
+    # cold: every token and sentence key made afresh, as LexRank has to
+    text._tokens.cache_clear()
+    text.norm_key.cache_clear()
+    t = time.perf_counter()
+    for story in stories[:done]:
+        extractive_item(story, budget)
+    cold = time.perf_counter() - t
     return {"stories": done, "of": len(stories), "distinct_sentences": sentences_in,
-            "lexrank_s": round(lex_time, 3), "ours_s": round(ours, 4)}
+            "lexrank_s": round(lex_time, 3), "ours_s": round(cold, 4), "ours_warm_s": round(warm, 4)}
 
 
 def child(folder: Path, lexrank_seconds: float) -> dict:
@@ -213,9 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     for n, r in results.items():
         lx = r["lexrank"]
         ratio = lx["lexrank_s"] / lx["ours_s"] if lx["ours_s"] else float("inf")
+        warm = lx["lexrank_s"] / lx["ours_warm_s"] if lx["ours_warm_s"] else float("inf")
         print(f"  {n:>6} docs: {lx['stories']} of {lx['of']} stories ({lx['distinct_sentences']} distinct sentences): "
-              f"LexRank {lx['lexrank_s']:.2f} s, ours {lx['ours_s']:.3f} s → ours {ratio:.0f}× faster "
-              f"(our whole summarize stage for all {lx['of']}: {r['first'].get('summarize', 0):.2f} s)")
+              f"LexRank {lx['lexrank_s']:.2f} s; ours {lx['ours_s']:.3f} s tokenizing afresh (×{ratio:.0f}), "
+              f"{lx['ours_warm_s']:.3f} s with the clustering's tokens as in a build (×{warm:.0f}); "
+              f"build's summarize stage, placing and summarizing all: {r['first'].get('summarize', 0):.2f} s")
 
     print("\nGoals:")
     checks = []
@@ -233,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     for n, r in results.items():
         lx = r["lexrank"]
         if lx["ours_s"]:
-            checks.append((f"{n} docs: ours ≥ 20× faster than LexRank (×)", lx["lexrank_s"] / lx["ours_s"], -20.0))
+            checks.append((f"{n} docs: ours (tokenizing afresh) ≥ 20× faster than LexRank (×)",
+                           lx["lexrank_s"] / lx["ours_s"], -20.0))
         a, b = excl_pdf(r["first"], r["first_total"]), excl_pdf(r["second"], r["second_total"])
         checks.append((f"{n} docs: second build ≥ 3× faster without PDF (×)", a / b, -3.0))
     for name, value, limit in checks:

@@ -25,12 +25,20 @@ def vectorize(texts: list[str]) -> np.ndarray:
     df: Counter[str] = Counter()
     for d in docs:
         df.update(d.keys())
-    vocab = {w: i for i, w in enumerate(sorted(w for w, n in df.items()))}
+    words = sorted(df)
+    vocab = {w: i for i, w in enumerate(words)}
     n = len(texts)
+    lengths = [len(d) for d in docs]
+    total = sum(lengths)
     matrix = np.zeros((n, len(vocab)), dtype=np.float32)
-    for row, d in enumerate(docs):
-        for w, c in d.items():
-            matrix[row, vocab[w]] = (1 + math.log(c)) * (math.log((1 + n) / (1 + df[w])) + 1)
+    if total:
+        rows = np.repeat(np.arange(n), lengths)
+        cols = np.fromiter((vocab[w] for d in docs for w in d), dtype=np.intp, count=total)
+        counts = np.fromiter((c for d in docs for c in d.values()), dtype=np.intp, count=total)
+        # the same float64 numbers as (1 + log(c)) * (log((1 + n) / (1 + df)) + 1) term by term
+        tf = np.array([0.0] + [1 + math.log(c) for c in range(1, int(counts.max()) + 1)])
+        idf = np.array([math.log((1 + n) / (1 + df[w])) + 1 for w in words])
+        matrix[rows, cols] = tf[counts] * idf[cols]
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1
     return matrix / norms

@@ -53,3 +53,26 @@ def test_a_hyphenated_word_is_not_the_word_alone():
     assert profile_score(profile, "Russian forces") > 0.0
     assert profile_score({"terms": {"black sea": 1}}, "the Black Sea fleet") > 0.0
     assert profile_score({"terms": {"black sea": 1}}, "a black and a sea") == 0.0
+
+
+def reference_tokens(text: str) -> list[str]:
+    """The tokenizer written the plain way, word by word."""
+    from briefing.text import STOP, WORD
+
+    out = []
+    for m in WORD.finditer(text.lower()):
+        w = m.group().strip("'’-").replace("’", "'")
+        if w.endswith("'s"):
+            w = w[:-2]
+        if len(w) > 1 and w not in STOP:
+            out.append(w)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aBsÜ’'- .\n-σΣ2_x", max_size=60))
+def test_the_fast_tokenizer_gives_the_plain_tokens(text):
+    from briefing.text import tokens
+
+    assert tokens(text) == reference_tokens(text)
+    assert tokens(text) == reference_tokens(text)  # the remembered answer too
