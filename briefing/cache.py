@@ -102,7 +102,7 @@ class SourceCache:
     def __init__(self, folder: Path, fingerprint: str):
         self.folder = Path(folder)
         self.fingerprint = fingerprint
-        self.tokens: dict[str, list[str]] = {}  # sentence or title text → its tokens (see cluster)
+        self.tokens: dict[str, list[str] | str] = {}  # sentence or title text → its tokens (see cluster)
         self.entries: dict[str, dict] = {}  # key → entry, for the sources of this build
         self.dirty: set[str] = set()
         self.owner: dict[int, tuple[str, int]] = {}  # id(document) → (key, index in its entry)
@@ -177,7 +177,7 @@ class SourceCache:
             self.owner[id(doc)] = (key, i)
         for text, joined in raw["tokens"].items():
             if isinstance(joined, str):
-                self.tokens.setdefault(text, joined.split())
+                self.tokens.setdefault(text, joined)  # split when the clustering needs it
         return docs
 
     def remember(self, path: str, data: bytes, docs: list[Document]) -> None:
@@ -219,16 +219,18 @@ class SourceCache:
         for key, entry in self.entries.items():
             known = entry["tokens"]
             before = len(known)
+            if before and key not in self.dirty:
+                continue  # read from the cache: it has the tokens its documents had then
             for raw_doc in entry["documents"]:
                 if raw_doc["title"] in self.tokens:
-                    known.setdefault(raw_doc["title"], " ".join(self.tokens[raw_doc["title"]]))
+                    known.setdefault(raw_doc["title"], _joined(self.tokens[raw_doc["title"]]))
             for index, paragraphs in entry["sentences"].items():
                 text = entry["documents"][int(index)]["text"]
                 for _, spans in paragraphs:
                     for start, end in spans:
                         sentence = text[start:end]
                         if sentence not in known and sentence in self.tokens:
-                            known[sentence] = " ".join(self.tokens[sentence])
+                            known[sentence] = _joined(self.tokens[sentence])
             if len(known) != before:
                 self.dirty.add(key)
         written = 0
@@ -289,6 +291,10 @@ class SourceCache:
         except OSError as exc:
             log.warning("cannot prune the cache in %s: %s", self.folder, exc)
             return 0
+
+
+def _joined(tokens: list[str] | str) -> str:
+    return tokens if isinstance(tokens, str) else " ".join(tokens)
 
 
 class ScoreMemo(dict):

@@ -49,13 +49,18 @@ def _passage_text(p: Passage) -> str:
     return f"{p.title} {p.title} {p.text}" if p.title else p.text
 
 
-def passage_tokens(p: Passage, memo: dict[str, list[str]]) -> list[str]:
-    """The tokens of :func:`_passage_text`, each sentence tokenized once (``memo``: text → tokens)."""
+def passage_tokens(p: Passage, memo: dict[str, list[str] | str]) -> list[str]:
+    """The tokens of :func:`_passage_text`, each sentence tokenized once.
+
+    ``memo``: text → its tokens, as a list or as one space-separated string (as a cache keeps them).
+    """
     out: list[str] = []
     for text in ([p.title, p.title] if p.title else []) + [s.text for s in p.sentences]:
         found = memo.get(text)
         if found is None:
             found = memo[text] = tokens(text)
+        elif isinstance(found, str):
+            found = memo[text] = found.split()
         out.extend(found)
     return out
 
@@ -86,7 +91,7 @@ def _rows(docs: list[Counter]) -> tuple[list[np.ndarray], list[np.ndarray], np.n
 
 
 def cluster(passages: list[Passage], threshold: float = THRESHOLD,
-            token_memo: dict[str, list[str]] | None = None) -> list[Story]:
+            token_memo: dict[str, list[str] | str] | None = None) -> list[Story]:
     """Each passage, most relevant first, joins the most similar story centroid or starts a story.
 
     Centroids are the sums of their members' rows, kept as one matrix over the words that occur in
