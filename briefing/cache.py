@@ -254,7 +254,8 @@ class SourceCache:
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=file.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(entry, fh, ensure_ascii=False, separators=(",", ":"))
+                    # dumps, not dump: the C encoder makes the whole text at once
+                    fh.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
                 os.replace(tmp, file)  # atomic: readers see the old entry or the new one, never half
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
