@@ -3,8 +3,8 @@
     .venv/bin/python bench/run.py [--sizes 100,200,1000,10000] [--lexrank-seconds 120]
 
 For each size a corpus is written to a temporary folder (see ``bench/corpus.py``) and built in a fresh
-subprocess, so that its peak memory (``ru_maxrss``) is its own: a first build with an empty cache, then
-a second build of the same unchanged sources. Printed per size: the time of every stage, the total,
+subprocess, so that its peak memory (``ru_maxrss``) is its own: a first build with an empty cache, then,
+in another fresh process, a second build of the same unchanged sources. Printed per size: the time of every stage, the total,
 peak memory, the growth from one size to the next, first against second build, and sumy's LexRank
 against our summarizer on the same stories with the same budget.
 """
@@ -114,35 +114,29 @@ def lexrank_vs_ours(stories, budget: dict, seconds: float) -> dict:
             "lexrank_s": round(lex_time, 3), "ours_s": round(cold, 4), "ours_warm_s": round(warm, 4)}
 
 
-def child(folder: Path, lexrank_seconds: float) -> dict:
+def child(folder: Path, phase: str, lexrank_seconds: float) -> dict:
+    """One build in this fresh process; after the first, LexRank and ours on the stories it summarized."""
+    import hashlib
+
     from briefing.build import build
     from briefing.config import load_config
     from briefing.plugins import Plugins
 
-    def one_build(recorder=None):
-        config = load_config(folder / "briefing.toml", date=DATE)
-        plugins = Plugins(config.workspace, extra=[("bench_recorder", recorder)] if recorder else None)
-        t = time.perf_counter()
-        result = build(config, plugins)
-        total = time.perf_counter() - t
-        return result, total
-
-    recorder = Recorder()
-    first, first_total = one_build(recorder)
-    peak_first = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    second, second_total = one_build()
-    peak_builds = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    recorder = Recorder() if phase == "first" else None
     config = load_config(folder / "briefing.toml", date=DATE)
-    lexrank = lexrank_vs_ours(recorder.stories, config.item_budget(), lexrank_seconds)
-    return {
-        "first": first.timings, "first_total": round(first_total, 3),
-        "second": second.timings, "second_total": round(second_total, 3),
-        "peak_mb_first": round(peak_first / 1024, 1), "peak_mb": round(peak_builds / 1024, 1),
-        "stories": len(first.report.stories), "items": len(first.issue.all_items()),
-        "documents": sum(s["documents"] for s in first.report.sources),
-        "same_issue": first.paths["md"].read_text() == second.paths["md"].read_text(),
-        "lexrank": lexrank,
+    plugins = Plugins(config.workspace, extra=[("bench_recorder", recorder)] if recorder else None)
+    t = time.perf_counter()
+    result = build(config, plugins)
+    total = time.perf_counter() - t
+    out = {
+        "timings": result.timings, "total": round(total, 3),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "stories": len(result.report.stories), "items": len(result.issue.all_items()),
+        "md_sha": hashlib.sha256(result.paths["md"].read_bytes()).hexdigest(),
     }
+    if recorder is not None:
+        out["lexrank"] = lexrank_vs_ours(recorder.stories, config.item_budget(), lexrank_seconds)
+    return out
 
 
 # --------------------------------------------------------------------------------------------- parent
@@ -161,9 +155,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="time allowed to LexRank per size (it then stops; ours is timed on the same stories)")
     ap.add_argument("--keep", help="write the corpora into this folder and keep them")
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--phase", default="first", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        print(json.dumps(child(Path(args.child), args.lexrank_seconds)))
+        print(json.dumps(child(Path(args.child), args.phase, args.lexrank_seconds)))
         return 0
 
     from corpus import write_corpus
@@ -178,13 +173,18 @@ def main(argv: list[str] | None = None) -> int:
         folder = base / f"docs-{n}"
         info = write_corpus(folder, n)
         load_before = os.getloadavg()[0]
-        proc = subprocess.run([sys.executable, __file__, "--child", str(folder),
-                               "--lexrank-seconds", str(args.lexrank_seconds)],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            print(f"size {n}: the build failed\n{proc.stderr[-3000:]}")
-            return 1
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        runs = {}
+        for phase in ("first", "second"):  # each build in a fresh process, as a morning build is
+            proc = subprocess.run([sys.executable, __file__, "--child", str(folder), "--phase", phase,
+                                   "--lexrank-seconds", str(args.lexrank_seconds)], capture_output=True, text=True)
+            if proc.returncode != 0:
+                print(f"size {n}: the {phase} build failed\n{proc.stderr[-3000:]}")
+                return 1
+            runs[phase] = json.loads(proc.stdout.strip().splitlines()[-1])
+        f, s2 = runs["first"], runs["second"]
+        r = {"first": f["timings"], "first_total": f["total"], "second": s2["timings"], "second_total": s2["total"],
+             "peak_mb": f["peak_mb"], "peak_mb_second": s2["peak_mb"], "stories": f["stories"], "items": f["items"],
+             "same_issue": f["md_sha"] == s2["md_sha"], "lexrank": f["lexrank"]}
         r["corpus"], r["load_avg"] = info, (load_before, os.getloadavg()[0])
         results[n] = r
         print(f"  {n:>6} documents: {info['articles']} articles + {info['feed_items']} feed items in "

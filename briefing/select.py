@@ -10,8 +10,6 @@ words, case-insensitively, and a term in the title counts double.
 
 from __future__ import annotations
 
-import re
-
 from . import termscore
 from .models import Document, Passage, Section, Sentence, stable_id
 from .report import Report
