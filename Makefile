@@ -25,3 +25,7 @@ eval: $(STAMP)
 
 clean:
 	rm -rf out $(VENV) *.egg-info
+
+# Timings per stage for 100 to 10,000 documents, cache and LexRank comparisons (several minutes).
+bench: $(STAMP)
+	$(PY) bench/run.py

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import segment
+from . import segment, termscore
+from .cache import SourceCache
 from .cluster import cluster
 from .compose import compose, configured_sections
 from .config import Config
@@ -89,7 +90,8 @@ def _build(config: Config, plugins: Plugins | None = None,
 
     t = time.perf_counter()
     sections = sections_of(plugins, config)
-    documents = load(config, plugins, report)
+    cache = SourceCache.for_build(config, plugins)
+    documents = load(config, plugins, report, cache)
     documents = in_window(documents, date, config, report)
     stage("load", t)
     if config.strict and report.bad_sources:
@@ -98,16 +100,21 @@ def _build(config: Config, plugins: Plugins | None = None,
 
     t = time.perf_counter()
     articles = [d for d in documents if d.kind == "article"]
-    segmented = {d.id: segment.sentences(d) for d in articles}
+    segmented = {d.id: cache.sentences(d) if cache else segment.sentences(d) for d in articles}
     stage("segment", t)
 
     t = time.perf_counter()
-    passages = select(articles, segmented, sections, config.subject, report)
+    with termscore.memo(cache.scores if cache else None):
+        passages = select(articles, segmented, sections, config.subject, report)
     stage("select", t)
 
     t = time.perf_counter()
-    stories = cluster(passages)
+    stories = cluster(passages, token_memo=cache.tokens if cache else None)
     stage("cluster", t)
+    if cache:
+        t = time.perf_counter()
+        cache.save()
+        stage("cache", t)
 
     t = time.perf_counter()
     issue = compose(date, stories, documents, sections, plugins, config, report)
@@ -115,8 +122,13 @@ def _build(config: Config, plugins: Plugins | None = None,
     stage("summarize", t)
 
     t = time.perf_counter()
-    rendered = render(issue, config, plugins)
+    text_formats = tuple(f for f in config.formats if f != "pdf")
+    rendered = render(issue, config, plugins, formats=text_formats) if text_formats else {}
     stage("render", t)
+    if "pdf" in config.formats:
+        t = time.perf_counter()
+        rendered.update(render(issue, config, plugins, formats=("pdf",)))
+        stage("pdf", t)
     if config.strict and report.plugin_errors:
         raise BuildError(f"--strict: plugin {report.plugin_errors[0]['plugin']} failed "
                          f"in {report.plugin_errors[0]['hook']}: {report.plugin_errors[0]['error']}")

@@ -28,42 +28,23 @@ def vectorize(texts: list[str]) -> np.ndarray:
     df: Counter[str] = Counter()
     for d in docs:
         df.update(d.keys())
-    vocab = {w: i for i, w in enumerate(sorted(w for w, n in df.items()))}
+    words = sorted(df)
+    vocab = {w: i for i, w in enumerate(words)}
     n = len(texts)
+    lengths = [len(d) for d in docs]
+    total = sum(lengths)
     matrix = np.zeros((n, len(vocab)), dtype=np.float32)
-    for row, d in enumerate(docs):
-        for w, c in d.items():
-            matrix[row, vocab[w]] = (1 + math.log(c)) * (math.log((1 + n) / (1 + df[w])) + 1)
+    if total:
+        rows = np.repeat(np.arange(n), lengths)
+        cols = np.fromiter((vocab[w] for d in docs for w in d), dtype=np.intp, count=total)
+        counts = np.fromiter((c for d in docs for c in d.values()), dtype=np.intp, count=total)
+        # the same float64 numbers as (1 + log(c)) * (log((1 + n) / (1 + df)) + 1) term by term
+        tf = np.array([0.0] + [1 + math.log(c) for c in range(1, int(counts.max()) + 1)])
+        idf = np.array([math.log((1 + n) / (1 + df[w])) + 1 for w in words])
+        matrix[rows, cols] = tf[counts] * idf[cols]
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1
     return matrix / norms
-
-
-def vectorize_shared(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Unit TF-IDF rows reduced to the words found in two texts or more, and what the rest weighed.
-
-    A word found in one text only adds nothing to any dot product between two texts, so it is left out of
-    the matrix; its weight stays in the second result (each row's squared norm outside the matrix), so that
-    cosines between sums of rows come out exactly as with the full vocabulary, at a fraction of the memory.
-    """
-    docs = [Counter(tokens(t)) for t in texts]
-    df: Counter[str] = Counter()
-    for d in docs:
-        df.update(d.keys())
-    shared = {w: i for i, w in enumerate(sorted(w for w, k in df.items() if k > 1))}
-    n = len(texts)
-    matrix = np.zeros((n, len(shared)), dtype=np.float32)
-    alone = np.zeros(n, dtype=np.float64)
-    for row, d in enumerate(docs):
-        for w, c in d.items():
-            weight = (1 + math.log(c)) * (math.log((1 + n) / (1 + df[w])) + 1)
-            if w in shared:
-                matrix[row, shared[w]] = weight
-            else:
-                alone[row] += weight * weight
-    norms = np.sqrt((matrix.astype(np.float64) ** 2).sum(axis=1) + alone)
-    norms[norms == 0] = 1
-    return matrix / norms[:, None].astype(np.float32), alone / norms**2
 
 
 def _passage_text(p: Passage) -> str:
@@ -71,38 +52,98 @@ def _passage_text(p: Passage) -> str:
     return f"{p.title} {p.title} {p.text}" if p.title else p.text
 
 
-def cluster(passages: list[Passage], threshold: float = THRESHOLD) -> list[Story]:
+def passage_tokens(p: Passage, memo: dict[str, list[str] | str]) -> list[str]:
+    """The tokens of :func:`_passage_text`, each sentence tokenized once.
+
+    ``memo``: text → its tokens, as a list or as one space-separated string (as a cache keeps them).
+    """
+    out: list[str] = []
+    for text in ([p.title, p.title] if p.title else []) + [s.text for s in p.sentences]:
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = tokens(text)
+        elif isinstance(found, str):
+            found = memo[text] = found.split()
+        out.extend(found)
+    return out
+
+
+def _rows(docs: list[Counter]) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """Sparse L2-normalised TF-IDF rows (column indices, weights) and each column's document frequency.
+
+    The same numbers as :func:`vectorize`, without a dense row per text over the whole vocabulary.
+    """
+    df: Counter[str] = Counter()
+    for d in docs:
+        df.update(d.keys())
+    vocab = {w: i for i, w in enumerate(sorted(df))}
+    n = len(docs)
+    idf = {w: math.log((1 + n) / (1 + k)) + 1 for w, k in df.items()}
+    indices, weights = [], []
+    for d in docs:
+        cols = sorted((vocab[w], (1 + math.log(c)) * idf[w]) for w, c in d.items())
+        idx = np.fromiter((i for i, _ in cols), dtype=np.int64, count=len(cols))
+        val = np.fromiter((x for _, x in cols), dtype=np.float32, count=len(cols))
+        norm = np.linalg.norm(val)
+        indices.append(idx)
+        weights.append(val / norm if norm else val)
+    counts = np.zeros(len(vocab), dtype=np.int64)
+    for w, k in df.items():
+        counts[vocab[w]] = k
+    return indices, weights, counts
+
+
+def cluster(passages: list[Passage], threshold: float = THRESHOLD,
+            token_memo: dict[str, list[str] | str] | None = None) -> list[Story]:
+    """Each passage, most relevant first, joins the most similar story centroid or starts a story.
+
+    Centroids are the sums of their members' rows, kept as one matrix over the words that occur in
+    two passages or more (a word of one passage alone can add nothing to a similarity with another
+    passage; it only adds to the centroid's length, which is kept as a number), so each passage is
+    compared with every story in one matrix product.
+    """
     if not passages:
         return []
     order = sorted(range(len(passages)), key=lambda i: (-passages[i].relevance, passages[i].id))
-    vectors, alone = vectorize_shared([_passage_text(p) for p in passages])
-    sums = np.zeros_like(vectors)  # row k: the sum of story k's passage vectors (rows beyond count unused)
-    extra = np.zeros(len(passages))  # story k's squared weight outside the shared words
-    norms = np.ones(len(passages), dtype=np.float32)
-    count = 0
+    memo = {} if token_memo is None else token_memo
+    indices, weights, df = _rows([Counter(passage_tokens(p, memo)) for p in passages])
+    shared = np.flatnonzero(df >= 2)
+    column = np.full(len(df), -1, dtype=np.int64)
+    column[shared] = np.arange(len(shared))
+    sums = np.zeros((len(shared), 16), dtype=np.float32)  # word × story: the centroids, transposed
+    lone_sq: list[float] = []  # squared length each story's centroid owes to words of one passage
+    norms = np.zeros(16, dtype=np.float64)
     members: list[list[int]] = []
     docs_in: list[set[str]] = []
     for i in order:
-        v = vectors[i]
+        cols = column[indices[i]]
+        keep = cols >= 0
+        idx, val = cols[keep], weights[i][keep]
+        lone = float(np.dot(weights[i][~keep], weights[i][~keep]))
+        k = len(members)
         best = -1
-        if count:
-            sims = (sums[:count] @ v) / norms[:count]
-            for j in np.argsort(-sims, kind="stable"):
-                if sims[j] < threshold:
-                    break
+        if k:
+            sims = (val @ sums[idx, :k]) / norms[:k]
+            candidates = np.flatnonzero(sims >= threshold)
+            for j in candidates[np.argsort(-sims[candidates], kind="stable")]:
                 if passages[i].doc.id not in docs_in[j]:
                     best = int(j)
                     break
         if best < 0:
-            best, count = count, count + 1
+            if k == sums.shape[1]:
+                sums = np.concatenate([sums, np.zeros_like(sums)], axis=1)
+                norms = np.concatenate([norms, np.zeros_like(norms)])
+            best = k
             members.append([])
             docs_in.append(set())
-        sums[best] += v
-        extra[best] += alone[i]
-        norms[best] = math.sqrt(float(sums[best] @ sums[best]) + extra[best]) or 1.0
+            lone_sq.append(0.0)
+        sums[idx, best] += val
+        lone_sq[best] += lone
+        norms[best] = math.sqrt(float(np.dot(sums[:, best], sums[:, best])) + lone_sq[best]) or 1.0
         members[best].append(i)
         docs_in[best].add(passages[i].doc.id)
-    members = merge_stories(sums[:count], extra[:count], members, docs_in, threshold)
+    k = len(members)
+    members = merge_stories(sums[:, :k].T, np.array(lone_sq, dtype=np.float64), members, docs_in, threshold)
     stories = []
     for group in members:
         ps = [passages[i] for i in group]
@@ -131,7 +172,14 @@ def merge_stories(sums: np.ndarray, extra: np.ndarray, members: list[list[int]],
     unit = np.stack([unit_row(k) for k in range(n)])
     sims = unit @ unit.T
     np.fill_diagonal(sims, -1.0)
-    blocked = np.array([[bool(docs_in[a] & docs_in[b]) for b in range(n)] for a in range(n)])
+    blocked = np.zeros((n, n), dtype=bool)  # stories sharing a document (a long article's passages)
+    holders: dict[str, list[int]] = {}
+    for k, docs in enumerate(docs_in):
+        for doc in docs:
+            holders.setdefault(doc, []).append(k)
+    for ks in holders.values():
+        if len(ks) > 1:
+            blocked[np.ix_(ks, ks)] = True
     sims[blocked] = -1.0
     alive = np.ones(n, dtype=bool)
     while True:

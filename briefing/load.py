@@ -88,8 +88,11 @@ def read_bytes(path: str, limit: int) -> bytes:
     return data
 
 
-def load_one(entry: str, config: Config, plugins: Plugins) -> list[Document]:
-    """The documents of one source; raises :class:`SourceError` with the reason when it cannot be read."""
+def load_one(entry: str, config: Config, plugins: Plugins, cache=None) -> list[Document]:
+    """The documents of one source; raises :class:`SourceError` with the reason when it cannot be read.
+
+    With a :class:`~briefing.cache.SourceCache`, a file read before with the same bytes is not parsed again.
+    """
     if is_url(entry):
         timeout = float(config.table("fetch").get("timeout", 20))
         data = fetch(entry, timeout=timeout, limit=config.max_source_bytes)
@@ -99,11 +102,17 @@ def load_one(entry: str, config: Config, plugins: Plugins) -> list[Document]:
         data = read_bytes(entry, config.max_source_bytes)
         if not data.strip():
             raise SourceError("empty file")
+    use_cache = cache is not None and not is_url(entry)
+    cached = cache.documents(entry, data) if use_cache else None
+    if cached is not None:
+        return cached
     docs = plugins.first("briefing_load_source", path=entry, data=data, config=config)
     if docs is None:
         raise SourceError("no loader understands this kind of file")
     if not docs:
         raise SourceError("no text found")
+    if use_cache:
+        cache.remember(entry, data, list(docs))
     return list(docs)
 
 
@@ -125,7 +134,7 @@ def tidy(doc: Document, entry: str, name: str, report: Report) -> None:
         doc.published = doc.published.replace(tzinfo=dt.timezone.utc)
 
 
-def load(config: Config, plugins: Plugins, report: Report) -> list[Document]:
+def load(config: Config, plugins: Plugins, report: Report, cache=None) -> list[Document]:
     documents: list[Document] = []
     queue = deque((entry, 0) for entry in expand(config.sources, config, report))
     seen = {entry for entry, _ in queue}
@@ -133,7 +142,7 @@ def load(config: Config, plugins: Plugins, report: Report) -> list[Document]:
         entry, depth = queue.popleft()
         name = entry if is_url(entry) else _display(entry, config.workspace)
         try:
-            docs = load_one(entry, config, plugins)
+            docs = load_one(entry, config, plugins, cache)
         except SourceError as exc:
             report.bad_source(name, str(exc), partial=bool(exc.documents))
             if not exc.documents:

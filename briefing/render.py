@@ -125,10 +125,8 @@ def render(issue: Issue, config: Config, plugins: Plugins | None = None,
     out: dict[str, str | bytes] = {}
     if "md" in formats:
         out["md"] = render_text(env, "md", issue)
-    if "html" in formats or "pdf" in formats:
-        html = render_text(env, "html", issue, for_pdf=False)
-        if "html" in formats:
-            out["html"] = html
-        if "pdf" in formats:
-            out["pdf"] = render_pdf(render_text(env, "html", issue, for_pdf=True))
+    if "html" in formats:
+        out["html"] = render_text(env, "html", issue, for_pdf=False)
+    if "pdf" in formats:
+        out["pdf"] = render_pdf(render_text(env, "html", issue, for_pdf=True))
     return out

@@ -8,6 +8,7 @@ subheadings) is recognised paragraph by paragraph and never becomes a sentence.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import syntok.segmenter as syntok
 
@@ -74,6 +75,18 @@ def is_debris(paragraph: str, first: bool = False) -> bool:
     return False
 
 
+@lru_cache(maxsize=32768)
+def _syntok_spans(chunk: str) -> tuple[tuple[int, int], ...]:
+    """syntok's sentence spans in a paragraph; a paragraph syndicated to many outlets is split once."""
+    spans = []
+    for syn_para in syntok.analyze(chunk):
+        for syn_sentence in syn_para:
+            tokens = list(syn_sentence)
+            if tokens:
+                spans.append((tokens[0].offset, tokens[-1].offset + len(tokens[-1].value)))
+    return tuple(spans)
+
+
 def sentences(doc: Document) -> list[list[Sentence]]:
     """The document's clean paragraphs, each a list of verbatim sentences."""
     out: list[list[Sentence]] = []
@@ -83,25 +96,20 @@ def sentences(doc: Document) -> list[list[Sentence]]:
         if is_debris(chunk, first=index == 0):
             continue
         spans: list[tuple[int, int]] = []
-        for syn_para in syntok.analyze(chunk):
-            for syn_sentence in syn_para:
-                tokens = list(syn_sentence)
-                if not tokens:
-                    continue
-                start = p_start + tokens[0].offset
-                end = p_start + tokens[-1].offset + len(tokens[-1].value)
-                # keep a closing quote or bracket that the tokenizer leaves to the next sentence
-                while end < p_end and text[end] in "\"'”’)]":
-                    end += 1
-                while start < end and text[start] in BULLETS:  # a list bullet is not part of the sentence
-                    start += 1
-                if spans and spans[-1][1] > start:  # the previous sentence took this one's opening quote
-                    start = spans[-1][1]
-                # a quotation is never cut: while a quote is open, the next sentence joins this one
-                if spans and quote_open(text[spans[-1][0] : spans[-1][1]]):
-                    spans[-1] = (spans[-1][0], end)
-                else:
-                    spans.append((start, end))
+        for rel_start, rel_end in _syntok_spans(chunk):
+            start, end = p_start + rel_start, p_start + rel_end
+            # keep a closing quote or bracket that the tokenizer leaves to the next sentence
+            while end < p_end and text[end] in "\"'”’)]":
+                end += 1
+            while start < end and text[start] in BULLETS:  # a list bullet is not part of the sentence
+                start += 1
+            if spans and spans[-1][1] > start:  # the previous sentence took this one's opening quote
+                start = spans[-1][1]
+            # a quotation is never cut: while a quote is open, the next sentence joins this one
+            if spans and quote_open(text[spans[-1][0] : spans[-1][1]]):
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
         para = [Sentence(text[a:b], doc.id, a, b, index) for a, b in spans if len(text[a:b].split()) >= 3]
         if para:
             out.append(para)

@@ -10,10 +10,7 @@ words, case-insensitively, and a term in the title counts double.
 
 from __future__ import annotations
 
-import math
-import re
-from functools import lru_cache
-
+from . import termscore
 from .models import Document, Passage, Section, Sentence, stable_id
 from .report import Report
 
@@ -30,40 +27,9 @@ DEFAULT_SUBJECT = {
 }
 
 
-@lru_cache(maxsize=512)
-def _pattern(term: str) -> re.Pattern[str]:
-    # whole words; a hyphenated compound counts for both halves ("China-Russia talks")
-    return re.compile(r"(?<![\w])" + re.escape(term.lower()) + r"(?![\w])")
-
-
-WORD_RUN = re.compile(r"\w+")
-
-
-@lru_cache(maxsize=4096)
-def _first_run(term: str) -> str:
-    found = WORD_RUN.findall(term.lower())
-    return found[0] if found else ""
-
-
 def profile_score(profile: dict, text: str, title: str = "") -> float:
     """How strongly ``text`` (and its title) match a profile's weighted terms, length-damped."""
-    terms = profile.get("terms", {})
-    if not terms:
-        return 0.0
-    low, low_title = text.lower(), title.lower()
-    present = set(WORD_RUN.findall(low)) | set(WORD_RUN.findall(low_title))
-    total = 0.0
-    for term, weight in terms.items():
-        if _first_run(term) not in present:  # a cheap necessary condition before the regex
-            continue
-        pattern = _pattern(term)
-        count = len(pattern.findall(low))
-        if count:
-            total += float(weight) * (1.0 + math.log(count))
-        if low_title and pattern.search(low_title):
-            total += float(weight)
-    words = max(1, len(low.split()) + len(low_title.split()))
-    return total / (1.0 + math.log1p(words / 80.0))
+    return termscore.profile_score(profile, text, title)
 
 
 def _best(scores: dict[str, float]) -> str:
@@ -82,7 +48,8 @@ def split_passages(doc: Document, paragraphs: list[list[Sentence]], sections: li
     """
     scored = [p for p in sections if p.profile.get("terms")]
     def scores_of(text: str, title: str = "") -> dict[str, float]:
-        return {s.key: profile_score(s.profile, text, title) for s in scored}
+        scores = termscore.profile_scores([s.profile for s in scored], text, title)
+        return {s.key: score for s, score in zip(scored, scores)}
 
     if len(paragraphs) < MIN_PARAGRAPHS_TO_SPLIT:
         sents = [s for p in paragraphs for s in p]

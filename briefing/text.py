@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 STOP = frozenset("""
@@ -19,16 +20,30 @@ mr ms mrs
 
 def tokens(text: str) -> list[str]:
     """Lower-cased content words of ``text`` (stop words and one-letter words left out)."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=1 << 17)
+def _tokens(text: str) -> tuple[str, ...]:
+    # a sentence is tokenized by clustering, then again by summarizing: the second time is a look-up
+    low = text.lower()
+    if "’" in low:
+        low = low.replace("’", "'")  # the same words: both quotes belong to WORD, and both are trimmed
     out = []
-    for m in WORD.finditer(text.lower()):
-        w = m.group().strip("'’-").replace("’", "'")
-        if w.endswith("'s"):
+    for w in WORD.findall(low):  # a word starts with a letter: only its end can need trimming
+        if w[-1] in "'-":
+            w = w.rstrip("'-")
+        if w[-2:] == "'s":
             w = w[:-2]
         if len(w) > 1 and w not in STOP:
             out.append(w)
-    return out
+    return tuple(out)
 
 
+@lru_cache(maxsize=65536)
 def norm_key(text: str) -> str:
     """A key under which near-identical sentences (case, spacing, punctuation) coincide."""
-    return " ".join(re.findall(r"\w+", text.lower()))
+    return " ".join(_WORDS.findall(text.lower()))
+
+
+_WORDS = re.compile(r"\w+")

@@ -17,6 +17,7 @@ def _mostly_utf8(data: bytes) -> bool:
     """UTF-8 text with a few stray bytes (most high bytes form valid UTF-8 sequences)."""
     valid = sum(len(m) for m in UTF8_SEQUENCE.findall(data))
     return valid > 0 and valid >= 0.6 * len(HIGH_BYTE.findall(data))
+NOT_CONTROL = bytes(b for b in range(256) if b not in CONTROL)
 
 
 def decode(data: bytes, name: str = "") -> str:
@@ -27,7 +28,7 @@ def decode(data: bytes, name: str = "") -> str:
         text = data.decode("utf-16", errors="replace")
     else:
         sample = data[:65536]
-        if b"\x00" in sample or sum(b in CONTROL for b in sample) > max(8, len(sample) // 100):
+        if b"\x00" in sample or len(sample.translate(None, NOT_CONTROL)) > max(8, len(sample) // 100):
             raise SourceError("binary data, not text")
         try:
             text = data.decode("utf-8")
