@@ -59,7 +59,7 @@ def issue_date(config: Config) -> dt.date:
     return config.date or dt.date.today()
 
 
-STAGES = ("load", "segment", "select", "cluster", "summarize", "render", "publish")
+STAGES = ("load", "segment", "select", "cluster", "cache", "summarize", "render", "pdf", "publish")
 
 
 def build(config: Config, plugins: Plugins | None = None,
@@ -85,7 +85,11 @@ def _build(config: Config, plugins: Plugins | None = None,
     def stage(name: str, started: float) -> None:
         timings[name] = round(time.perf_counter() - started, 4)
         if progress:
-            following = STAGES[STAGES.index(name) + 1:]
+            following = STAGES[STAGES.index(name) + 1:] if name in STAGES else ()
+            if not cache:
+                following = tuple(f for f in following if f != "cache")
+            if "pdf" not in config.formats:
+                following = tuple(f for f in following if f != "pdf")
             progress(name, following[0] if following else None)
 
     t = time.perf_counter()

@@ -47,10 +47,12 @@ def test_profiles_scored_together_score_as_each_alone(tables, body, title):
     assert profile_scores([{"terms": {}}], body, title) == [0.0]
 
 
-def test_a_hyphenated_word_is_not_the_word_alone():
-    profile = {"terms": {"russian": 2.0}}
-    assert profile_score(profile, "pro-russian forces") == 0.0
-    assert profile_score(profile, "Russian forces") > 0.0
+def test_both_halves_of_a_hyphenated_compound_count():
+    profile = {"terms": {"china": 2.0, "russia": 2.0}}
+    both = profile_score(profile, "China-Russia talks")
+    assert both > profile_score({"terms": {"china": 2.0}}, "China-Russia talks") > 0.0
+    assert profile_score({"terms": {"russian": 2.0}}, "pro-russian forces") > 0.0
+    assert profile_score({"terms": {"russian": 2.0}}, "Russians gather") == 0.0  # still whole words only
     assert profile_score({"terms": {"black sea": 1}}, "the Black Sea fleet") > 0.0
     assert profile_score({"terms": {"black sea": 1}}, "a black and a sea") == 0.0
 
