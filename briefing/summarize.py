@@ -160,8 +160,9 @@ def sources_of(story: Story) -> list[Source]:
 def extractive_item(story: Story, budget: dict) -> Item:
     """The item for a story: its sentences first, then the headline of the source its first sentence comes from.
 
-    A story with no source title (a passage from inside a long article) takes its most central sentence
-    as the headline instead.
+    A story with no source title (a passage from inside a long article) takes a source sentence as the
+    headline instead: of its three most central sentences, the most central one that stands on its own and
+    reads like a headline (6–25 words), else the most central one.
     """
     leads = {p.doc.id: p for p in story.passages if p.lead and p.title}
     if leads:
@@ -169,7 +170,9 @@ def extractive_item(story: Story, budget: dict) -> Item:
         lead = (leads.get(sentences[0].doc_id) if sentences else None) or next(iter(leads.values()))
         headline = clean_headline(lead.title, lead.doc.outlet)
     else:
-        top = choose(story.sentences, {"sentences": 1, "words": 60})
+        central = choose(story.sentences, {"sentences": 3, "words": 150})
+        fit = [s for s in central if 6 <= len(s.text.split()) <= 25 and not leans_back(s.text)]
+        top = fit[:1] or central[:1]
         headline = top[0].text.rstrip(" .") if top else "Update"
         sentences = choose(story.sentences, budget, {norm_key(s.text) for s in top})
     return Item(id=story.id, headline=headline, sentences=sentences, sources=sources_of(story),
