@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from pathlib import Path
 
-import syntok.segmenter as syntok
-
+from briefing.evaluate import SyntokTokenizer
 from briefing_plugins.feed_loader import briefing_load_source as load_feed
 from briefing_plugins.text_loader import briefing_load_source as load_text
 
@@ -56,13 +55,7 @@ class Base:
 
 
 def _sentences(paragraph: str) -> list[str]:
-    out = []
-    for para in syntok.process(paragraph):
-        for sentence in para:
-            text = "".join(t.spacing + t.value for t in sentence).strip()
-            if text:
-                out.append(text)
-    return out
+    return list(SyntokTokenizer().to_sentences(paragraph))
 
 
 def bases() -> tuple[list[Base], list[Base]]:

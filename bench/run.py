@@ -44,26 +44,6 @@ class Recorder:
         return None
 
 
-class SyntokTokenizer:
-    """A sumy tokenizer built on syntok (sumy's own needs NLTK data that cannot be downloaded here)."""
-
-    language = "english"
-
-    def __init__(self):
-        from syntok.tokenizer import Tokenizer
-
-        self._tokenizer = Tokenizer()
-
-    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
-        import syntok.segmenter as segmenter
-
-        return tuple("".join(t.spacing + t.value for t in s).strip()
-                     for p in segmenter.process(paragraph) for s in p)
-
-    def to_words(self, sentence: str) -> tuple[str, ...]:
-        return tuple(t.value for t in self._tokenizer.tokenize(sentence) if any(c.isalnum() for c in t.value))
-
-
 def lexrank_vs_ours(stories, budget: dict, seconds: float) -> dict:
     """LexRank and our extractive summarizer on the same stories (as many as LexRank does in ``seconds``)."""
     from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
@@ -72,6 +52,8 @@ def lexrank_vs_ours(stories, budget: dict, seconds: float) -> dict:
     from sumy.utils import get_stop_words
 
     from briefing.summarize import extractive_item
+
+    from briefing.evaluate import SyntokTokenizer
 
     tokenizer = SyntokTokenizer()
     summarizer = LexRankSummarizer(Stemmer("english"))

@@ -90,6 +90,14 @@ def split_passages(doc: Document, paragraphs: list[list[Sentence]], sections: li
 SECTION_SUPPORT = 0.25  # how much a section's profile adds to the subject score of a text that names the subject
 
 
+def merge_profile(base: dict, extra: dict | None) -> dict:
+    """``extra`` laid over ``base``: its terms are added to the base's (a weight of 0 removes a term)."""
+    if not extra:
+        return base
+    terms = {**base.get("terms", {}), **extra.get("terms", {})}
+    return {**base, **extra, "terms": {t: w for t, w in terms.items() if float(w)}}
+
+
 def relevance_of(doc: Document, body: str, sections: list[Section], subject: dict) -> float:
     """Fit to the briefing's subject: its own terms, plus a little of the best section fit when it names the subject."""
     text = f"{doc.title}\n{body}"  # the title is read as text and, again, as the title: it counts double
@@ -107,7 +115,7 @@ def select(docs: list[Document], segmented: dict[str, list[list[Sentence]]], sec
     A document whose text is all debris (a feed item with only a photo caption) still counts by its title:
     it becomes a passage without sentences, so it can join its story as one more source.
     """
-    subject = {**DEFAULT_SUBJECT, **subject} if subject else DEFAULT_SUBJECT
+    subject = merge_profile(DEFAULT_SUBJECT, subject)
     threshold = float(subject.get("threshold", 3.0))
     passages: list[Passage] = []
     for doc in docs:

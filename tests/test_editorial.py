@@ -251,3 +251,11 @@ def test_a_long_document_gives_one_passage_per_section(repo):
     best = [max(p.scores, key=p.scores.get) for p in passages]
     assert len(best) == len(set(best)) == 2
     assert passages[0].lead and not passages[1].lead
+
+
+def test_subject_terms_from_the_configuration_add_to_the_defaults():
+    from briefing.select import DEFAULT_SUBJECT, merge_profile
+
+    merged = merge_profile(DEFAULT_SUBJECT, {"terms": {"gas transit": 2, "war": 0}, "threshold": 2.5})
+    assert merged["terms"]["gas transit"] == 2 and merged["terms"]["ukraine"] == DEFAULT_SUBJECT["terms"]["ukraine"]
+    assert "war" not in merged["terms"] and merged["threshold"] == 2.5
