@@ -4,19 +4,20 @@ In: scored passages. Out: :class:`Story` objects. Passages are compared as TF-ID
 each passage joins the story whose centroid it is most similar to, when that is above the threshold
 and the story holds nothing from the same document yet, else it starts a new story. A second pass then
 merges stories whose centroids are as similar as that (closest pair first): the first pass depends on
-the order passages arrive in, and a big story told by twenty outlets otherwise breaks into a few.
+the order passages arrive in, and a big story told by twenty outlets otherwise breaks into a few. Words
+found in one passage only are kept out of the vectors (they add to no dot product; their weight is kept
+for the norms), and the work grows with passages × stories, never with the day's sentences squared.
 
 Feed teasers (a headline and a line or two) share too few words for TF-IDF cosines to join them: fifteen
 outlets announcing the same state visit in different words stay fifteen stories. A last pass therefore
-merges *short* stories (under ``SHORT_CHARS`` of text) by the names they share: a name is a word the
+merges *short* stories (under ``SHORT_CHARS`` of text) by the names they share. A name is a word the
 day's own sentences write capitalised after a lower-case word more often than in lower case (people,
-places, institutions: no list is kept). Each short story becomes a vector of its names weighted by
-(1 + log tf) × log(passages / df), and the closest pair of centroids is merged while their cosine
-reaches ``NAME_THRESHOLD``, only between stories that fit the same section best (the argmax of their
-passages' section scores, weighted as placement weighs them; no section is named here) and hold no
-document in common. Words
-found in one passage only are kept out of the vectors (they add to no dot product; their weight is kept
-for the norms), and the work grows with passages × stories, never with the day's sentences squared.
+places, institutions: no list is kept) and that occurs in at most ``NAME_SHARE`` of the day's passages
+(the war's parties, named everywhere, tell no event apart). Each short story becomes a vector of its
+names weighted by (1 + log tf) × log(passages / df); the closest pair of centroids is merged while their
+cosine reaches ``NAME_THRESHOLD``, only between stories that fit the same section best (the argmax of
+their passages' section scores, weighted as placement weighs them; no section is named here) and that
+hold no document in common. The cost is short stories × their names, per merge.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from .text import tokens
 
 THRESHOLD = 0.28
 SHORT_CHARS = 1200  # a story with less text than this is a teaser: it is also merged by shared names
-NAME_THRESHOLD = 0.2
+NAME_THRESHOLD = 0.25
+NAME_SHARE = 0.2  # a name in a larger share of the day's passages (the war's parties) tells no event apart
 LEAD_WEIGHT = 2.0  # as placement weighs an opening passage against the rest of a story
 _MID_CAPITAL = re.compile(r"(?<=[a-z,;:] )[A-Z][\w'’-]+")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][\w'’-]+")
@@ -202,6 +204,7 @@ def merge_teasers(passages: list[Passage], members: list[list[int]], memo: dict[
     for p in passages:
         df.update(set(passage_tokens(p, memo)) & names)
     n = len(passages)
+    names = {w for w in names if df[w] <= NAME_SHARE * n}
     counts = []
     for k in short:
         c: Counter[str] = Counter()

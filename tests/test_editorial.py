@@ -143,8 +143,15 @@ def test_teasers_merge_by_shared_names_only_within_the_section_they_fit():
           passage(1, "What to expect as Xi meets Putin", "Xi Jinping and Putin will talk in Moscow.", "east"),
           passage(2, "Xi heads to Moscow", "Xi Jinping is expected in Moscow, officials said.", "west"),
           passage(3, "Grain deal extended", "The grain deal was extended for sixty days in Istanbul.", "east")]
-    groups = sorted(sorted(m) for m in cluster_mod.merge_teasers(ps, [[0], [1], [2], [3]], {}))
-    assert groups == [[0, 1], [2], [3]]
+    # the rest of the day: teasers naming other places, so that the three names above are rare
+    ps += [passage(4 + k, f"Rain in {city}", f"Heavy rain fell on {city} and {other} overnight.", "east")
+           for k, (city, other) in enumerate(zip(["Lisbon", "Porto", "Madrid", "Seville", "Bilbao", "Lyon",
+                                                  "Genoa", "Turin", "Ghent", "Bruges", "Graz", "Linz"],
+                                                 ["Faro", "Braga", "Toledo", "Cadiz", "Leon", "Nice",
+                                                  "Pisa", "Parma", "Liege", "Namur", "Bern", "Basel"]))]
+    groups = sorted(sorted(m) for m in cluster_mod.merge_teasers(ps, [[k] for k in range(len(ps))], {}))
+    assert [0, 1] in groups and [2] in groups and [3] in groups
+    assert len(groups) == len(ps) - 1
 
 
 def test_every_output_sentence_is_verbatim_in_its_source(feeds_build):
