@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 
+from briefing import cluster as cluster_mod
 from briefing import evaluate, segment
 from briefing.build import build, sections_of
 from briefing.compose import NEAR_DUPLICATE
@@ -107,6 +108,50 @@ def feeds_build(tmp_path_factory):
     result = build(config)
     documents = {d.id: d for d in load(config, Plugins(ws), Report())}
     return result, documents
+
+
+def test_the_xi_visit_teasers_come_out_as_few_china_items_and_mariupol_as_one(feeds_build):
+    result, _ = feeds_build
+    labels = json.loads((DATA / "story_labels_2023-03-19.json").read_text(encoding="utf-8"))["items"]
+    xi_urls = {i["url"] for i in labels if i["story"] == "xi_state_visit_to_moscow"}
+    assert len(xi_urls) >= 8
+    china = next(s for s in result.issue.sections if s.key == "china")
+    xi_items = [i for i in china.items if {src.url for src in i.sources} & xi_urls]
+    assert 1 <= len(xi_items) <= 3
+    assert sum(len({src.url for src in i.sources} & xi_urls) for i in xi_items) >= 6
+    mariupol = [i for i in result.issue.all_items() if "mariupol" in i.headline.lower()
+                and "putin" in i.headline.lower()]
+    assert len(mariupol) == 1
+
+
+def test_names_are_words_written_capitalised_mid_sentence():
+    doc = Document(id="d", title="", text="")
+    sents = sum(segment.sentences(Document(id="d", title="", text=(
+        "Leaders met in Moscow on Monday. The visit to Moscow was long. "
+        "Analysts in Beijing said the talks were about trade. Trade grew."))), [])
+    names = cluster_mod.names_of([Passage("p", doc, "", sents)])
+    assert {"moscow", "beijing", "monday"} <= names
+    assert "trade" not in names and "analysts" not in names
+
+
+def test_teasers_merge_by_shared_names_only_within_the_section_they_fit():
+    def passage(k, title, text, section):
+        doc = Document(id=f"d{k}", title=title, text=text)
+        return Passage(f"p{k}", doc, title, sum(segment.sentences(doc), []), True, {section: 3.0, "other": 1.0})
+
+    ps = [passage(0, "Xi Jinping flies to Moscow", "Chinese leader Xi Jinping lands in Moscow today.", "east"),
+          passage(1, "What to expect as Xi meets Putin", "Xi Jinping and Putin will talk in Moscow.", "east"),
+          passage(2, "Xi heads to Moscow", "Xi Jinping is expected in Moscow, officials said.", "west"),
+          passage(3, "Grain deal extended", "The grain deal was extended for sixty days in Istanbul.", "east")]
+    # the rest of the day: teasers naming other places, so that the three names above are rare
+    ps += [passage(4 + k, f"Rain in {city}", f"Heavy rain fell on {city} and {other} overnight.", "east")
+           for k, (city, other) in enumerate(zip(["Lisbon", "Porto", "Madrid", "Seville", "Bilbao", "Lyon",
+                                                  "Genoa", "Turin", "Ghent", "Bruges", "Graz", "Linz"],
+                                                 ["Faro", "Braga", "Toledo", "Cadiz", "Leon", "Nice",
+                                                  "Pisa", "Parma", "Liege", "Namur", "Bern", "Basel"]))]
+    groups = sorted(sorted(m) for m in cluster_mod.merge_teasers(ps, [[k] for k in range(len(ps))], {}))
+    assert [0, 1] in groups and [2] in groups and [3] in groups
+    assert len(groups) == len(ps) - 1
 
 
 def test_every_output_sentence_is_verbatim_in_its_source(feeds_build):
