@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import segment, termscore
+from . import segment, termscore, text
 from .cache import SourceCache
 from .cluster import cluster
 from .compose import compose, configured_sections
@@ -121,7 +121,8 @@ def _build(config: Config, plugins: Plugins | None = None,
         stage("cache", t)
 
     t = time.perf_counter()
-    issue = compose(date, stories, documents, sections, plugins, config, report)
+    with text.memo(cache.tokens if cache else None):  # the sentences' tokens, kept by the cache
+        issue = compose(date, stories, documents, sections, plugins, config, report)
     plugins.call("briefing_prepare_issue", issue=issue, config=config, report=report)
     stage("summarize", t)
 

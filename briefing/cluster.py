@@ -42,13 +42,18 @@ _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][\w'’-]+")
 
 def vectorize(texts: list[str]) -> np.ndarray:
     """L2-normalised TF-IDF rows for ``texts`` (vocabulary and idf from the texts themselves)."""
-    docs = [Counter(tokens(t)) for t in texts]
+    return vectorize_tokens([tokens(t) for t in texts])
+
+
+def vectorize_tokens(token_lists: list[list[str]]) -> np.ndarray:
+    """:func:`vectorize` for texts already tokenized."""
+    docs = [Counter(t) for t in token_lists]
     df: Counter[str] = Counter()
     for d in docs:
         df.update(d.keys())
     words = sorted(df)
     vocab = {w: i for i, w in enumerate(words)}
-    n = len(texts)
+    n = len(docs)
     lengths = [len(d) for d in docs]
     total = sum(lengths)
     matrix = np.zeros((n, len(vocab)), dtype=np.float32)

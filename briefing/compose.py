@@ -126,11 +126,13 @@ NEAR_DUPLICATE = 90  # rapidfuzz token-sort similarity (0-100) from which two se
 
 
 def near_duplicate(text: str, seen: list[str]) -> bool:
-    """True when ``text`` is the same as, or a near-copy of, a sentence or headline already in the issue."""
+    """True when ``text`` is the same as, or a near-copy of, a sentence or headline already in the issue.
+
+    ``seen``: the :func:`norm_key` of each of those sentences and headlines.
+    """
     if not seen:
         return False
-    key = norm_key(text)
-    return process.extractOne(key, seen, scorer=fuzz.token_sort_ratio, processor=norm_key,
+    return process.extractOne(norm_key(text), seen, scorer=fuzz.token_sort_ratio,
                               score_cutoff=NEAR_DUPLICATE) is not None
 
 
@@ -153,7 +155,7 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     budget = config.item_budget()
     per_section = int(config.budget.get("section_items", 8))
     per_issue = int(config.budget.get("issue_items", 40))
-    used: list[str] = []  # every sentence and headline so far, for the near-duplicate check
+    used: list[str] = []  # the key of every sentence and headline so far, for the near-duplicate check
     count = 0
     for section in sections:
         out = IssueSection(key=section.key, title=section.title)
@@ -175,8 +177,8 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
                     report.drop(item.headline, "every sentence already appears earlier in the issue",
                                 story=story.id, section=section.key)
                     continue
-                used.extend(s.text for s in item.sentences)
-                used.append(item.headline)
+                used.extend(norm_key(s.text) for s in item.sentences)
+                used.append(norm_key(item.headline))
                 record_provenance(report, story.id, item)
                 item.score = round(importance(story), 4)
                 out.items.append(item)

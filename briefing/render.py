@@ -9,6 +9,7 @@ autoescaped. The PDF engine may fetch nothing but ``data:`` URLs: no file, no ne
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -17,6 +18,7 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from .cache import FOLDER as CACHE_FOLDER
 from .config import Config
 from .models import Issue
 from .plugins import Plugins
@@ -73,6 +75,33 @@ def markdown_html(text: str) -> Markup:
     return Markup(html)
 
 
+class TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept in the workspace's cache folder: a later build skips compiling them.
+
+    Jinja keys each entry by the template's source, so an edited template is compiled afresh; a folder
+    that cannot be written only means compiling every time.
+    """
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            pass
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def template_cache(config: Config) -> TemplateCache | None:
+    if config.raw.get("briefing", {}).get("cache", True) is False:
+        return None
+    return TemplateCache(str(Path(config.workspace) / CACHE_FOLDER / "templates"), "%s.jinja")
+
+
 def environment(config: Config, plugins: Plugins | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     workspace_templates = Path(config.workspace) / "templates"
@@ -86,6 +115,7 @@ def environment(config: Config, plugins: Plugins | None = None) -> jinja2.Enviro
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        bytecode_cache=template_cache(config),
     )
     env.filters.update(md=md_text, md_link=md_link, safe_url=safe_url, href=href, markdown=markdown_html,
                        long_date=long_date)

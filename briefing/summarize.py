@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from .cluster import vectorize
+from .cluster import vectorize_tokens
 from .hookspecs import hookimpl
 from .models import Item, Sentence, Source, Story
 from .text import norm_key, tokens
@@ -92,34 +92,33 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
     for i, s in enumerate(pool):
         previous.append(last_of.get(s.doc_id, -1))
         last_of[s.doc_id] = i
-    vectors = vectorize([s.text for s in pool])
-    words_of = [set(tokens(s.text)) for s in pool]
+    words_of = [tokens(s.text) for s in pool]
+    vectors = vectorize_tokens(words_of)
+    words_of = [set(w) for w in words_of]
     covered: set[str] = set()
     centroid = vectors.sum(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     centrality = vectors @ centroid
     # sentences near the top of their paragraph sequence are leads: a small bonus
     position = np.array([1.0 / (1 + rank) for rank in _ranks_in_doc(pool)])
-    base = centrality + 0.15 * position
+    base = (centrality + 0.15 * position).tolist()
+    # what each sentence's tests need, found once (DEPENDENT is part of leans_back)
+    leans = [leans_back(s.text) for s in pool]
+    surname = [m.group(1) if (m := HONORIFIC.match(s.text)) else None for s in pool]
+    redundancy = [0.0] * len(pool)  # each sentence's highest similarity to a chosen one
+    open_ = list(range(len(pool)))  # not chosen, and neither too similar to nor too covered by the chosen
     max_sentences, max_words = int(budget.get("sentences", 4)), int(budget.get("words", 160))
     chosen: list[int] = []
     words = 0
     docs_used: set[str] = set()
     while len(chosen) < max_sentences:
         best, best_score = -1, -1e9
-        for i in range(len(pool)):
-            if i in chosen:
+        for i in open_:
+            if leans[i] and previous[i] not in chosen:  # never first, and only after its predecessor
                 continue
-            if not chosen and DEPENDENT.match(pool[i].text):
+            if surname[i] and not any(surname[i] in pool[j].text for j in chosen):
                 continue
-            if leans_back(pool[i].text) and (not chosen or previous[i] not in chosen):
-                continue
-            if unintroduced(pool[i].text, [pool[j].text for j in chosen]):
-                continue
-            redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
-            if redundancy > 0.6 or (chosen and novelty(words_of[i], covered) < MIN_NOVELTY):
-                continue
-            score = base[i] - 0.5 * redundancy + (0.05 if pool[i].doc_id not in docs_used else 0.0)
+            score = base[i] - 0.5 * redundancy[i] + (0.05 if pool[i].doc_id not in docs_used else 0.0)
             if score > best_score:
                 best, best_score = i, score
         if best < 0:
@@ -131,6 +130,14 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
         covered |= words_of[best]
         words += n
         docs_used.add(pool[best].doc_id)
+        # redundancy only grows and novelty only shrinks: a sentence that fails either is out for good
+        still = []
+        for i in open_:
+            if i != best:
+                redundancy[i] = max(redundancy[i], float(vectors[i] @ vectors[best]))
+                if redundancy[i] <= 0.6 and novelty(words_of[i], covered) >= MIN_NOVELTY:
+                    still.append(i)
+        open_ = still
     first, rest = chosen[:1], sorted(chosen[1:], key=lambda i: (pool[i].doc_id != pool[chosen[0]].doc_id,
                                                                  pool[i].doc_id, pool[i].start))
     return [pool[i] for i in first + rest]

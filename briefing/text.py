@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
@@ -20,7 +22,26 @@ mr ms mrs
 
 def tokens(text: str) -> list[str]:
     """Lower-cased content words of ``text`` (stop words and one-letter words left out)."""
+    known = _memo.get()
+    if known is not None:
+        found = known.get(text)
+        if found is not None:
+            return found.split() if isinstance(found, str) else list(found)
     return list(_tokens(text))
+
+
+_memo: ContextVar[dict | None] = ContextVar("tokens_memo", default=None)
+
+
+@contextmanager
+def memo(known: dict | None):
+    """Within this block, take the tokens of a text found in ``known`` (text → its tokens, as a list or as
+    one space-separated string: the source cache's, from an earlier build) instead of tokenizing it."""
+    token = _memo.set(known)
+    try:
+        yield known
+    finally:
+        _memo.reset(token)
 
 
 @lru_cache(maxsize=1 << 17)

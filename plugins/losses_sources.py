@@ -152,6 +152,9 @@ def read_json(name: str, data: bytes) -> Figures | None:
         for key, raw in record.items():
             if key in NOT_CATEGORIES:
                 continue
+            if type(raw) is int:  # nearly every value: a whole number already (a bool is not one)
+                row[str(key)] = raw
+                continue
             number = parse_int(raw) if isinstance(raw, (int, float)) else None
             if number is not None:
                 row[str(key)] = number
