@@ -22,7 +22,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .errors import PluginError
+from .errors import PluginError, SourceError
 
 log = logging.getLogger("briefing.plugins")
 
@@ -161,8 +161,6 @@ class Plugins:
         try:
             result = impl.function(**args)
         except Exception as exc:
-            from .errors import SourceError
-
             if isinstance(exc, SourceError):
                 raise  # a loader's verdict on a source, not a plugin failure
             if self.trace:
