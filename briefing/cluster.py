@@ -34,6 +34,7 @@ from .text import tokens
 THRESHOLD = 0.28
 SHORT_CHARS = 1200  # a story with less text than this is a teaser: it is also merged by shared names
 NAME_THRESHOLD = 0.25
+MIN_SHARED_ENTITIES = 2  # teasers merge by names only when they name two people, places or bodies in common
 NAME_SHARE = 0.2  # a name in a larger share of the day's passages (the war's parties) tells no event apart
 LEAD_WEIGHT = 2.0  # as placement weighs an opening passage against the rest of a story
 _MID_CAPITAL = re.compile(r"(?<=[a-z,;:] )[A-Z][\w'’-]+")
@@ -187,6 +188,35 @@ def names_of(passages: list[Passage]) -> set[str]:
     return {w for w, c in capital.items() if c > lower[w]}
 
 
+_NAME_PAIR = re.compile(r"(?=\b([A-Z][\w'’-]+)\s+([A-Z][\w'’-]+))")
+
+
+def first_names(passages: list[Passage], names: set[str]) -> dict[str, str]:
+    """Names that the day's sentences mostly write just before another name ("Vladimir" → "putin",
+    "Xi" → "jinping"): a first name and its surname are one person, not two names in common."""
+    written: Counter[str] = Counter()
+    before: Counter[tuple[str, str]] = Counter()
+    for p in passages:
+        for s in p.sentences:
+            written.update(w for w in tokens(" ".join(re.findall(r"\b[A-Z][\w'’-]+", s.text))) if w in names)
+            for a, b in _NAME_PAIR.findall(s.text):
+                ta, tb = tokens(a)[:1], tokens(b)[:1]
+                if ta and tb and ta[0] in names and tb[0] in names and ta != tb:
+                    before[(ta[0], tb[0])] += 1
+    alias: dict[str, str] = {}
+    for (a, b), c in sorted(before.items(), key=lambda kv: (-kv[1], kv[0])):
+        if a not in alias and 2 * c >= written[a]:
+            alias[a] = b
+    resolved = {}  # "russian" → "president" → "vladimir" → "putin": the whole run is one name
+    for a in alias:
+        seen, b = {a}, alias[a]
+        while b in alias and alias[b] not in seen:
+            seen.add(b)
+            b = alias[b]
+        resolved[a] = b
+    return resolved
+
+
 def best_fit(passages: list[Passage]) -> str:
     """The section key the passages' scores favour, weighted by length and opening passage (as placement does)."""
     total: Counter[str] = Counter()
@@ -225,20 +255,23 @@ def merge_teasers(passages: list[Passage], members: list[list[int]], memo: dict[
     lengths[lengths == 0] = 1
     docs_in = [{passages[i].doc.id for i in members[k]} for k in short]
     fits = [best_fit([passages[i] for i in members[k]]) for k in short]
+    alias = first_names(passages, names)
+    entities = [{alias.get(w, w) for w in c} for c in counts]
     merged = merge_stories(rows / lengths, np.zeros(len(short)), [members[k] for k in short], docs_in,
-                           threshold, groups=fits)
+                           threshold, groups=fits, entities=entities)
     chosen = set(short)
     return [m for k, m in enumerate(members) if k not in chosen] + merged
 
 
 def merge_stories(sums: np.ndarray, extra: np.ndarray, members: list[list[int]], docs_in: list[set[str]],
-                  threshold: float, groups: list[str] | None = None) -> list[list[int]]:
+                  threshold: float, groups: list[str] | None = None,
+                  entities: list[set[str]] | None = None) -> list[list[int]]:
     """Merge the closest pair of stories while their centroids' cosine is at least ``threshold``.
 
     ``sums`` holds each story's summed vectors over the shared words, ``extra`` its squared weight outside
     them. After each merge only the merged story's similarities are recomputed, so a merge costs
     stories × shared words. Two stories holding passages of the same document never merge, nor two
-    whose ``groups`` differ.
+    whose ``groups`` differ, nor two that have fewer than two of their ``entities`` in common (when given).
     """
     members = [list(m) for m in members]
     n = len(members)
@@ -264,7 +297,16 @@ def merge_stories(sums: np.ndarray, extra: np.ndarray, members: list[list[int]],
     if groups is not None:
         labels = np.array(groups, dtype=object)
         blocked |= labels[:, None] != labels[None, :]
-    sims[blocked] = -1.0
+    # pairs with too few names in common: recomputed for a merged story, whose names are both stories' names
+    entities = [set(e) for e in entities] if entities is not None else None
+
+    def too_few(a: int) -> np.ndarray:
+        if entities is None:
+            return np.zeros(n, dtype=bool)
+        return np.array([len(entities[a] & e) < MIN_SHARED_ENTITIES for e in entities])
+
+    few = np.stack([too_few(k) for k in range(n)])
+    sims[blocked | few] = -1.0
     alive = np.ones(n, dtype=bool)
     while True:
         flat = int(np.argmax(sims))
@@ -280,9 +322,12 @@ def merge_stories(sums: np.ndarray, extra: np.ndarray, members: list[list[int]],
         extra[a] += extra[b]
         blocked[a, :] |= blocked[b, :]
         blocked[:, a] = blocked[a, :]
+        if entities is not None:
+            entities[a] |= entities[b]
+            few[a, :] = few[:, a] = too_few(a)
         unit[a] = unit_row(a)
         row = unit @ unit[a]
-        row[~alive | blocked[a]] = -1.0
+        row[~alive | blocked[a] | few[a]] = -1.0
         row[a] = -1.0
         sims[a, :], sims[:, a] = row, row
         sims[b, :], sims[:, b] = -1.0, -1.0

@@ -155,7 +155,8 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     budget = config.item_budget()
     per_section = int(config.budget.get("section_items", 8))
     per_issue = int(config.budget.get("issue_items", 40))
-    used: list[str] = []  # the key of every sentence and headline so far, for the near-duplicate check
+    printed: list[str] = []  # every headline and sentence so far, in issue order
+    used: list[str] = []  # their keys, for the near-duplicate check
     count = 0
     for section in sections:
         out = IssueSection(key=section.key, title=section.title)
@@ -168,7 +169,8 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
                     report.drop(story.passages[0].title or story.id, "over the length budget",
                                 story=story.id, section=section.key)
                     continue
-                item = plugins.first("briefing_summarize", story=story, budget=budget, config=config)
+                item = plugins.first("briefing_summarize", story=story, budget=budget, config=config,
+                                     printed=tuple(printed))
                 if item is None:
                     continue
                 had_sentences = bool(story.sentences)
@@ -177,8 +179,9 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
                     report.drop(item.headline, "every sentence already appears earlier in the issue",
                                 story=story.id, section=section.key)
                     continue
-                used.extend(norm_key(s.text) for s in item.sentences)
-                used.append(norm_key(item.headline))
+                printed.append(item.headline)
+                printed.extend(s.text for s in item.sentences)
+                used.extend(norm_key(text) for text in printed[-1 - len(item.sentences):])
                 record_provenance(report, story.id, item)
                 item.score = round(importance(story), 4)
                 out.items.append(item)

@@ -408,6 +408,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'mean':>4s} {'':5s} {'':6s}   "
               + "   ".join(f"{rg['mean'][k][0]:6.3f}/{rg['mean'][k][1]:6.3f}" for k in ("product", "lead", "lexrank")))
     if rg["mean"]:
+        ahead = {(other, k): sum(r["product"][k] > r[other][k] for r in rg["days"])
+                 for other in ("lead", "lexrank") for k in (0, 1)}
+        print(f"  days the product is ahead: of lead R1 {ahead['lead', 0]}/{len(rg['days'])}, "
+              f"R2 {ahead['lead', 1]}/{len(rg['days'])}; of LexRank R1 {ahead['lexrank', 0]}/{len(rg['days'])}, "
+              f"R2 {ahead['lexrank', 1]}/{len(rg['days'])}")
         words = sum(r["reference_words"] for r in rg["days"]) // len(rg["days"])
         print(f"  mean, each system cut to its day's reference length (~{words} words; product in issue order)")
         print(f"  {'':17s}"

@@ -41,12 +41,14 @@ def briefing_score(section, story, config):
 
 
 @hookspec(firstresult=True)
-def briefing_summarize(story, budget, config):
+def briefing_summarize(story, budget, config, printed):
     """Return the :class:`briefing.models.Item` for ``story`` (first answer wins; the default is extractive).
 
     :param story: a :class:`briefing.models.Story` already placed in a section.
     :param budget: a dict with ``sentences`` and ``words`` limits for the item.
     :param config: the build's configuration.
+    :param printed: the headlines and sentences of the items composed so far (a tuple of str, in issue
+        order): what the issue has already told, so that this item can tell something else.
     """
 
 

@@ -30,11 +30,24 @@ DEBRIS = re.compile(
 )
 # Photo captions and credits: "(pictured: right)", "[Sputnik/Kremlin via Reuters]", "… AP", "… Getty Images".
 CAPTION = re.compile(
-    r"\((?:pictured|picture|photo)[^)]*\)|\[[^\]]*(?:via|/)\s*[^\]]*(?:Reuters|AP|AFP|Getty|EPA)[^\]]*\]"
+    r"\((?i:pictured|picture|photo)[^)]*\)|\[[^\]]*(?:via|/)\s*[^\]]*(?:Reuters|AP|AFP|Getty|EPA)[^\]]*\]"
     r"|(?:\s|^)(?:AP|AFP|Reuters|Getty Images|EPA|Bloomberg)\s*$|\bphotograph:\s"
     # a credit in parentheses closing the paragraph: "(Umit Bektas/File Photo/Reuters)", "(Pool/AFP via Getty Images)"
     r"|\([^()]*(?:/|\bvia\s)[^()]*(?:Reuters|AP|AFP|Getty(?: Images)?|EPA|Sputnik|Pool|Shutterstock)\)\s*$",
 )
+# Sentence-sized furniture inside a paragraph: embedded posts, promos, template debris, video credits.
+SENTENCE_DEBRIS = re.compile(
+    r"pic\.twitter\.com/|https?://t\.co/|\{\w+\}|^(?:subscribe|sign up|click here|follow us)\b"
+    r"|\bis on substack now\b|^welcome to\b.*\bnewsletter\b"
+    # a video's credit line: "CNN's Alex Marquardt reports.", "NBC News’ Erin McLaughlin has the latest updates …"
+    r"|^(?-i:[A-Z][\w.]*(?:\s[A-Z][\w.]*)?['’]s?\s(?:[A-Z][\w'’-]+\s){1,3})(?:reports\.$|has the latest\b|has more\b)"
+    # a photo caption: "… at the chancellery in Berlin, on Aug. 10, 2022." / "… affected by shells, 14 April 2022."
+    r"|,\s(?:on\s)?(?-i:[A-Z][a-z]{2,8}\.?\s\d{1,2},\s|\d{1,2}\s[A-Z][a-z]{2,8}\s)(?:19|20)\d\d\.?$"
+    r"|\b(?:is|are)\sseen\b.*\s(?:19|20)\d\d\.?$",  # "A patch is seen on an officer's uniform … on Dec. 16, 2022."
+    re.IGNORECASE,
+)
+# syntok ends a sentence after a title before a name ("Florida Republican Gov. | Ron DeSantis …")
+TITLE_END = re.compile(r"\b(?:Gov|Sen|Rep|Lt|Gen|Col|Maj|Capt|Sgt|Adm|Cmdr|Brig|Prof|Rev|Amb|Supt|Det|Insp)\.$")
 BULLETS = "•●▪◦‣*–- \t"
 TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*\s*$""")
 
@@ -69,8 +82,10 @@ def is_debris(paragraph: str, first: bool = False) -> bool:
     if DEBRIS.match(p) or CAPTION.search(p):
         return True
     words = p.split()
-    # A short line without closing punctuation is a subheading, a tag line or a credit.
-    if len(words) <= 14 and not TERMINAL.search(p) and not (first and len(words) >= 6):
+    # A short line without closing punctuation is a subheading, a tag line or a credit; past the opening
+    # paragraph (a standfirst often has no stop), a longer one is a photo caption.
+    limit = 14 if first else 30
+    if len(words) <= limit and not TERMINAL.search(p) and not (first and len(words) >= 6):
         return True
     return False
 
@@ -105,12 +120,15 @@ def sentences(doc: Document) -> list[list[Sentence]]:
                 start += 1
             if spans and spans[-1][1] > start:  # the previous sentence took this one's opening quote
                 start = spans[-1][1]
-            # a quotation is never cut: while a quote is open, the next sentence joins this one
-            if spans and quote_open(text[spans[-1][0] : spans[-1][1]]):
+            # a quotation is never cut: while a quote is open, the next sentence joins this one (and so does
+            # a name after its title)
+            if spans and (quote_open(text[spans[-1][0] : spans[-1][1]])
+                          or TITLE_END.search(text[spans[-1][0] : spans[-1][1]])):
                 spans[-1] = (spans[-1][0], end)
             else:
                 spans.append((start, end))
-        para = [Sentence(text[a:b], doc.id, a, b, index) for a, b in spans if len(text[a:b].split()) >= 3]
+        para = [Sentence(text[a:b], doc.id, a, b, index) for a, b in spans
+                if len(text[a:b].split()) >= 3 and not SENTENCE_DEBRIS.search(text[a:b])]
         if para:
             out.append(para)
     return out

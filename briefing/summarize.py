@@ -24,6 +24,9 @@ DEPENDENT = re.compile(
 )
 # "The South Carolina senator also pledged …": a definite description and "also" point back to an earlier sentence
 ALSO_BACK = re.compile(r"^[\"“'‘]?(?:the|this|that)\s[^,.;:]{0,50}?\balso\b", re.IGNORECASE)
+# "“…,” he said.": a quotation whose speaker an earlier sentence named
+PRONOUN_SPEAKER = re.compile(r"[\"”’'],?\s+(?:he|she|they)\s+(?:said|says|added|told\b[^.]*|wrote|noted)\.?$",
+                             re.IGNORECASE)
 TITLE_SUFFIX = re.compile(r"\s+[-–—|:]\s+[^-–—|:]{2,40}$")
 
 
@@ -36,6 +39,8 @@ def clean_headline(title: str, outlet: str = "") -> str:
     return title.rstrip(" .")
 
 
+# a feed's teaser cut off mid-sentence: "… still holding onto their fortified positions in the center of..."
+TRUNCATED = re.compile(r"[\w,]\s?(?:\.\.\.|…)$")
 FULL_STOP = re.compile(r"""[.!?…]["'”’)\]]*$""")
 
 
@@ -49,6 +54,10 @@ def _quotes_balanced(text: str) -> bool:
 
 
 MIN_NOVELTY = 0.5  # a later sentence must bring at least this share of content words the item has not used yet
+# what a sentence adds to the issue as a whole (its share of content words no earlier item has printed)
+# raises its centrality by up to this factor: a story told again from another angle leads with what is new
+# in it, and a sentence that says nothing central gains little
+ISSUE_NOVELTY = 1.0
 
 
 def novelty(words: set[str], covered: set[str]) -> float:
@@ -57,8 +66,9 @@ def novelty(words: set[str], covered: set[str]) -> float:
 
 
 def leans_back(text: str) -> bool:
-    """True for a sentence that depends on the one before it ("He said …", "The senator also …")."""
-    return bool(DEPENDENT.match(text) or ALSO_BACK.match(text))
+    """True for a sentence that depends on the one before it ("He said …", "The senator also …",
+    "“…,” she said.")."""
+    return bool(DEPENDENT.match(text) or ALSO_BACK.match(text) or PRONOUN_SPEAKER.search(text))
 
 
 HONORIFIC = re.compile(r"^[\"“'‘]?(?:Mr|Mrs|Ms|Dr)\.?\s+([A-Z][\w’'-]+)")
@@ -71,11 +81,13 @@ def unintroduced(text: str, before: list[str]) -> bool:
     return bool(m) and not any(m.group(1) in b for b in before)
 
 
-def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozenset()) -> list[Sentence]:
+def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozenset(),
+           said: set[str] = frozenset()) -> list[Sentence]:
     """Pick central, non-redundant sentences across outlets within the budget.
 
-    A sentence that leans on the one before it never opens the item, and is taken later only when the
-    sentence before it in its source has been taken too.
+    ``exclude``: the :func:`norm_key` of each sentence not to take; ``said``: content words the issue has already
+    printed, so that a sentence that adds to them is preferred. A sentence that leans on the one before it
+    never opens the item, and is taken later only when the sentence before it in its source has been taken too.
     """
     seen: set[str] = set(exclude)
     pool = []
@@ -84,13 +96,17 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
         if key and key not in seen and _quotes_balanced(s.text) and not _fragment(s.text):
             seen.add(key)
             pool.append(s)
+    # a teaser cut off mid-sentence is told only when the story has nothing whole to say
+    pool = [s for s in pool if not TRUNCATED.search(s.text)] or pool
     if not pool:
         return []
-    # the sentence before each one in the same source (-1 for an opening sentence)
+    # the sentence just before each one in its source (-1 when that is not in the pool: an opening sentence,
+    # or one after a gap, whose "he said" could not be told whom it means)
     last_of: dict[str, int] = {}
     previous = []
     for i, s in enumerate(pool):
-        previous.append(last_of.get(s.doc_id, -1))
+        j = last_of.get(s.doc_id, -1)
+        previous.append(j if j >= 0 and 0 <= s.paragraph - pool[j].paragraph <= 1 else -1)
         last_of[s.doc_id] = i
     words_of = [tokens(s.text) for s in pool]
     vectors = vectorize_tokens(words_of)
@@ -101,7 +117,8 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
     centrality = vectors @ centroid
     # sentences near the top of their paragraph sequence are leads: a small bonus
     position = np.array([1.0 / (1 + rank) for rank in _ranks_in_doc(pool)])
-    base = (centrality + 0.15 * position).tolist()
+    fresh = np.array([novelty(w, said) if said else 1.0 for w in words_of])
+    base = (centrality * (1 + ISSUE_NOVELTY * fresh) + 0.15 * position).tolist()
     # what each sentence's tests need, found once (DEPENDENT is part of leans_back)
     leans = [leans_back(s.text) for s in pool]
     surname = [m.group(1) if (m := HONORIFIC.match(s.text)) else None for s in pool]
@@ -138,9 +155,18 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
                 if redundancy[i] <= 0.6 and novelty(words_of[i], covered) >= MIN_NOVELTY:
                     still.append(i)
         open_ = still
-    first, rest = chosen[:1], sorted(chosen[1:], key=lambda i: (pool[i].doc_id != pool[chosen[0]].doc_id,
-                                                                 pool[i].doc_id, pool[i].start))
-    return [pool[i] for i in first + rest]
+    # the most central sentence first, then the others by source and position; a sentence that leans on
+    # the one before it comes right after that one
+    followers: dict[int, int] = {previous[i]: i for i in chosen if leans[i] and previous[i] in chosen}
+    roots = [i for i in chosen if i not in followers.values()]
+    roots = roots[:1] + sorted(roots[1:], key=lambda i: (pool[i].doc_id != pool[chosen[0]].doc_id,
+                                                         pool[i].doc_id, pool[i].start))
+    ordered = []
+    for i in roots:
+        while i >= 0:
+            ordered.append(i)
+            i = followers.get(i, -1)
+    return [pool[i] for i in ordered]
 
 
 def _ranks_in_doc(pool: list[Sentence]) -> list[int]:
@@ -164,28 +190,51 @@ def sources_of(story: Story) -> list[Source]:
     return out
 
 
-def extractive_item(story: Story, budget: dict) -> Item:
-    """The item for a story: its sentences first, then the headline of the source its first sentence comes from.
+# a title that sells a video, a live page or a question rather than telling the news
+TEASER_TITLE = re.compile(
+    r"^(?:[^:]{1,20}:\s)?(?:see|watch|video|listen|live|analysis|opinion|explainer|in pictures|pictured|photos?"
+    r"|how|why|what|who|here'?s)\b"
+    r"|\?|\blive (?:updates|news|blog)\b|[-–—:]\s*live\b|\blatest:|\|",
+    re.IGNORECASE,
+)
+
+
+def headline_passage(leads: dict[str, object], sentences: list[Sentence]) -> object:
+    """The opening passage whose title heads the item: that of the source of the item's first sentence,
+    unless it is a teaser (a video, a live page, a question); then that of the next sentence's source whose
+    title is plain, else the first plain title, else the first title."""
+    plain = {doc: p for doc, p in leads.items() if not TEASER_TITLE.search(p.title)}
+    for s in sentences:
+        if s.doc_id in plain:
+            return plain[s.doc_id]
+    return next(iter(plain.values()), None) or leads.get(sentences[0].doc_id if sentences else "") \
+        or next(iter(leads.values()))
+
+
+def extractive_item(story: Story, budget: dict, printed: tuple[str, ...] = ()) -> Item:
+    """The item for a story: its sentences first, then the headline: the title of the source its first
+    sentence comes from, unless that is a teaser (see :func:`headline_passage`).
 
     A story with no source title (a passage from inside a long article) takes a source sentence as the
     headline instead: of its three most central sentences, the most central one that stands on its own and
     reads like a headline (6–25 words), else the most central one.
     """
+    said = {w for text in printed for w in tokens(text)}
     leads = {p.doc.id: p for p in story.passages if p.lead and p.title}
     if leads:
-        sentences = choose(story.sentences, budget, {norm_key(p.title) for p in leads.values()})
-        lead = (leads.get(sentences[0].doc_id) if sentences else None) or next(iter(leads.values()))
+        sentences = choose(story.sentences, budget, {norm_key(p.title) for p in leads.values()}, said)
+        lead = headline_passage(leads, sentences)
         headline = clean_headline(lead.title, lead.doc.outlet)
     else:
         central = choose(story.sentences, {"sentences": 3, "words": 150})
         fit = [s for s in central if 6 <= len(s.text.split()) <= 25 and not leans_back(s.text)]
         top = fit[:1] or central[:1]
         headline = top[0].text.rstrip(" .") if top else "Update"
-        sentences = choose(story.sentences, budget, {norm_key(s.text) for s in top})
+        sentences = choose(story.sentences, budget, {norm_key(s.text) for s in top}, said)
     return Item(id=story.id, headline=headline, sentences=sentences, sources=sources_of(story),
                 score=story.score)
 
 
 @hookimpl(trylast=True)
-def briefing_summarize(story, budget):
-    return extractive_item(story, budget)
+def briefing_summarize(story, budget, printed):
+    return extractive_item(story, budget, printed)

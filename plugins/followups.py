@@ -122,7 +122,7 @@ def briefing_sections(config):
 
 
 @hookimpl(tryfirst=True)
-def briefing_summarize(story, budget, config):
+def briefing_summarize(story, budget, config, printed):
     earlier_items = _earlier(config)
     if not earlier_items.items:
         return None
@@ -138,10 +138,10 @@ def briefing_summarize(story, budget, config):
             passages.append(dataclasses.replace(p, sentences=fresh))
     decision = {"earlier_day": earlier["issue_day"], "earlier_date": earlier["issue_date"],
                 "earlier_item": earlier["id"], "earlier_headline": earlier["headline"]}
-    item = extractive_item(dataclasses.replace(story, passages=passages), budget) if passages else None
+    item = extractive_item(dataclasses.replace(story, passages=passages), budget, printed) if passages else None
     if item is None or not item.sentences:
         _state["decisions"][story.id] = {"followup": "dropped", **decision}
-        return extractive_item(story, budget)  # removed again in briefing_prepare_issue, with the reason
+        return extractive_item(story, budget, printed)  # removed again in briefing_prepare_issue, with the reason
     item.id = story.id
     item.comments.append(back_reference(earlier))
     _state["decisions"][story.id] = {"followup": "printed", **decision}

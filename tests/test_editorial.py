@@ -304,3 +304,97 @@ def test_subject_terms_from_the_configuration_add_to_the_defaults():
     merged = merge_profile(DEFAULT_SUBJECT, {"terms": {"gas transit": 2, "war": 0}, "threshold": 2.5})
     assert merged["terms"]["gas transit"] == 2 and merged["terms"]["ukraine"] == DEFAULT_SUBJECT["terms"]["ukraine"]
     assert "war" not in merged["terms"] and merged["threshold"] == 2.5
+
+
+@pytest.mark.parametrize("sentence", [
+    "First lady Jill Biden dismisses calls for tests https://t.co/nrIHMlR3UM pic.twitter.com/C1bbTIEP4i.",
+    "German Chancellor Olaf Scholz arrives for the weekly cabinet meeting in Berlin, on Aug. 10, 2022.",
+    "A home in Rozhivka affected by shells, 14 April 2022.",
+    "A Canada Border Services Agency patch is seen on an officer’s uniform in Tsawwassen, B.C. on Dec. 16, 2022.",
+    "CNN's Alex Marquardt reports.",
+    "NBC News’ Erin McLaughlin has the latest updates on the war.",
+    "Subscribe to For the Content!",
+    "Welcome to The Hill's Defense & NatSec newsletter {beacon} The Big Story.",
+])
+def test_sentence_sized_furniture_inside_a_paragraph_is_left_out(sentence):
+    text = f"Russian troops shelled the town overnight, the governor said. {sentence} The mayor asked for help."
+    got = [s.text for p in segment.sentences(Document(id="d", title="t", text=text)) for s in p]
+    assert got == ["Russian troops shelled the town overnight, the governor said.", "The mayor asked for help."]
+
+
+def test_a_name_after_its_title_stays_in_the_sentence():
+    text = ("Comments made this week by Florida Republican Gov. Ron DeSantis angered the party. "
+            "Lt. Gen. Ben Hodges disagreed with Sen. Lindsey Graham.")
+    got = [s.text for p in segment.sentences(Document(id="d", title="t", text=text)) for s in p]
+    assert got == ["Comments made this week by Florida Republican Gov. Ron DeSantis angered the party.",
+                   "Lt. Gen. Ben Hodges disagreed with Sen. Lindsey Graham."]
+
+
+def _story(*docs: Document) -> Story:
+    return Story(id="s", passages=[Passage(f"p{k}", d, d.title, [s for p in segment.sentences(d) for s in p])
+                                   for k, d in enumerate(docs)])
+
+
+def test_an_item_leads_with_what_the_issue_has_not_said_yet():
+    doc = Document(id="d", title="Bakhmut holds", text=(
+        "Ukrainian troops are holding Bakhmut against Russian assaults, the general staff said. "
+        "Wagner mercenaries complained of an ammunition shortage around Bakhmut."))
+    printed = ("Ukrainian troops are holding the city of Bakhmut against Russian assaults",)
+    first = extractive_item(_story(doc), {"sentences": 1, "words": 100}).sentences[0].text
+    fresh = extractive_item(_story(doc), {"sentences": 1, "words": 100}, printed).sentences[0].text
+    assert first.startswith("Ukrainian troops") and fresh.startswith("Wagner mercenaries")
+
+
+def test_a_teaser_cut_off_mid_sentence_is_told_only_when_nothing_whole_is():
+    cut = Document(id="a", title="Ukraine says forces still hold Bakhmut",
+                   text="Ukrainian troops have yet to withdraw and are still holding positions in the center of...")
+    whole = Document(id="b", title="Bakhmut defenders hold out",
+                     text="Ukrainian troops are still holding their positions in the center of Bakhmut.")
+    assert [s.doc_id for s in extractive_item(_story(cut, whole), {"sentences": 4, "words": 200}).sentences] == ["b"]
+    assert [s.doc_id for s in extractive_item(_story(cut), {"sentences": 4, "words": 200}).sentences] == ["a"]
+
+
+def test_a_video_teaser_title_gives_way_to_a_plain_one():
+    video = Document(id="a", title="See what some Chinese citizens are saying about Xi's visit with Putin",
+                     text="Chinese leader Xi Jinping will fly to Moscow this week to meet President Vladimir Putin.")
+    plain = Document(id="b", title="Xi to visit Moscow for talks with Putin",
+                     text="China's Xi Jinping travels to Moscow on Monday for a three-day state visit.")
+    item = extractive_item(_story(video, plain), {"sentences": 2, "words": 100})
+    assert item.sentences[0].doc_id == "a" and item.headline == "Xi to visit Moscow for talks with Putin"
+
+
+def test_a_quote_with_a_pronoun_speaker_follows_the_sentence_that_names_the_speaker():
+    doc = Document(id="d", title="ICC warrant", text=(
+        "The court issued an arrest warrant for Putin on Friday over the deportation of children.\n\n"
+        "Putin shook hands with Xi in the Kremlin doorway on Monday.\n\n"
+        "The warrant stands, ICC President Piotr Hofmanski told reporters in The Hague on Saturday.\n\n"
+        "“The court has jurisdiction over crimes committed in the territory of a state party,” he said."))
+    texts = [s.text for s in extractive_item(_story(doc), {"sentences": 4, "words": 200}).sentences]
+    quote = next(k for k, t in enumerate(texts) if t.startswith("“The court"))
+    assert texts[quote - 1].startswith("The warrant stands")
+    # a passage without the sentence that names him: "he" would mean Putin, so the quote is not told
+    sents = [s for p in segment.sentences(doc) for s in p if not s.text.startswith("The warrant stands")]
+    gap = Story(id="g", passages=[Passage("p", doc, doc.title, sents)])
+    assert not any(s.text.startswith("“The court") for s in
+                   extractive_item(gap, {"sentences": 4, "words": 200}).sentences)
+
+
+def test_teasers_sharing_only_one_person_stay_apart():
+    def passage(k, title, text):
+        doc = Document(id=f"d{k}", title=title, text=text)
+        return Passage(f"p{k}", doc, title, sum(segment.sentences(doc), []), True, {"east": 3.0})
+
+    ps = [passage(0, "Rogan on Putin", "Joe Rogan says he would not have Russian President Vladimir Putin on."),
+          passage(1, "Poseidon torpedo", "Experts warned that Vladimir Putin's torpedo could destroy cities."),
+          passage(2, "Xi flies to Moscow", "Chinese leader Xi Jinping will meet Vladimir Putin in Moscow."),
+          passage(3, "Xi heads to Russia", "Xi Jinping lands in Moscow for talks with Vladimir Putin.")]
+    # the rest of the day names other places, so that Putin is a rare name on it
+    cities = ["Lisbon", "Porto", "Madrid", "Seville", "Bilbao", "Lyon", "Genoa", "Turin", "Ghent", "Bruges",
+              "Graz", "Linz", "Faro", "Braga", "Toledo", "Cadiz", "Leon", "Nice", "Pisa", "Parma", "Liege",
+              "Namur", "Bern", "Basel", "Cork", "Derry", "Malmo", "Lund", "Oulu", "Turku", "Split", "Zadar",
+              "Brno", "Zlin", "Kosice", "Nitra", "Gdansk", "Torun", "Tartu", "Parnu"]
+    ps += [passage(4 + k, f"Rain in {a}", f"Heavy rain fell on {a} and {b} overnight.")
+           for k, (a, b) in enumerate(zip(cities[::2], cities[1::2]))]
+    assert cluster_mod.first_names(ps, cluster_mod.names_of(ps))["vladimir"] == "putin"
+    groups = sorted(sorted(m) for m in cluster_mod.merge_teasers(ps, [[k] for k in range(len(ps))], {}))
+    assert [2, 3] in groups and [0] in groups and [1] in groups
