@@ -176,8 +176,14 @@ def cluster(passages: list[Passage], threshold: float = THRESHOLD,
     return stories
 
 
+# days and months are written capitalised but name no event: everything on a day happened "on Sunday"
+CALENDAR = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
+june july august september october november december""".split())
+
+
 def names_of(passages: list[Passage]) -> set[str]:
-    """Tokens the passages' sentences write capitalised mid-sentence more often than in lower case."""
+    """Tokens the passages' sentences write capitalised mid-sentence more often than in lower case
+    (days and months left out)."""
     capital: Counter[str] = Counter()
     lower: Counter[str] = Counter()
     for p in passages:
@@ -185,7 +191,7 @@ def names_of(passages: list[Passage]) -> set[str]:
             for w in _MID_CAPITAL.findall(s.text):
                 capital.update(tokens(w)[:1])
             lower.update(tokens(" ".join(_LOWER_WORD.findall(s.text))))
-    return {w for w, c in capital.items() if c > lower[w]}
+    return {w for w, c in capital.items() if c > lower[w] and w not in CALENDAR}
 
 
 _NAME_PAIR = re.compile(r"(?=\b([A-Z][\w'’-]+)\s+([A-Z][\w'’-]+))")
@@ -215,6 +221,18 @@ def first_names(passages: list[Passage], names: set[str]) -> dict[str, str]:
             b = alias[b]
         resolved[a] = b
     return resolved
+
+
+def same_entity(names: set[str], alias: dict[str, str]) -> dict[str, str]:
+    """Each name → the entity it stands for: its surname (see :func:`first_names`), or for a name that
+    begins like a shorter one (all but that one's last letter, four at least), the shorter one:
+    "chinese" → "china", "iranian" → "iran"."""
+    out = {}
+    by_length = sorted(names, key=lambda w: (len(w), w))
+    for w in by_length:
+        stem = next((v for v in by_length if len(v) < len(w) and len(v) >= 4 and w.startswith(v[:-1])), None)
+        out[w] = alias.get(w, stem or w)
+    return out
 
 
 def best_fit(passages: list[Passage]) -> str:
@@ -255,8 +273,8 @@ def merge_teasers(passages: list[Passage], members: list[list[int]], memo: dict[
     lengths[lengths == 0] = 1
     docs_in = [{passages[i].doc.id for i in members[k]} for k in short]
     fits = [best_fit([passages[i] for i in members[k]]) for k in short]
-    alias = first_names(passages, names)
-    entities = [{alias.get(w, w) for w in c} for c in counts]
+    entity = same_entity(names, first_names(passages, names))
+    entities = [{entity.get(w, w) for w in c} for c in counts]
     merged = merge_stories(rows / lengths, np.zeros(len(short)), [members[k] for k in short], docs_in,
                            threshold, groups=fits, entities=entities)
     chosen = set(short)
