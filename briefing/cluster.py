@@ -12,12 +12,15 @@ Feed teasers (a headline and a line or two) share too few words for TF-IDF cosin
 outlets announcing the same state visit in different words stay fifteen stories. A last pass therefore
 merges *short* stories (under ``SHORT_CHARS`` of text) by the names they share. A name is a word the
 day's own sentences write capitalised after a lower-case word more often than in lower case (people,
-places, institutions: no list is kept) and that occurs in at most ``NAME_SHARE`` of the day's passages
-(the war's parties, named everywhere, tell no event apart). Each short story becomes a vector of its
-names weighted by (1 + log tf) × log(passages / df); the closest pair of centroids is merged while their
-cosine reaches ``NAME_THRESHOLD``, only between stories that fit the same section best (the argmax of
-their passages' section scores, weighted as placement weighs them; no section is named here) and that
-hold no document in common. The cost is short stories × their names, per merge.
+places, institutions: no list is kept; days and months left out), a part of a compound ("China-Russia")
+included, and that occurs in at most ``NAME_SHARE`` of the day's passages (the war's parties, named
+everywhere, tell no event apart). Each short story becomes a vector of its names weighted by
+(1 + log tf) × log(passages / df); the closest pair of centroids is merged while their cosine reaches
+``NAME_THRESHOLD``, only between stories that fit the same section best (the argmax of their passages'
+section scores, weighted as placement weighs them; no section is named here), that hold no document in
+common, and that name at least two entities in common: a first name counts with its surname, a demonym
+with its country, so that two teasers that only both mention Vladimir Putin stay apart. The cost is
+short stories × their names, per merge.
 """
 
 from __future__ import annotations
@@ -253,16 +256,19 @@ def merge_teasers(passages: list[Passage], members: list[list[int]], memo: dict[
     if len(short) < 2:
         return members
     names = names_of(passages)
+    # "China-Russia talks" names China and Russia: a compound's parts count as words here
+    words_of = [[part for t in passage_tokens(p, memo) for part in (t.split("-") if "-" in t else (t,))]
+                for p in passages]
     df: Counter[str] = Counter()
-    for p in passages:
-        df.update(set(passage_tokens(p, memo)) & names)
+    for words in words_of:
+        df.update(set(words) & names)
     n = len(passages)
     names = {w for w in names if df[w] <= NAME_SHARE * n}
     counts = []
     for k in short:
         c: Counter[str] = Counter()
         for i in members[k]:
-            c.update(t for t in passage_tokens(passages[i], memo) if t in names)
+            c.update(t for t in words_of[i] if t in names)
         counts.append(c)
     vocab = {w: j for j, w in enumerate(sorted(set().union(*counts)))}
     rows = np.zeros((len(short), len(vocab)), dtype=np.float32)
