@@ -173,11 +173,12 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
                                      printed=tuple(printed))
                 if item is None:
                     continue
-                had_sentences = bool(story.sentences)
+                had_sentences, chosen = bool(story.sentences), bool(item.sentences)
                 item.sentences = [s for s in item.sentences if not near_duplicate(s.text, used)]
                 if not item.sentences and not item.text and had_sentences:
-                    report.drop(item.headline, "every sentence already appears earlier in the issue",
-                                story=story.id, section=section.key)
+                    why = ("every sentence already appears earlier in the issue" if chosen else
+                           "no sentence of it stands on its own (each leans on one before it or is cut off)")
+                    report.drop(item.headline, why, story=story.id, section=section.key)
                     continue
                 printed.append(item.headline)
                 printed.extend(s.text for s in item.sentences)
