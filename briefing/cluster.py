@@ -184,20 +184,27 @@ CALENDAR = frozenset("""monday tuesday wednesday thursday friday saturday sunday
 june july august september october november december""".split())
 
 
+def _sentence_counts(passages: list[Passage]) -> Counter[str]:
+    """Each distinct sentence of the passages and how often it occurs (a syndicated paragraph is read once)."""
+    return Counter(s.text for p in passages for s in p.sentences)
+
+
+_CAPITAL_WORD = re.compile(r"\b[A-Z][\w'’-]+")
+_NAME_PAIR = re.compile(r"(?=\b([A-Z][\w'’-]+)\s+([A-Z][\w'’-]+))")
+
+
 def names_of(passages: list[Passage]) -> set[str]:
     """Tokens the passages' sentences write capitalised mid-sentence more often than in lower case
     (days and months left out)."""
     capital: Counter[str] = Counter()
     lower: Counter[str] = Counter()
-    for p in passages:
-        for s in p.sentences:
-            for w in _MID_CAPITAL.findall(s.text):
-                capital.update(tokens(w)[:1])
-            lower.update(tokens(" ".join(_LOWER_WORD.findall(s.text))))
+    for text, times in _sentence_counts(passages).items():
+        for w in _MID_CAPITAL.findall(text):
+            for t in tokens(w)[:1]:
+                capital[t] += times
+        for t in tokens(" ".join(_LOWER_WORD.findall(text))):
+            lower[t] += times
     return {w for w, c in capital.items() if c > lower[w] and w not in CALENDAR}
-
-
-_NAME_PAIR = re.compile(r"(?=\b([A-Z][\w'’-]+)\s+([A-Z][\w'’-]+))")
 
 
 def first_names(passages: list[Passage], names: set[str]) -> dict[str, str]:
@@ -205,13 +212,14 @@ def first_names(passages: list[Passage], names: set[str]) -> dict[str, str]:
     "Xi" → "jinping"): a first name and its surname are one person, not two names in common."""
     written: Counter[str] = Counter()
     before: Counter[tuple[str, str]] = Counter()
-    for p in passages:
-        for s in p.sentences:
-            written.update(w for w in tokens(" ".join(re.findall(r"\b[A-Z][\w'’-]+", s.text))) if w in names)
-            for a, b in _NAME_PAIR.findall(s.text):
-                ta, tb = tokens(a)[:1], tokens(b)[:1]
-                if ta and tb and ta[0] in names and tb[0] in names and ta != tb:
-                    before[(ta[0], tb[0])] += 1
+    for text, times in _sentence_counts(passages).items():
+        for w in tokens(" ".join(_CAPITAL_WORD.findall(text))):
+            if w in names:
+                written[w] += times
+        for a, b in _NAME_PAIR.findall(text):
+            ta, tb = tokens(a)[:1], tokens(b)[:1]
+            if ta and tb and ta[0] in names and tb[0] in names and ta != tb:
+                before[(ta[0], tb[0])] += times
     alias: dict[str, str] = {}
     for (a, b), c in sorted(before.items(), key=lambda kv: (-kv[1], kv[0])):
         if a not in alias and 2 * c >= written[a]:
@@ -322,14 +330,14 @@ def merge_stories(sums: np.ndarray, extra: np.ndarray, members: list[list[int]],
         labels = np.array(groups, dtype=object)
         blocked |= labels[:, None] != labels[None, :]
     # pairs with too few names in common: recomputed for a merged story, whose names are both stories' names
-    entities = [set(e) for e in entities] if entities is not None else None
-
-    def too_few(a: int) -> np.ndarray:
-        if entities is None:
-            return np.zeros(n, dtype=bool)
-        return np.array([len(entities[a] & e) < MIN_SHARED_ENTITIES for e in entities])
-
-    few = np.stack([too_few(k) for k in range(n)])
+    if entities is not None:  # stories × entities, 1 where the story names it
+        column = {e: j for j, e in enumerate(sorted(set().union(*entities)))}
+        named = np.zeros((n, len(column)), dtype=np.float32)
+        for k, found in enumerate(entities):
+            named[k, [column[e] for e in found]] = 1.0
+        few = (named @ named.T) < MIN_SHARED_ENTITIES
+    else:
+        few = np.zeros((n, n), dtype=bool)
     sims[blocked | few] = -1.0
     alive = np.ones(n, dtype=bool)
     while True:
@@ -347,8 +355,8 @@ def merge_stories(sums: np.ndarray, extra: np.ndarray, members: list[list[int]],
         blocked[a, :] |= blocked[b, :]
         blocked[:, a] = blocked[a, :]
         if entities is not None:
-            entities[a] |= entities[b]
-            few[a, :] = few[:, a] = too_few(a)
+            named[a] = np.maximum(named[a], named[b])
+            few[a, :] = few[:, a] = (named @ named[a]) < MIN_SHARED_ENTITIES
         unit[a] = unit_row(a)
         row = unit @ unit[a]
         row[~alive | blocked[a] | few[a]] = -1.0
