@@ -103,9 +103,24 @@ def place(stories: list[Story], sections: list[Section], plugins: Plugins, confi
     return placed
 
 
-def importance(story: Story) -> float:
-    """Outlets that told the story first; the fit to its section only breaks ties (it adds less than one outlet)."""
-    return len({d.outlet or d.id for d in story.documents}) + 0.09 * min(story.score, 10.0)
+def importance(story: Story, span: tuple[dt.datetime, dt.datetime] | None = None) -> float:
+    """Outlets that told the story first; then its fit to its section (up to 0.9) and how recent its latest
+    report is within ``span``, the day's first and last publication times (up to 0.1): together less than
+    one outlet, so they only order stories told by as many outlets."""
+    value = len({d.outlet or d.id for d in story.documents}) + 0.09 * min(story.score, 10.0)
+    times = [d.published for d in story.documents if d.published is not None]
+    if span is not None and times and span[1] > span[0]:
+        value += 0.1 * (max(times) - span[0]) / (span[1] - span[0])
+    return value
+
+
+def day_span(stories: list[Story]) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first and last publication times of the stories' documents (None when none is dated)."""
+    times = [d.published for s in stories for d in s.documents if d.published is not None]
+    try:
+        return (min(times), max(times)) if times else None
+    except TypeError:  # dated with and without a time zone: recency is left out
+        return None
 
 
 def _section_items(section: Section, date: dt.date, documents: list[Document], config: Config,
@@ -158,13 +173,14 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     printed: list[str] = []  # every headline and sentence so far, in issue order
     used: list[str] = []  # their keys, for the near-duplicate check
     count = 0
+    span = day_span(stories)
     for section in sections:
         out = IssueSection(key=section.key, title=section.title)
         if section.make_items is not None:
             out.items = _section_items(section, date, documents, config, plugins, report)
         else:
             limit = int(section.max_items or per_section)
-            for story in sorted(placed[section.key], key=lambda s: (-importance(s), s.id)):
+            for story in sorted(placed[section.key], key=lambda s: (-importance(s, span), s.id)):
                 if len(out.items) >= limit or count >= per_issue:
                     report.drop(story.passages[0].title or story.id, "over the length budget",
                                 story=story.id, section=section.key)
@@ -184,7 +200,7 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
                 printed.extend(s.text for s in item.sentences)
                 used.extend(norm_key(text) for text in printed[-1 - len(item.sentences):])
                 record_provenance(report, story.id, item)
-                item.score = round(importance(story), 4)
+                item.score = round(importance(story, span), 4)
                 out.items.append(item)
                 count += 1
         issue.sections.append(out)

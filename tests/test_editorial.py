@@ -409,3 +409,25 @@ def test_teasers_sharing_only_one_person_stay_apart():
     assert cluster_mod.first_names(ps, cluster_mod.names_of(ps))["vladimir"] == "putin"
     groups = sorted(sorted(m) for m in cluster_mod.merge_teasers(ps, [[k] for k in range(len(ps))], {}))
     assert [2, 3] in groups and [0] in groups and [1] in groups
+
+
+def test_items_are_ordered_by_outlets_then_fit_and_recency():
+    import datetime as dt
+
+    from briefing.compose import day_span, importance
+
+    def story(sid, outlets, hour, score=3.0):
+        docs = [Document(id=f"{sid}{k}", title=sid, text="", outlet=o,
+                         published=dt.datetime(2023, 3, 19, hour, tzinfo=dt.timezone.utc))
+                for k, o in enumerate(outlets)]
+        s = Story(id=sid, passages=[Passage(f"p{d.id}", d, d.title, []) for d in docs])
+        s.score = score
+        return s
+
+    early, late, wide = story("early", ["BBC"], 6), story("late", ["CNN"], 22), story("wide", ["BBC", "CNN"], 1)
+    span = day_span([early, late, wide])
+    ranked = sorted([early, late, wide], key=lambda s: -importance(s, span))
+    assert [s.id for s in ranked] == ["wide", "late", "early"]
+    # a better fit to the section still outweighs recency among stories told by as many outlets
+    better = story("better", ["AP"], 6, score=5.0)
+    assert importance(better, span) > importance(late, span)
