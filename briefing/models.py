@@ -127,6 +127,14 @@ class Item:
     pinned: bool = False
 
     @property
+    def outlets(self) -> list[tuple[str, list[Source]]]:
+        """The sources grouped by outlet, in the order they first appear: each outlet once, with its reports."""
+        groups: dict[str, list[Source]] = {}
+        for source in self.sources:
+            groups.setdefault(source.outlet, []).append(source)
+        return list(groups.items())
+
+    @property
     def paragraphs(self) -> list[str]:
         """The item's sentences joined into paragraphs as they stood in their sources."""
         if not self.sentences:

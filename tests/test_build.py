@@ -109,3 +109,25 @@ def test_a_rebuild_with_fewer_formats_leaves_no_stale_rendering(tmp_path):
     build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md"))
     assert not (folder / "conflict-update-day-390.html").exists()
     assert (folder / "conflict-update-day-390.md").exists()
+
+
+def test_an_outlet_with_several_reports_is_named_once_in_the_sources_line(tmp_path):
+    import datetime as dt
+
+    from briefing.config import load_config
+    from briefing.models import Issue, IssueSection, Item, Source
+    from briefing.render import render
+
+    from .conftest import ROOT
+
+    item = Item(id="i", headline="Putin visits Mariupol", text="Putin went to Mariupol.", sources=[
+        Source("BBC", "https://bbc.example/1"), Source("CNN", "https://cnn.example/1"),
+        Source("BBC", "https://bbc.example/2"), Source("BBC", "javascript:alert(1)")])
+    issue = Issue(title="Conflict Update", day=390, date=dt.date(2023, 3, 20), back_issues_text="the archive",
+                  back_issues_url="../index.html", sections=[IssueSection(key="s", title="Section", items=[item])])
+    out = render(issue, load_config(ROOT / "briefing.toml", date="2023-03-20", out=str(tmp_path)),
+                 formats=("md", "html"))
+    assert ("*Sources: [BBC](https://bbc.example/1) ([2](https://bbc.example/2), 3), "
+            "[CNN](https://cnn.example/1)*") in out["md"]
+    assert ('Sources: <a href="https://bbc.example/1">BBC</a> (<a href="https://bbc.example/2">2</a>, 3), '
+            '<a href="https://cnn.example/1">CNN</a></em>') in out["html"]
