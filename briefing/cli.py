@@ -76,8 +76,11 @@ def build(date, sources, out, config_path, formats, strict, since, until) -> Non
     for fmt, path in result.paths.items():
         click.echo(f"{fmt:7} {path}")
     bad = result.report.bad_sources
+    damaged = sum(1 for b in bad if b.get("partial"))
+    parts = [f"{len(bad) - damaged} source(s) skipped" if len(bad) > damaged else "",
+             f"{damaged} damaged source(s) partly read" if damaged else ""]
     if bad:
-        click.echo(f"{len(bad)} source(s) skipped; see {result.paths['report']}", err=True)
+        click.echo(f"{'; '.join(p for p in parts if p)}; see {result.paths['report']}", err=True)
 
 
 @cli.command()

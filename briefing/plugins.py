@@ -25,6 +25,7 @@ from . import hookspecs
 from .errors import PluginError, SourceError
 
 log = logging.getLogger("briefing.plugins")
+trace_log = logging.getLogger("briefing.trace")  # asked for with --trace or BRIEFING_TRACE: shown at INFO
 
 GROUP = "briefing"
 HOOK_PREFIX = "briefing_"
@@ -71,6 +72,8 @@ class Plugins:
         self.pm.add_hookspecs(hookspecs)
         self.sources: dict[str, str] = {}  # plugin name → where it came from
         self.trace = bool(os.environ.get(TRACE_ENV)) if trace is None else trace
+        if self.trace:
+            trace_log.setLevel(logging.INFO)
         self.report = None  # set by the build; receives plugin failures
         self.strict = False
         for module_name in DEFAULT_PLUGINS:
@@ -164,7 +167,7 @@ class Plugins:
             if isinstance(exc, SourceError):
                 raise  # a loader's verdict on a source, not a plugin failure
             if self.trace:
-                log.warning("trace: %s.%s raised %s: %s", impl.plugin_name, hook, type(exc).__name__, exc)
+                trace_log.info("trace: %s.%s raised %s: %s", impl.plugin_name, hook, type(exc).__name__, exc)
             if self.strict or self.report is None:
                 log.debug("plugin %s failed in %s:\n%s", impl.plugin_name, hook, traceback.format_exc())
                 raise PluginError(f"plugin {impl.plugin_name!r} failed in {hook}: "
@@ -174,7 +177,7 @@ class Plugins:
             return False, None
         if self.trace:
             shown = {k: _short(v) for k, v in args.items()}
-            log.warning("trace: %s.%s(%s) -> %s", impl.plugin_name, hook,
+            trace_log.info("trace: %s.%s(%s) -> %s", impl.plugin_name, hook,
                         ", ".join(f"{k}={v}" for k, v in shown.items()), _short(result))
         return True, result
 
