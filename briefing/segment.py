@@ -39,6 +39,8 @@ CAPTION = re.compile(
 SENTENCE_DEBRIS = re.compile(
     r"pic\.twitter\.com/|https?://t\.co/|\{\w+\}|^(?:subscribe|sign up|click here|follow us)\b"
     r"|\bis on substack now\b|^welcome to\b.*\bnewsletter\b"
+    # a page speaking of itself: "… we take a look at the main developments."
+    r"|\bwe (?:take a )?look at the (?:main|key|latest) developments\b|\bhere(?:'s|’s| is) what we know\b"
     # a video's credit line: "CNN's Alex Marquardt reports.", "NBC News’ Erin McLaughlin has the latest updates …"
     r"|^(?-i:[A-Z][\w.]*(?:\s[A-Z][\w.]*)?['’]s?\s(?:[A-Z][\w'’-]+\s){1,3})(?:reports\.$|has the latest\b|has more\b)"
     # a photo caption: "… at the chancellery in Berlin, on Aug. 10, 2022." / "… affected by shells, 14 April 2022."

@@ -10,11 +10,16 @@ words, case-insensitively, and a term in the title counts double.
 
 from __future__ import annotations
 
+import re
+
 from . import termscore
 from .models import Document, Passage, Section, Sentence, stable_id
 from .report import Report
 
 MIN_PARAGRAPHS_TO_SPLIT = 6
+# a round-up's title: with no text of its own left (a teaser that only announces the list), it tells nothing
+ROUNDUP = re.compile(r"\b(?:list of key events|key events|at a glance|what we know|round-?up|briefing)\b",
+                     re.IGNORECASE)
 DEFAULT_SUBJECT = {
     "terms": {
         "ukraine": 2, "ukrainian": 2, "ukrainians": 2, "kyiv": 2, "kiev": 1, "russia": 2, "russian": 2,
@@ -122,6 +127,9 @@ def select(docs: list[Document], segmented: dict[str, list[list[Sentence]]], sec
         paragraphs = segmented.get(doc.id, [])
         if not paragraphs and not doc.title.strip():
             report.drop(doc.title, "no usable sentences after cleaning", doc=doc.id, path=doc.path)
+            continue
+        if not paragraphs and ROUNDUP.search(doc.title):
+            report.drop(doc.title, "a round-up whose text lists nothing", doc=doc.id, path=doc.path)
             continue
         body = " ".join(s.text for p in paragraphs for s in p)
         relevance = relevance_of(doc, body, sections, subject)

@@ -325,6 +325,7 @@ def test_subject_terms_from_the_configuration_add_to_the_defaults():
     "CNN's Alex Marquardt reports.",
     "NBC News’ Erin McLaughlin has the latest updates on the war.",
     "Subscribe to For the Content!",
+    "As the Russia-Ukraine war enters its 389th day, we take a look at the main developments.",
     "Welcome to The Hill's Defense & NatSec newsletter {beacon} The Big Story.",
 ])
 def test_sentence_sized_furniture_inside_a_paragraph_is_left_out(sentence):
@@ -431,3 +432,12 @@ def test_items_are_ordered_by_outlets_then_fit_and_recency():
     # a better fit to the section still outweighs recency among stories told by as many outlets
     better = story("better", ["AP"], 6, score=5.0)
     assert importance(better, span) > importance(late, span)
+
+
+def test_a_round_up_teaser_that_lists_nothing_is_dropped_with_its_reason(feeds_build):
+    result, _ = feeds_build
+    report = json.loads(result.paths["report"].read_text(encoding="utf-8"))
+    assert {"what": "Russia-Ukraine war: List of key events, day 389", "reason": "a round-up whose text lists nothing"} \
+        .items() <= next(d for d in report["dropped"] if d["what"].startswith("Russia-Ukraine war: List")).items()
+    # the day's full round-up, whose text tells the news, stays
+    assert any(i.sources[0].title.startswith("Russia-Ukraine war at a glance") for i in result.issue.all_items())
