@@ -12,12 +12,13 @@ Feed teasers (a headline and a line or two) share too few words for TF-IDF cosin
 outlets announcing the same state visit in different words stay fifteen stories. A last pass therefore
 merges *short* stories (under ``SHORT_CHARS`` of text) by the names they share. A name is a word the
 day's own sentences write capitalised after a lower-case word more often than in lower case (people,
-places, institutions: no list is kept; days and months left out), a part of a compound ("China-Russia")
+places, institutions: no list is kept; days, months and titles left out), a part of a compound ("China-Russia")
 included, and that occurs in at most ``NAME_SHARE`` of the day's passages (the war's parties, named
 everywhere, tell no event apart). Each short story becomes a vector of its names weighted by
 (1 + log tf) × log(passages / df); the closest pair of centroids is merged while their cosine reaches
 ``NAME_THRESHOLD``, only between stories that fit the same section best (the argmax of their passages'
-section scores, weighted as placement weighs them; no section is named here), that hold no document in
+section scores, weighted as placement weighs them, or none when that stays under placement's claim; no
+section is named here), that hold no document in
 common, and that name at least two entities in common: a first name counts with its surname, a demonym
 with its country, so that two teasers that only both mention Vladimir Putin stay apart. The cost is
 short stories × their names, per merge.
@@ -31,6 +32,7 @@ from collections import Counter
 
 import numpy as np
 
+from .compose import MIN_CLAIM
 from .models import Passage, Story, stable_id
 from .text import tokens
 
@@ -184,6 +186,12 @@ CALENDAR = frozenset("""monday tuesday wednesday thursday friday saturday sunday
 june july august september october november december""".split())
 
 
+# titles are written capitalised before a name but name no one: "Gov. Ron DeSantis", "President Biden"
+TITLES = frozenset("""president vice prime minister chancellor secretary governor gov senator sen rep representative
+general gen lt col maj capt sgt adm mr mrs ms dr prof sir dame lord king queen prince princess pope ambassador
+mayor commander spokesman spokeswoman spokesperson""".split())
+
+
 def _sentence_counts(passages: list[Passage]) -> Counter[str]:
     """Each distinct sentence of the passages and how often it occurs (a syndicated paragraph is read once)."""
     return Counter(s.text for p in passages for s in p.sentences)
@@ -204,7 +212,7 @@ def names_of(passages: list[Passage]) -> set[str]:
                 capital[t] += times
         for t in tokens(" ".join(_LOWER_WORD.findall(text))):
             lower[t] += times
-    return {w for w, c in capital.items() if c > lower[w] and w not in CALENDAR}
+    return {w for w, c in capital.items() if c > lower[w] and w not in CALENDAR and w not in TITLES}
 
 
 def first_names(passages: list[Passage], names: set[str]) -> dict[str, str]:
@@ -247,13 +255,19 @@ def same_entity(names: set[str], alias: dict[str, str]) -> dict[str, str]:
 
 
 def best_fit(passages: list[Passage]) -> str:
-    """The section key the passages' scores favour, weighted by length and opening passage (as placement does)."""
+    """The section key the passages' scores favour, weighted by length and opening passage (as placement does);
+    "" when no section claims them (their weighted mean stays under placement's ``MIN_CLAIM``)."""
     total: Counter[str] = Counter()
+    weights = 0.0
     for p in passages:
         w = max(1, len(p.sentences)) * (LEAD_WEIGHT if p.lead else 1.0)
+        weights += w
         for key, score in p.scores.items():
             total[key] += score * w
-    return max(sorted(total), key=lambda key: total[key]) if total else ""
+    if not total:
+        return ""
+    best = max(sorted(total), key=lambda key: total[key])
+    return best if total[best] >= MIN_CLAIM * weights else ""
 
 
 def merge_teasers(passages: list[Passage], members: list[list[int]], memo: dict[str, list[str] | str],

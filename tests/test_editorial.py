@@ -441,3 +441,21 @@ def test_a_round_up_teaser_that_lists_nothing_is_dropped_with_its_reason(feeds_b
         .items() <= next(d for d in report["dropped"] if d["what"].startswith("Russia-Ukraine war: List")).items()
     # the day's full round-up, whose text tells the news, stays
     assert any(i.sources[0].title.startswith("Russia-Ukraine war at a glance") for i in result.issue.all_items())
+
+
+def test_titles_are_not_names_and_an_unclaimed_story_fits_no_section():
+    doc = Document(id="d", title="", text="")
+    sents = sum(segment.sentences(Document(id="d", title="", text=(
+        "Critics of Florida Gov. Ron DeSantis spoke. They met President Joe Biden in Washington."))), [])
+    names = cluster_mod.names_of([Passage("p", doc, "", sents)])
+    assert {"desantis", "biden", "washington"} <= names and not {"gov", "president"} & names
+    assert cluster_mod.best_fit([Passage("p", doc, "t", sents, True, {"china": 1.0, "sanctions": 0.5})]) == ""
+    assert cluster_mod.best_fit([Passage("p", doc, "t", sents, True, {"china": 3.0, "sanctions": 0.5})]) == "china"
+
+
+def test_the_republican_reactions_to_one_remark_are_one_item(feeds_build):
+    result, _ = feeds_build
+    labels = json.loads((DATA / "story_labels_2023-03-19.json").read_text(encoding="utf-8"))["items"]
+    urls = {i["url"] for i in labels if i["story"] == "republicans_on_desantis_territorial_dispute_remark"}
+    holding = [i for i in result.issue.all_items() if {s.url for s in i.sources} & urls]
+    assert len(urls) == 4 and len(holding) == 1 and {s.url for s in holding[0].sources} >= urls
