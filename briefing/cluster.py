@@ -203,7 +203,7 @@ _NAME_PAIR = re.compile(r"(?=\b([A-Z][\w'’-]+)\s+([A-Z][\w'’-]+))")
 
 def names_of(passages: list[Passage]) -> set[str]:
     """Tokens the passages' sentences write capitalised mid-sentence more often than in lower case
-    (days and months left out)."""
+    (days, months and titles left out)."""
     capital: Counter[str] = Counter()
     lower: Counter[str] = Counter()
     for text, times in _sentence_counts(passages).items():
@@ -246,11 +246,14 @@ def same_entity(names: set[str], alias: dict[str, str]) -> dict[str, str]:
     """Each name → the entity it stands for: its surname (see :func:`first_names`), or for a name that
     begins like a shorter one (all but that one's last letter, four at least), the shorter one:
     "chinese" → "china", "iranian" → "iran"."""
+    stems: dict[str, str] = {}  # all but the last letter of a name → the name (the first in order)
+    for v in sorted(names, key=lambda w: (len(w), w)):
+        if len(v) >= 4:
+            stems.setdefault(v[:-1], v)
     out = {}
-    by_length = sorted(names, key=lambda w: (len(w), w))
-    for w in by_length:
-        stem = next((v for v in by_length if len(v) < len(w) and len(v) >= 4 and w.startswith(v[:-1])), None)
-        out[w] = alias.get(w, stem or w)
+    for w in names:
+        stem = next((stems[w[:k]] for k in range(3, len(w) - 1) if w[:k] in stems), w)
+        out[w] = alias.get(w, stem)
     return out
 
 
