@@ -41,6 +41,13 @@ def clean_headline(title: str, outlet: str = "") -> str:
 
 # a feed's teaser cut off mid-sentence: "… still holding onto their fortified positions in the center of..."
 TRUNCATED = re.compile(r"[\w,]\s?(?:\.\.\.|…)$")
+
+
+def truncated(text: str) -> bool:
+    """True for a teaser cut off mid-sentence (it ends in an ellipsis right after a word or a comma)."""
+    return text.endswith(("...", "…")) and TRUNCATED.search(text[-8:]) is not None
+
+
 FULL_STOP = re.compile(r"""[.!?…]["'”’)\]]*$""")
 
 
@@ -68,7 +75,10 @@ def novelty(words: set[str], covered: set[str]) -> float:
 def leans_back(text: str) -> bool:
     """True for a sentence that depends on the one before it ("He said …", "The senator also …",
     "“…,” she said.")."""
-    return bool(DEPENDENT.match(text) or ALSO_BACK.match(text) or PRONOUN_SPEAKER.search(text))
+    if DEPENDENT.match(text) or ALSO_BACK.match(text):
+        return True
+    low = text[-80:].lower()  # the attribution closes the sentence: read only its end, when it holds a pronoun
+    return (" he " in low or " she " in low or " they " in low) and PRONOUN_SPEAKER.search(low) is not None
 
 
 HONORIFIC = re.compile(r"^[\"“'‘]?(?:Mr|Mrs|Ms|Dr)\.?\s+([A-Z][\w’'-]+)")
@@ -97,7 +107,7 @@ def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozense
             seen.add(key)
             pool.append(s)
     # a teaser cut off mid-sentence is told only when the story has nothing whole to say
-    pool = [s for s in pool if not TRUNCATED.search(s.text)] or pool
+    pool = [s for s in pool if not truncated(s.text)] or pool
     if not pool:
         return []
     # the sentence just before each one in its source (-1 when that is not in the pool: an opening sentence,
