@@ -3,13 +3,14 @@
 Plugins import what they need from here: the hook marker, the models and the errors.
 """
 
-from .errors import BriefingError, PluginError, SourceError, UsageError
+from .errors import BriefingError, BuildError, PluginError, SourceError, UsageError
 from .hookspecs import hookimpl
-from .models import Document, Issue, IssueSection, Item, Passage, Section, Sentence, Source, Story, stable_id
+from .models import (Document, Issue, IssueSection, Item, Loader, Passage, Section, SectionContent, Sentence, Source,
+                     Story, stable_id)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BriefingError", "Document", "Issue", "IssueSection", "Item", "Passage", "PluginError", "Section",
-    "Sentence", "Source", "SourceError", "Story", "UsageError", "hookimpl", "stable_id",
+    "BriefingError", "BuildError", "Document", "Issue", "IssueSection", "Item", "Loader", "Passage", "PluginError",
+    "Section", "SectionContent", "Sentence", "Source", "SourceError", "Story", "UsageError", "hookimpl", "stable_id",
 ]

@@ -1,7 +1,8 @@
 """Build: the whole pipeline for one day, stage by stage, from configuration to files in ``out/``.
 
-load → segment → select → cluster → compose (summarize inside) → prepare → render → publish.
-Nothing is written until every output has been rendered; a failure before that leaves ``out/`` as it was.
+load → segment → select → cluster → stories → compose (summarize inside) → prepare → render → publish.
+One :class:`~briefing.context.BuildContext` carries the build's state to every hook. Nothing is written
+until every output has been rendered; a failure before that leaves ``out/`` as it was.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from .cache import SourceCache
 from .cluster import cluster
 from .compose import compose, configured_sections
 from .config import Config
+from .context import BuildContext
 from .errors import BuildError, PluginError
 from .load import load
 from .lock import out_lock
-from .models import Issue, Section
+from .models import Issue, Section, Story
 from .plugins import Plugins
 from .publish import write_issue
 from .render import render
@@ -40,11 +42,12 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def sections_of(plugins: Plugins, config: Config) -> list[Section]:
+def sections_of(ctx: BuildContext) -> list[Section]:
     """Every section the plugins contribute, configured; two sections with one key are an error."""
     found: list[Section] = []
     owner: dict[str, str] = {}
-    for plugin_name, sections in plugins.call_named("briefing_sections", config=config):
+    ctx.config.check_plugins(ctx.plugins)  # the plugins' own tables first: their sections may read them
+    for plugin_name, sections in ctx.call_named("briefing_sections"):
         for section in sections:
             if section.key in owner:
                 raise PluginError(
@@ -52,7 +55,8 @@ def sections_of(plugins: Plugins, config: Config) -> list[Section]:
                 )
             owner[section.key] = plugin_name
             found.append(section.replace(plugin=plugin_name))
-    return configured_sections(found, config)
+    ctx.check_settings([s.key for s in found])
+    return configured_sections(found, ctx.config)
 
 
 def issue_date(config: Config) -> dt.date:
@@ -74,12 +78,26 @@ def build(config: Config, plugins: Plugins | None = None,
         return _build(config, plugins, progress)
 
 
+def keep_stories(ctx: BuildContext, stories: list[Story]) -> list[Story]:
+    """The stories the ``briefing_stories`` plugins keep, in their order; one left out without a word is
+    recorded as left out by that plugin."""
+    for plugin_name, kept in ctx.call_named("briefing_stories", stories=list(stories)):
+        kept = list(kept)
+        ids = {s.id for s in kept}
+        explained = ctx.dropped_stories()
+        for story in stories:
+            if story.id not in ids and story.id not in explained:
+                ctx.drop_story(story, f"left out by plugin {plugin_name}")
+        stories = kept
+    return stories
+
+
 def _build(config: Config, plugins: Plugins | None = None,
            progress: Callable[[str, str | None], None] | None = None) -> BuildResult:
     plugins = plugins or Plugins(config.workspace)
-    report = Report()
-    plugins.report, plugins.strict = report, config.strict
     date = issue_date(config)
+    ctx = BuildContext(config, plugins, date)
+    report = ctx.report
     timings: dict[str, float] = {}
 
     def stage(name: str, started: float) -> None:
@@ -93,9 +111,10 @@ def _build(config: Config, plugins: Plugins | None = None,
             progress(name, following[0] if following else None)
 
     t = time.perf_counter()
-    sections = sections_of(plugins, config)
+    sections = ctx.sections = sections_of(ctx)
+    ctx.call("briefing_build_start")
     cache = SourceCache.for_build(config, plugins)
-    documents = load(config, plugins, report, cache)
+    documents = load(ctx, cache)
     documents = in_window(documents, date, config, report)
     stage("load", t)
     if config.strict and report.bad_sources:
@@ -114,6 +133,7 @@ def _build(config: Config, plugins: Plugins | None = None,
 
     t = time.perf_counter()
     stories = cluster(passages, token_memo=cache.tokens if cache else None)
+    stories = keep_stories(ctx, stories)
     stage("cluster", t)
     if cache:
         t = time.perf_counter()
@@ -122,17 +142,17 @@ def _build(config: Config, plugins: Plugins | None = None,
 
     t = time.perf_counter()
     with text.memo(cache.tokens if cache else None):  # the sentences' tokens, kept by the cache
-        issue = compose(date, stories, documents, sections, plugins, config, report)
-    plugins.call("briefing_prepare_issue", issue=issue, config=config, report=report)
+        issue = compose(date, stories, documents, sections, ctx)
+    ctx.call("briefing_prepare_issue", issue=issue, report=report)
     stage("summarize", t)
 
     t = time.perf_counter()
     text_formats = tuple(f for f in config.formats if f != "pdf")
-    rendered = render(issue, config, plugins, formats=text_formats) if text_formats else {}
+    rendered = render(issue, ctx, formats=text_formats) if text_formats else {}
     stage("render", t)
     if "pdf" in config.formats:
         t = time.perf_counter()
-        rendered.update(render(issue, config, plugins, formats=("pdf",)))
+        rendered.update(render(issue, ctx, formats=("pdf",)))
         stage("pdf", t)
     if config.strict and report.plugin_errors:
         raise BuildError(f"--strict: plugin {report.plugin_errors[0]['plugin']} failed "
@@ -140,8 +160,8 @@ def _build(config: Config, plugins: Plugins | None = None,
 
     t = time.perf_counter()
     folder = config.out / date.isoformat()
-    paths = write_issue(folder, issue.slug, rendered, report.to_json())
-    plugins.call("briefing_publish", issue=issue, paths=paths, config=config, report=report)
+    paths = write_issue(folder, issue, rendered, report.to_json())
+    ctx.call("briefing_publish", issue=issue, paths=paths, report=report)
     stage("publish", t)
     log.info("built %s: %s", issue.name, ", ".join(str(p) for p in paths.values()))
     return BuildResult(issue=issue, report=report, paths=paths, timings=timings)

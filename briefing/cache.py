@@ -7,7 +7,7 @@ of the texts the last build scored (``scores/``, keyed by a digest of the profil
 An entry is a JSON file under ``<workspace>/.briefing-cache/sources/``, named by the SHA-256 of the
 source's bytes, its path and a fingerprint of everything that shapes the result: the code of the loader
 plugins, the segmenter, the tokenizer, the term scorer and this module, the syntok version and the
-configuration. Change any of them and the old entries are simply not found again. Entries are written to a temporary file and renamed
+settings that shape loading (options declared with ``cache=True``, and the loaders' own tables). Change any of them and the old entries are simply not found again. Entries are written to a temporary file and renamed
 into place, so a concurrent build sees a whole entry or none; an entry that cannot be read or does not
 check out is ignored and rebuilt. Entries unused for ``KEEP_DAYS`` days are removed, by one build at a
 time (under a file lock), at most once a day. ``[briefing] cache = false`` turns the cache off.
@@ -61,10 +61,12 @@ def fingerprint(config, plugins) -> str:
         h.update(importlib.metadata.version("syntok").encode())
     except importlib.metadata.PackageNotFoundError:
         pass
-    for impl in plugins.pm.hook.briefing_load_source.get_hookimpls():
+    for impl in plugins.pm.hook.briefing_loaders.get_hookimpls():
         h.update(impl.plugin_name.encode() + b"\0" + _code_of(impl.plugin))
-    h.update(json.dumps(config.raw, sort_keys=True, default=str).encode())
-    h.update(str(config.max_source_bytes).encode())
+        # a loader's own settings shape what it reads
+        for table in plugins.tables_of(impl.plugin_name):
+            h.update(json.dumps([table, config.table(table)], sort_keys=True, default=str).encode())
+    h.update(json.dumps(config.fingerprint_settings(), sort_keys=True, default=str).encode())
     return h.hexdigest()
 
 
@@ -135,7 +137,7 @@ class SourceCache:
 
     @classmethod
     def for_build(cls, config, plugins) -> "SourceCache | None":
-        if config.raw.get("briefing", {}).get("cache", True) is False:
+        if not config.table("briefing")["cache"]:
             return None
         return cls(Path(config.workspace) / FOLDER, fingerprint(config, plugins))
 

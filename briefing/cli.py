@@ -67,8 +67,13 @@ def build(date, sources, out, config_path, formats, strict, since, until) -> Non
     config = load_config(Path(config_path) if config_path else None, date=date,
                          sources=_absolute_sources(sources), out=out, formats=formats, strict=strict)
     if since or until:  # the day's window, laid over [window] in briefing.toml (read by briefing.window)
-        config.raw["window"] = {**config.table("window"), **({"since": since} if since else {}),
-                                **({"until": until} if until else {})}
+        from .options import Moment
+
+        window = dict(config.table("window"))
+        for key, value in (("since", since), ("until", until)):
+            if value:
+                window[key] = Moment().check(value, f"--{key}")
+        config.tables["window"] = window
     from .progress import terminal_progress
 
     with terminal_progress(enabled=not (click.get_current_context().obj or {}).get("quiet")) as progress:
@@ -106,11 +111,12 @@ def send(date, force, out, config_path) -> None:
 def plugins(config_path, trace) -> None:
     """List every plugin, the hooks it implements and the sections it adds."""
     from .build import sections_of
+    from .context import BuildContext
     from .plugins import Plugins
 
     config = load_config(Path(config_path) if config_path else None)
     manager = Plugins(config.workspace, trace=trace or None)
-    sections = sections_of(manager, config)
+    sections = sections_of(BuildContext(config, manager))
     by_plugin: dict[str, list[str]] = {}
     for section in sections:
         by_plugin.setdefault(section.plugin, []).append(f"{section.title} [{section.key}]")

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import traceback
 
 from rapidfuzz import fuzz, process
 
 from .config import Config
-from .errors import PluginError
-from .models import Document, Issue, IssueSection, Item, Section, Story
-from .plugins import Plugins
-from .report import Report
+from .models import Document, Issue, IssueSection, Item, Section, SectionContent, Story
 from .text import norm_key
 
 log = logging.getLogger("briefing.compose")
@@ -32,7 +28,7 @@ def configured_sections(found: list[Section], config: Config) -> list[Section]:
     """The plugins' sections with titles, order and limits from ``[sections.KEY]``; disabled ones left out."""
     out = []
     for section in found:
-        conf = config.sections.get(section.key, {})
+        conf = {k: v for k, v in config.sections.get(section.key, {}).items() if v is not None}
         if conf.get("enabled", True) is False:
             continue
         section = section.replace(
@@ -46,7 +42,7 @@ def configured_sections(found: list[Section], config: Config) -> list[Section]:
     return sorted(out, key=lambda s: (s.order, s.key))
 
 
-def story_scores(story: Story, sections: list[Section], plugins: Plugins, config: Config) -> dict[str, float]:
+def story_scores(story: Story, sections: list[Section], ctx) -> dict[str, float]:
     # passages weigh by their length; an opening passage (with the outlet's headline) says what the story
     # is about and weighs double, so a closing detour (a quote about sanctions) does not decide the section
     weights = [max(1, len(p.sentences)) * (LEAD_WEIGHT if p.lead else 1.0) for p in story.passages]
@@ -54,7 +50,7 @@ def story_scores(story: Story, sections: list[Section], plugins: Plugins, config
     scores: dict[str, float] = {}
     for section in sections:
         base = sum(p.scores.get(section.key, 0.0) * w for p, w in zip(story.passages, weights)) / total
-        extra = plugins.call("briefing_score", section=section, story=story, config=config)
+        extra = ctx.call("briefing_score", section=section, story=story) if ctx is not None else []
         scores[section.key] = round(base + sum(float(x) for x in extra), 4)
     return scores
 
@@ -70,13 +66,13 @@ def decide(scores: dict[str, float]) -> tuple[str | None, list[str] | None]:
     return ranked[0][0], tie
 
 
-def place(stories: list[Story], sections: list[Section], plugins: Plugins, config: Config,
-          report: Report) -> dict[str, list[Story]]:
+def place(stories: list[Story], sections: list[Section], ctx) -> dict[str, list[Story]]:
+    report = ctx.report
     claiming = [s for s in sections if s.make_items is None and not s.fallback]
     fallback = next((s for s in sections if s.fallback and s.make_items is None), None)
     placed: dict[str, list[Story]] = {s.key: [] for s in sections}
     for story in stories:
-        scores = story_scores(story, claiming, plugins, config)
+        scores = story_scores(story, claiming, ctx)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         story.scores = scores
         entry = {
@@ -123,18 +119,25 @@ def day_span(stories: list[Story]) -> tuple[dt.datetime, dt.datetime] | None:
         return None
 
 
-def _section_items(section: Section, date: dt.date, documents: list[Document], config: Config,
-                   plugins: Plugins, report: Report) -> list[Item]:
-    try:
-        return list(section.make_items(date=date, documents=documents, config=config, report=report) or [])
-    except Exception as exc:
-        if plugins.strict:
-            log.debug("plugin %s failed in make_items:\n%s", section.plugin or section.key, traceback.format_exc())
-            raise PluginError(f"plugin {section.plugin or section.key!r} failed in make_items "
-                              f"of section {section.key!r}: {type(exc).__name__}: {exc}") from exc
-        report.plugin_error(section.plugin or section.key, "make_items", f"{type(exc).__name__}: {exc}",
-                            traceback.format_exc())
-        return []
+def _section_items(section: Section, date: dt.date, documents: list[Document], ctx) -> tuple[list[Item], str]:
+    """A section's own items and its message, its ``make_items`` contained like a hook."""
+    plugin = section.plugin or section.key
+    ok, made = ctx.contained(plugin, "make_items",
+                             lambda: section.make_items(date=date, documents=documents, config=ctx.config,
+                                                        report=ctx.report),
+                             detail=f" of section {section.key!r}")
+    if not ok or made is None:
+        return [], ""
+    if isinstance(made, SectionContent):
+        items, message = made.items, made.message
+    else:
+        items, message = made, ""
+    items = list(items) if isinstance(items, (list, tuple)) else None
+    if items is None or not all(isinstance(i, Item) for i in items):
+        ctx.plugin_failed(plugin, "make_items", f"section {section.key!r}: returned {type(made).__name__}, "
+                          "not a list of Item or a SectionContent", "")
+        return [], ""
+    return items, str(message or "")
 
 
 NEAR_DUPLICATE = 90  # rapidfuzz token-sort similarity (0-100) from which two sentences count as copies
@@ -163,13 +166,14 @@ def record_provenance(report: Report, story_id: str, item: Item) -> None:
 
 
 def compose(date: dt.date, stories: list[Story], documents: list[Document], sections: list[Section],
-            plugins: Plugins, config: Config, report: Report) -> Issue:
-    placed = place(stories, sections, plugins, config, report)
+            ctx) -> Issue:
+    config, report = ctx.config, ctx.report
+    placed = place(stories, sections, ctx)
     issue = Issue(title=config.title, day=config.day_number(date), date=date,
                   back_issues_text=config.back_issues_text, back_issues_url=config.back_issues_url)
     budget = config.item_budget()
-    per_section = int(config.budget.get("section_items", 8))
-    per_issue = int(config.budget.get("issue_items", 40))
+    per_section = int(config.budget["section_items"])
+    per_issue = int(config.budget["issue_items"])
     printed: list[str] = []  # every headline and sentence so far, in issue order
     used: list[str] = []  # their keys, for the near-duplicate check
     count = 0
@@ -177,7 +181,7 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     for section in sections:
         out = IssueSection(key=section.key, title=section.title)
         if section.make_items is not None:
-            out.items = _section_items(section, date, documents, config, plugins, report)
+            out.items, out.message = _section_items(section, date, documents, ctx)
         else:
             limit = int(section.max_items or per_section)
             for story in sorted(placed[section.key], key=lambda s: (-importance(s, span), s.id)):
@@ -185,10 +189,12 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
                     report.drop(story.passages[0].title or story.id, "over the length budget",
                                 story=story.id, section=section.key)
                     continue
-                item = plugins.first("briefing_summarize", story=story, budget=budget, config=config,
-                                     printed=tuple(printed))
+                item = ctx.first("briefing_summarize", story=story, budget=budget, printed=tuple(printed))
                 if item is None:
                     continue
+                for comment in story.comments:  # what a plugin said of the story (a back-reference) goes with it
+                    if comment not in item.comments:
+                        item.comments.append(comment)
                 had_sentences, chosen = bool(story.sentences), bool(item.sentences)
                 item.sentences = [s for s in item.sentences if not near_duplicate(s.text, used)]
                 if not item.sentences and not item.text and had_sentences:

@@ -1,7 +1,9 @@
-"""Configuration: ``briefing.toml`` at the workspace root, with command-line flags laid over it.
+"""Configuration: ``briefing.toml`` at the workspace root, checked against the schema, with flags laid over it.
 
-In: a path to a TOML file (or none) and flag overrides. Out: a :class:`Config`.
-Plugins read their own tables through :meth:`Config.table` (``[losses]`` → ``config.table("losses")``).
+In: a path to a TOML file (or none) and flag overrides. Out: a :class:`Config`. The engine's tables are
+declared here (:data:`ENGINE_TABLES`), each plugin's through the ``briefing_options`` hook; every key has a
+type, a default and a one-line reason (see :mod:`briefing.options`). Plugins read their own tables through
+:meth:`Config.table` (``[losses]`` → ``config.table("losses")``): checked values, defaults filled in.
 """
 
 from __future__ import annotations
@@ -13,9 +15,102 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .options import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, Option, Str,
+                      Table, TimeZone, Unknown, check_table, suggest)
 
 CONFIG_NAME = "briefing.toml"
 FORMATS = ("md", "html", "pdf")
+
+ENGINE_TABLES: dict[str, Table] = {
+    "briefing": Table("The briefing itself: its name, its sources, its outputs and the limits of a build.", {
+        "title": Option(Str(non_empty=True), "Conflict Update", "the newsletter's name: masthead, file names, mail"),
+        "first_day": Option(Date(), dt.date(2022, 2, 24), "Day 1: the issue's day number counts from here"),
+        "back_issues_text": Option(Str(), "the archive", "the words of the masthead's back-issues link"),
+        "back_issues_url": Option(Str(), "../index.html", "where the back-issues link points"),
+        "sources": Option(ListOf(Str(non_empty=True)), ["seeds"],
+                          "files, folders, globs or http(s) URLs read by every build, relative to this file"),
+        "out": Option(Str(non_empty=True), "out", "the folder built issues go to, one folder per date"),
+        "formats": Option(ListOf(Choice(*FORMATS), non_empty=True), list(FORMATS), "the outputs each build writes"),
+        "max_source_mb": Option(Number(0, above=True), 20, "a source larger than this is refused unread", cache=True),
+        "lock_timeout": Option(Number(0), 600, "seconds a build waits for another build or send to finish"),
+        "cache": Option(Bool(), True, "keep parsed sources between builds in .briefing-cache/"),
+    }),
+    "budget": Table("How long the issue may be.", {
+        "item_sentences": Option(Int(1), 4, "sentences an item may hold"),
+        "item_words": Option(Int(1), 160, "words an item may hold"),
+        "section_items": Option(Int(1), 8, "items a section may hold"),
+        "issue_items": Option(Int(1), 40, "items the whole issue may hold"),
+    }),
+    "window": Table("Which publication times count for the issue dated D (default: the UTC day before D).", {
+        "hours": Option(Number(0, above=True), 24, "the window ends at D 00:00 and reaches back this many hours"),
+        "since": Option(Moment(), None, "a fixed start instead (a date alone: that day's start)"),
+        "until": Option(Moment(), None, "a fixed end instead (a date alone: that day's end)"),
+    }),
+    "fetch": Table("Fetching sources given as http(s) URLs.", {
+        "timeout": Option(Number(0, above=True), 20, "seconds a whole download may take"),
+    }),
+    "subject": Table("The briefing's subject: documents under the threshold are left out, with the reason.", {
+        "threshold": Option(Number(0), 3.0, "the relevance a document needs to be read further"),
+        "terms": Option(Mapping(Number(0)), {}, "terms added to the built-in ones (a weight of 0 removes one)"),
+    }),
+    "sections": Table("Each section's title, place and length; the keys are the sections' keys.", each=Table("", {
+        "title": Option(Str(non_empty=True), None, "the section's heading (default: the plugin's)"),
+        "order": Option(Int(), None, "its place in the issue, lower first (default: the plugin's)"),
+        "enabled": Option(Bool(), True, "false leaves the section out"),
+        "max_items": Option(Int(1), None, "items it may hold (default: [budget] section_items)"),
+        "terms": Option(Mapping(Number(0)), None, "terms that replace the plugin's own"),
+    })),
+    "mail": Table("Mailing a built issue with `briefing send`.", {
+        "host": Option(Str(non_empty=True), None, "the SMTP server"),
+        "port": Option(Int(1, 65535), None, "its port (default: 587 starttls, 465 tls, 25 none)"),
+        "security": Option(Choice("starttls", "tls", "none"), "starttls", "how the connection is protected"),
+        "sender": Option(Str(non_empty=True), None, "the From address"),
+        "recipients": Option(ListOf(Str(non_empty=True), non_empty=True), None, "who receives the issue"),
+        "username": Option(Str(), "", "the login, when the server needs one"),
+        "password_env": Option(Str(non_empty=True), "BRIEFING_SMTP_PASSWORD",
+                               "the environment variable holding the password (never the file)"),
+        "subject": Option(Str(non_empty=True), "{title} Day {day} – {date}", "the subject line's pattern"),
+        "timeout": Option(Number(0, above=True), 60, "seconds the whole send may take"),
+        "cafile": Option(Str(), "", "a CA bundle for the server's certificate"),
+    }),
+}
+
+# Keys of [briefing] that changed name; the old ones are still read, with a warning.
+RENAMED: dict[str, str] = {}
+
+
+def engine_tables() -> dict[str, Table]:
+    return dict(ENGINE_TABLES)
+
+
+def all_tables(plugins=None) -> dict[str, Table]:
+    """The engine's tables and every plugin's (``briefing_options``), by table name."""
+    tables = engine_tables()
+    if plugins is None:
+        from .plugins import Plugins
+
+        plugins = Plugins(None)
+    for name, table in plugin_tables(plugins).items():
+        tables[name] = table
+    return tables
+
+
+def plugin_tables(plugins) -> dict[str, Table]:
+    """Each plugin's declared tables; a name taken twice (or an engine table) is an error."""
+    from .errors import PluginError
+
+    out: dict[str, Table] = {}
+    for plugin_name, tables in plugins.call_named("briefing_options"):
+        for name, table in dict(tables).items():
+            if name in ENGINE_TABLES or name in out:
+                raise PluginError(f"plugin {plugin_name!r}: configuration table [{name}] is already declared "
+                                  f"by {out[name].owner if name in out else 'the engine'!r}")
+            if not isinstance(table, Table):
+                raise PluginError(f"plugin {plugin_name!r}: briefing_options must map table names to "
+                                  f"briefing.options.Table, not {type(table).__name__}")
+            table.owner = plugin_name
+            out[name] = table
+    return out
 
 
 @dataclass
@@ -38,9 +133,14 @@ class Config:
     strict: bool = False
     raw: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # checked values, defaults filled in
+    unknown: list[Unknown] = field(default_factory=list)  # keys and tables the schema does not know
+    plugins_checked: bool = False
 
     def table(self, name: str) -> dict[str, Any]:
-        """A plugin's own ``[name]`` table from the file (empty when absent)."""
+        """The ``[name]`` table: checked values with their defaults (a plugin's own, once its build began)."""
+        if name in self.tables:
+            return self.tables[name]
         value = self.raw.get(name, {})
         return value if isinstance(value, dict) else {}
 
@@ -53,21 +153,40 @@ class Config:
         return (date - self.first_day).days + 1
 
     def item_budget(self) -> dict[str, int]:
-        return {
-            "sentences": int(self.budget.get("item_sentences", 4)),
-            "words": int(self.budget.get("item_words", 160)),
-        }
+        return {"sentences": int(self.budget["item_sentences"]), "words": int(self.budget["item_words"])}
 
+    def check_plugins(self, plugins, section_keys: list[str] | None = None) -> None:
+        """Check the plugins' tables (once), then, given the sections' keys, the ``[sections.KEY]`` tables;
+        unknown keys and tables are kept in ``unknown``."""
+        where = self.path.name if self.path else CONFIG_NAME
+        if not self.plugins_checked:
+            declared = plugin_tables(plugins)
+            try:
+                for name, table in declared.items():
+                    self.tables[name] = check_table(name, table, self.raw.get(name), self.unknown)
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
+            known = set(ENGINE_TABLES) | set(declared)
+            for name in self.raw:
+                if name not in known:
+                    self.unknown.append(Unknown(f"table [{name}]", suggest(name, sorted(known))))
+            self.plugins_checked = True
+        if section_keys is not None and "sections" not in self.tables:
+            try:
+                self.sections = check_table("sections", ENGINE_TABLES["sections"], self.raw.get("sections"),
+                                            self.unknown, keys=lambda: section_keys)
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
+            self.tables["sections"] = self.sections
 
-def _parse_date(value: Any, what: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise UsageError(f"{what}: expected a date as YYYY-MM-DD, got {value!r}") from None
+    def fingerprint_settings(self) -> dict[str, Any]:
+        """The settings that shape what the source cache keeps (options declared with ``cache=True``)."""
+        shaping = {}
+        for name, table in ENGINE_TABLES.items():
+            for key, option in table.options.items():
+                if option.cache:
+                    shaping[f"{name}.{key}"] = self.table(name).get(key)
+        return shaping
 
 
 def parse_formats(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -88,8 +207,15 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def _date(value: Any, what: str) -> dt.date:
+    try:
+        return Date().check(value, what)
+    except ConfigError:
+        raise UsageError(f"{what}: expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
 def load_config(path: Path | None = None, **overrides: Any) -> Config:
-    """Read the configuration file (if any) and apply flag overrides (None means 'not given')."""
+    """Read and check the configuration file (if any), then apply flag overrides (None means 'not given')."""
     raw: dict[str, Any] = {}
     if path is None:
         path = find_config(Path.cwd())
@@ -105,30 +231,29 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
     else:
         workspace = Path.cwd().resolve()
 
-    main = raw.get("briefing", {})
     cfg = Config(workspace=workspace, raw=raw, path=path)
-    if "title" in main:
-        cfg.title = str(main["title"])
-    if "first_day" in main:
-        cfg.first_day = _parse_date(main["first_day"], "first_day")
-    if "back_issues_text" in main:
-        cfg.back_issues_text = str(main["back_issues_text"])
-    if "back_issues_url" in main:
-        cfg.back_issues_url = str(main["back_issues_url"])
-    if "sources" in main:
-        cfg.sources = [str(s) for s in main["sources"]]
-    if "out" in main:
-        cfg.out = Path(main["out"])
-    if "formats" in main:
-        cfg.formats = parse_formats(main["formats"])
-    if "max_source_mb" in main:
-        cfg.max_source_bytes = int(float(main["max_source_mb"]) * 1024 * 1024)
-    cfg.sections = {k: dict(v) for k, v in raw.get("sections", {}).items() if isinstance(v, dict)}
-    cfg.budget = dict(raw.get("budget", {}))
-    cfg.subject = dict(raw.get("subject", {}))
+    where = path.name if path else CONFIG_NAME
+    try:
+        for name, table in ENGINE_TABLES.items():
+            if table.each is None:
+                cfg.tables[name] = check_table(name, table, raw.get(name), cfg.unknown)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    main = cfg.tables["briefing"]
+    cfg.title = main["title"]
+    cfg.first_day = main["first_day"]
+    cfg.back_issues_text = main["back_issues_text"]
+    cfg.back_issues_url = main["back_issues_url"]
+    cfg.sources = list(main["sources"])
+    cfg.out = Path(main["out"])
+    cfg.formats = tuple(dict.fromkeys(main["formats"]))
+    cfg.max_source_bytes = int(float(main["max_source_mb"]) * 1024 * 1024)
+    cfg.budget = cfg.tables["budget"]
+    cfg.subject = {k: v for k, v in cfg.tables["subject"].items() if k in (raw.get("subject") or {})}
+    cfg.sections = {k: dict(v) for k, v in (raw.get("sections") or {}).items() if isinstance(v, dict)}
 
     if overrides.get("date") is not None:
-        cfg.date = _parse_date(overrides["date"], "--date")
+        cfg.date = _date(overrides["date"], "--date")
     if overrides.get("sources"):
         cfg.sources = [str(s) for s in overrides["sources"]]
     if overrides.get("out") is not None:
@@ -139,3 +264,7 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
         cfg.strict = bool(overrides["strict"])
     cfg.out = cfg.resolve(cfg.out)
     return cfg
+
+
+__all__ = ["Config", "ConfigError", "load_config", "find_config", "parse_formats", "ENGINE_TABLES", "all_tables",
+           "Float", "Int", "Str", "Bool", "ListOf", "Mapping", "Option", "Table"]

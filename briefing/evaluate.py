@@ -35,6 +35,7 @@ from . import segment
 from .cluster import cluster
 from .compose import compose, decide, story_scores
 from .config import Config, load_config
+from .context import BuildContext
 from .load import load
 from .models import Document, Section, Story, stable_id
 from .plugins import Plugins
@@ -93,7 +94,7 @@ def classify(item: SampleItem, sections: list[Section], plugins: Plugins, config
     claiming = [s for s in sections if s.make_items is None and not s.fallback]
     fallback = next((s.key for s in sections if s.fallback), "")
     passages = split_passages(doc, paragraphs, sections)
-    scores = story_scores(Story(id=doc.id, passages=passages), claiming, plugins, config)
+    scores = story_scores(Story(id=doc.id, passages=passages), claiming, BuildContext(config, plugins))
     best, _ = decide(scores)
     return best or fallback
 
@@ -186,7 +187,7 @@ def title_fuzzy_baseline(documents: list[Document], threshold: float = 60.0) -> 
 
 def load_feed_documents(folder: Path, config: Config, plugins: Plugins) -> list[Document]:
     cfg = load_config(config.path, date=config.date, sources=[str(folder)], out=str(config.out))
-    return load(cfg, plugins, Report())
+    return load(BuildContext(cfg, plugins))
 
 
 def merging(feeds: Path, labels_path: Path, sections: list[Section], plugins: Plugins, config: Config) -> dict:
@@ -335,7 +336,7 @@ def rouge(summaries: Path, sections: list[Section], plugins: Plugins, config: Co
         started = time.perf_counter()
         report = Report()
         stories = product_stories(docs, sections, config, report)
-        issue = compose(date, stories, docs, sections, plugins, config, report)
+        issue = compose(date, stories, docs, sections, BuildContext(config, plugins, date, report))
         product = issue_text(issue)
         seconds = time.perf_counter() - started
         budget = len(product.split())
@@ -377,7 +378,9 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config(args.config, date="2023-03-20", out="/tmp/briefing-eval-out")
     plugins = Plugins(config.workspace)
-    sections = sections_of(plugins, config)
+    from .context import BuildContext
+
+    sections = sections_of(BuildContext(config, plugins))
 
     acc = section_accuracy(args.sample, sections, plugins, config)
     print(f"Section accuracy on the sample issue's {acc['items']} bold-headed items (goal >= 85%)")

@@ -1,6 +1,8 @@
 """Hook specifications: every way a plugin can take part in a build.
 
-Each hook is documented in ``docs/plugins.md``; a test fails when one is missing there.
+Each hook is documented in ``docs/plugins.md``; a test fails when one is missing there. Every hook is offered
+``build``, the :class:`briefing.context.BuildContext` of the build it runs in (configuration, report, the
+plugin's checked settings, a scratch space of its own, the one Jinja environment, the fetcher).
 """
 
 from __future__ import annotations
@@ -12,36 +14,65 @@ hookimpl = pluggy.HookimplMarker("briefing")
 
 
 @hookspec
-def briefing_sections(config):
-    """Return the sections this plugin contributes, as a list of :class:`briefing.models.Section`.
+def briefing_options():
+    """Return the configuration tables this plugin reads, as ``{name: briefing.options.Table}``.
 
-    :param config: the build's :class:`briefing.config.Config`.
-    """
-
-
-@hookspec(firstresult=True)
-def briefing_load_source(path, data, config):
-    """Turn one source into a list of :class:`briefing.models.Document`, or return None if it is not yours.
-
-    :param path: the source's path or URL, as a string.
-    :param data: the source's bytes (already read, size-capped).
-    :param config: the build's configuration.
-    Raise :class:`briefing.errors.SourceError` with a reason when the source is yours but broken.
+    The build checks ``[name]`` in ``briefing.toml`` against it; ``config.table(name)`` then gives the checked
+    values with their defaults.
     """
 
 
 @hookspec
-def briefing_score(section, story, config):
+def briefing_sections(config, build):
+    """Return the sections this plugin contributes, as a list of :class:`briefing.models.Section`.
+
+    :param config: the build's :class:`briefing.config.Config`.
+    :param build: the build's context.
+    """
+
+
+@hookspec
+def briefing_loaders(config, build):
+    """Return the source loaders this plugin contributes, as a list of :class:`briefing.models.Loader`.
+
+    :param config: the build's configuration.
+    :param build: the build's context.
+    """
+
+
+@hookspec
+def briefing_build_start(config, build):
+    """Called once when a build begins, before any source is read.
+
+    :param config: the build's configuration.
+    :param build: the build's context (``build.scratch(key)`` is a dict of this build's own).
+    """
+
+
+@hookspec
+def briefing_score(section, story, config, build):
     """Return a number to add to ``story``'s fit for ``section`` (or None to abstain).
 
     :param section: a :class:`briefing.models.Section`.
     :param story: a :class:`briefing.models.Story`.
     :param config: the build's configuration.
+    :param build: the build's context.
+    """
+
+
+@hookspec
+def briefing_stories(stories, config, build):
+    """Look at the day's stories after clustering, before they are placed: return None, or the stories to keep,
+    in the order wanted. Tell why a story is left out with ``build.drop_story(story, reason)``.
+
+    :param stories: the list of :class:`briefing.models.Story`, most relevant first.
+    :param config: the build's configuration.
+    :param build: the build's context.
     """
 
 
 @hookspec(firstresult=True)
-def briefing_summarize(story, budget, config, printed):
+def briefing_summarize(story, budget, config, printed, build):
     """Return the :class:`briefing.models.Item` for ``story`` (first answer wins; the default is extractive).
 
     :param story: a :class:`briefing.models.Story` already placed in a section.
@@ -49,34 +80,38 @@ def briefing_summarize(story, budget, config, printed):
     :param config: the build's configuration.
     :param printed: the headlines and sentences of the items composed so far (a tuple of str, in issue
         order): what the issue has already told, so that this item can tell something else.
+    :param build: the build's context.
     """
 
 
 @hookspec
-def briefing_prepare_issue(issue, config, report):
+def briefing_prepare_issue(issue, config, report, build):
     """Take a last look at the composed :class:`briefing.models.Issue` and change it in place.
 
     :param issue: the issue about to be rendered.
     :param config: the build's configuration.
     :param report: the build's :class:`briefing.report.Report`; note here what you changed.
+    :param build: the build's context.
     """
 
 
 @hookspec
-def briefing_jinja_environment(env, config):
-    """Add filters, globals or template folders to the Jinja2 environment before rendering.
+def briefing_jinja_environment(env, config, build):
+    """Add filters, globals or template folders to the Jinja2 environment, once per build.
 
-    :param env: the :class:`jinja2.Environment` used for every output.
+    :param env: the :class:`jinja2.Environment` used for every template (issue, archive, feed, mail).
     :param config: the build's configuration.
+    :param build: the build's context.
     """
 
 
 @hookspec
-def briefing_publish(issue, paths, config, report):
+def briefing_publish(issue, paths, config, report, build):
     """Act after the issue's files are in place: archive pages, feeds, mail.
 
     :param issue: the rendered issue.
     :param paths: a dict from format (``md``, ``html``, ``pdf``, ``report``) to the written file's path.
     :param config: the build's configuration.
     :param report: the build's report (already written; for logging only).
+    :param build: the build's context.
     """

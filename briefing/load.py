@@ -1,28 +1,28 @@
 """Load: source paths and URLs → Documents, through the loader plugins.
 
 In: the configured source entries (files, folders, globs, URLs). Out: a list of :class:`Document`.
-Files are read with a size cap; URLs are fetched by :mod:`briefing.fetch`; lists of sources (OPML) add
+Each source is read by the loaders the plugins declare (``briefing_loaders``): by its suffix, else by its
+first bytes. Files are read with a size cap; URLs are fetched by :mod:`briefing.fetch`; lists of sources (OPML) add
 their feeds to the queue. Every source that cannot be read is recorded in the report with its name and
 the reason; the others are loaded all the same. Every document's metadata is tidied and reported.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import glob
 import logging
 import os
-import stat
 from collections import deque
-from pathlib import Path
 
 from .config import Config
 from .errors import SourceError
 from .fetch import fetch
-from .models import Document
-from .plugins import Plugins
+from .files import display_path, read_bytes
+from .models import Document, Loader
 from .report import Report
-from .sanitize import http_url, one_line
+from .sanitize import http_url, one_line, path_suffix
 
 log = logging.getLogger("briefing.load")
 
@@ -65,36 +65,51 @@ def expand(entries: list[str], config: Config, report: Report) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def read_bytes(path: str, limit: int) -> bytes:
-    """A file's bytes, refusing files over ``limit`` without reading them whole."""
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe or device would block or never end
-            raise SourceError("not a regular file")
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size > limit:
-                raise SourceError(f"too large: {size / 1048576:.1f} MB (limit {limit / 1048576:.0f} MB)")
-            data = fh.read(limit + 1)
-    except FileNotFoundError:
-        raise SourceError("vanished before it could be read") from None
-    except IsADirectoryError:
-        raise SourceError("is a directory") from None
-    except PermissionError:
-        raise SourceError("permission denied") from None
-    except OSError as exc:
-        raise SourceError(f"cannot be read: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise SourceError(f"too large: over {limit / 1048576:.0f} MB")
-    return data
+def loaders(ctx) -> list[Loader]:
+    """Every loader the plugins declare, highest priority first (kept for the build)."""
+    found = ctx.scratch(__name__).get("loaders")
+    if found is None:
+        found = []
+        for plugin_name, declared in ctx.call_named("briefing_loaders"):
+            found.extend(dataclasses.replace(loader, plugin=plugin_name) for loader in declared)
+        found.sort(key=lambda loader: -loader.priority)
+        ctx.scratch(__name__)["loaders"] = found
+    return found
 
 
-def load_one(entry: str, config: Config, plugins: Plugins, cache=None) -> list[Document]:
+def parse(entry: str, data: bytes, ctx) -> list[Document]:
+    """The documents of one source's bytes, read by the loaders that claim its suffix (or recognise its
+    first bytes when none claims it); raises :class:`SourceError` when none can read it."""
+    suffix = path_suffix(entry)
+    registry = loaders(ctx)
+    candidates = [loader for loader in registry if loader.claims(suffix)]
+    if not candidates:
+        head = data[:4096]
+        candidates = [loader for loader in registry if loader.sniff is not None and loader.sniff(head)]
+    for loader in candidates:
+        ok, docs = ctx.contained(loader.plugin, f"loader {loader.name}", lambda: loader.load(entry, data, ctx))
+        if not ok:
+            raise SourceError(f"the {loader.name} loader failed on it (see plugin errors)")
+        if docs is None:
+            continue
+        if not isinstance(docs, list) or not all(isinstance(d, Document) for d in docs):
+            ctx.plugin_failed(loader.plugin, f"loader {loader.name}",
+                              f"returned {type(docs).__name__}, not a list of Document", "")
+            raise SourceError(f"the {loader.name} loader failed on it (see plugin errors)")
+        if not docs:
+            raise SourceError("no text found")
+        return docs
+    raise SourceError("no loader understands this kind of file")
+
+
+def load_one(entry: str, ctx, cache=None) -> list[Document]:
     """The documents of one source; raises :class:`SourceError` with the reason when it cannot be read.
 
     With a :class:`~briefing.cache.SourceCache`, a file read before with the same bytes is not parsed again.
     """
+    config = ctx.config
     if is_url(entry):
-        timeout = float(config.table("fetch").get("timeout", 20))
+        timeout = float(config.table("fetch")["timeout"])
         data = fetch(entry, timeout=timeout, limit=config.max_source_bytes)
         if not data.strip():
             raise SourceError("empty answer")
@@ -106,11 +121,7 @@ def load_one(entry: str, config: Config, plugins: Plugins, cache=None) -> list[D
     cached = cache.documents(entry, data) if use_cache else None
     if cached is not None:
         return cached
-    docs = plugins.first("briefing_load_source", path=entry, data=data, config=config)
-    if docs is None:
-        raise SourceError("no loader understands this kind of file")
-    if not docs:
-        raise SourceError("no text found")
+    docs = parse(entry, data, ctx)
     if use_cache:
         cache.remember(entry, data, list(docs))
     return list(docs)
@@ -134,15 +145,16 @@ def tidy(doc: Document, entry: str, name: str, report: Report) -> None:
         doc.published = doc.published.replace(tzinfo=dt.timezone.utc)
 
 
-def load(config: Config, plugins: Plugins, report: Report, cache=None) -> list[Document]:
+def load(ctx, cache=None) -> list[Document]:
+    config, report = ctx.config, ctx.report
     documents: list[Document] = []
     queue = deque((entry, 0) for entry in expand(config.sources, config, report))
     seen = {entry for entry, _ in queue}
     while queue:
         entry, depth = queue.popleft()
-        name = entry if is_url(entry) else _display(entry, config.workspace)
+        name = entry if is_url(entry) else display_path(entry, config.workspace)
         try:
-            docs = load_one(entry, config, plugins, cache)
+            docs = load_one(entry, ctx, cache)
         except SourceError as exc:
             report.bad_source(name, str(exc), partial=bool(exc.documents))
             if not exc.documents:
@@ -169,10 +181,3 @@ def load(config: Config, plugins: Plugins, report: Report, cache=None) -> list[D
         documents.extend(docs)
     log.info("loaded %d documents from %d sources", len(documents), len(report.sources))
     return documents
-
-
-def _display(path: str, workspace: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(workspace))
-    except ValueError:
-        return path

@@ -1,15 +1,13 @@
 """Mail: a built issue → one email over SMTP, sent once.
 
-In: the configuration's ``[mail]`` table and an issue already built in ``OUT/<date>/``. Out: a message with
-an HTML body styled for mail clients (inline CSS only, no scripts, no images, no relative links), the
-issue's Markdown as the plain-text alternative and its PDF attached, handed to the SMTP server. Each send
+In: the configuration's ``[mail]`` table and an issue already built in ``OUT/<date>/`` (its model, from
+``issue.json``). Out: a message whose HTML body (``mail.html``: inline CSS only, no scripts, no remote
+images, no relative links) and plain-text body (``mail.txt``) are rendered from the issue model with the
+same Jinja environment a build uses, with the PDF attached, handed to the SMTP server. Each send
 is recorded in ``OUT/<date>/sent.json``; an issue already sent is not sent again unless forced.
 
-``[mail]`` keys: ``host``, ``port`` (default 587 for starttls, 465 for tls, 25 for none), ``security``
-(``"starttls"``, ``"tls"`` or ``"none"``), ``sender``, ``recipients`` (a list), ``username`` (optional),
-``password_env`` (the environment variable holding the password, default ``BRIEFING_SMTP_PASSWORD``),
-``subject`` (default ``"{title} Day {day} – {date}"``), ``timeout`` (seconds, default 60), ``cafile``
-(optional CA bundle for the server's certificate). The password is never read from the file.
+The ``[mail]`` keys are declared in :mod:`briefing.config` (see docs/configuration.md). The password is never
+read from the file.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -27,22 +24,19 @@ from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-from markupsafe import Markup
-
 from .config import Config
 from .errors import BriefingError, UsageError
 from .lock import out_lock
+from .files import atomic_write
+from .issuefile import read_issue
 from .models import Issue
-from .publish import SUFFIXES, atomic_write
+from .publish import SUFFIXES
 
 log = logging.getLogger("briefing.mail")
 
 SENT_NAME = "sent.json"
 DEFAULT_PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
-KNOWN_KEYS = {"host", "port", "security", "sender", "recipients", "username", "password_env", "subject",
-              "timeout", "cafile"}
 
 # Inline styles per tag: mail clients drop <style> blocks and external sheets.
 SERIF = "Georgia, 'DejaVu Serif', 'Times New Roman', serif"
@@ -61,9 +55,15 @@ STYLES = {
     "code": "font-family:monospace;font-size:13px;",
     "hr": "border:0;border-top:1px solid #c9b8b8;margin:18px 0;",
 }
-COMMENT_STYLE = STYLES["p"] + "background:#f6efe6;border-left:3px solid #b5894a;padding:5px 9px;"
-SUP = re.compile(r"&lt;sup&gt;(st|nd|rd|th)&lt;/sup&gt;")
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+STYLES.update(
+    comment=STYLES["p"] + "background:#f6efe6;border-left:3px solid #b5894a;padding:5px 9px;",
+    kicker=f"font-family:{SANS};font-size:11px;font-weight:bold;letter-spacing:2px;text-transform:uppercase;"
+           "color:#7a1f1f;margin:0 0 6px;",
+    small=f"font-family:{SANS};font-size:12px;color:#555;margin:0 0 10px;",
+    headline=f"font-family:{SANS};font-size:14px;",
+    sources=f"font-family:{SANS};font-size:12px;line-height:1.4;color:#555;margin:0 0 16px;",
+    empty=f"font-family:{SERIF};font-size:15px;font-style:italic;color:#777;margin:0 0 10px;",
+)
 
 
 class MailError(BriefingError):
@@ -92,94 +92,57 @@ class SendResult:
 
 
 def mail_settings(config: Config) -> MailSettings:
-    """The ``[mail]`` table, checked; a missing or wrong key is a usage error naming the file."""
+    """The ``[mail]`` table (its types already checked); a missing key is a usage error naming the file."""
     where = f"{config.path.name if config.path else 'briefing.toml'} [mail]"
-    table = config.table("mail")
-    if not table:
+    raw = config.raw.get("mail")
+    if not raw:
         raise UsageError(f"{where}: no [mail] table; set host, sender and recipients to send issues")
-    if "password" in table:
+    if "password" in raw:
         raise UsageError(f"{where}: do not put the password in the file; set password_env to the name of an "
                          f"environment variable that holds it (default {DEFAULT_PASSWORD_ENV})")
-    unknown = sorted(set(table) - KNOWN_KEYS)
-    if unknown:
-        raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)}")
-    security = str(table.get("security", "starttls")).lower()
-    if security not in DEFAULT_PORTS:
-        raise UsageError(f"{where}: security must be starttls, tls or none, not {security!r}")
+    table = config.table("mail")
     missing = [k for k in ("host", "sender", "recipients") if not table.get(k)]
     if missing:
         raise UsageError(f"{where}: missing {', '.join(missing)}")
-    recipients = table["recipients"]
-    recipients = [recipients] if isinstance(recipients, str) else [str(r) for r in recipients]
-    for address in [str(table["sender"]), *recipients]:
+    for address in [table["sender"], *table["recipients"]]:
         if "@" not in parseaddr(address)[1]:
             raise UsageError(f"{where}: {address!r} is not an email address")
-    try:
-        port = int(table.get("port", DEFAULT_PORTS[security]))
-        timeout = float(table.get("timeout", 60))
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"{where}: port and timeout must be numbers ({exc})") from None
-    return MailSettings(host=str(table["host"]), port=port, security=security, sender=str(table["sender"]),
-                        recipients=recipients, username=str(table.get("username", "")),
-                        password_env=str(table.get("password_env", DEFAULT_PASSWORD_ENV)),
-                        subject=str(table.get("subject", MailSettings.subject)), timeout=timeout,
-                        cafile=str(table.get("cafile", "")))
+    security = table["security"]
+    return MailSettings(host=table["host"], port=table["port"] or DEFAULT_PORTS[security], security=security,
+                        sender=table["sender"], recipients=list(table["recipients"]), username=table["username"],
+                        password_env=table["password_env"], subject=table["subject"],
+                        timeout=float(table["timeout"]), cafile=table["cafile"])
 
 
 def issue_files(config: Config, date: dt.date) -> tuple[Issue, dict[str, Path]]:
-    """The built issue of ``date``: a bare Issue (title, day, date) and its Markdown and PDF files."""
-    issue = Issue(title=config.title, day=config.day_number(date), date=date, back_issues_text="",
-                  back_issues_url="")
+    """The built issue of ``date`` (its model, read from ``issue.json``) and its PDF file."""
     folder = config.out / date.isoformat()
-    files = {fmt: folder / f"{issue.slug}{SUFFIXES[fmt]}" for fmt in ("md", "pdf")}
-    missing = [str(p) for p in files.values() if not p.is_file()]
-    if missing:
-        raise MailError(f"{issue.name} ({date.isoformat()}) is not built with Markdown and PDF: missing "
-                        f"{', '.join(missing)}; run `briefing build --date {date.isoformat()}` first")
+    try:
+        issue = read_issue(folder)
+    except FileNotFoundError:
+        raise MailError(f"no issue built for {date.isoformat()} in {config.out}; run "
+                        f"`briefing build --date {date.isoformat()}` first") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise MailError(f"the issue of {date.isoformat()} cannot be read ({exc}); rebuild it") from None
+    files = {"pdf": folder / f"{issue.slug}{SUFFIXES['pdf']}"}
+    if not files["pdf"].is_file():
+        raise MailError(f"{issue.name} ({date.isoformat()}) has no PDF: missing {files['pdf']}; run "
+                        f"`briefing build --date {date.isoformat()}` with pdf among the formats")
     return issue, files
 
 
-def _style_tokens(tokens) -> None:
-    for token in tokens:
-        if token.children:
-            kept, in_dropped_link = [], False
-            for child in token.children:
-                if child.type == "link_open":
-                    target = (child.attrGet("href") or "").lower()
-                    if not target.startswith(("http://", "https://", "mailto:")):
-                        in_dropped_link = True  # a relative link means nothing in a mailbox: keep the text
-                        continue
-                elif child.type == "link_close" and in_dropped_link:
-                    in_dropped_link = False
-                    continue
-                elif child.type == "image":  # no remote images: the alt text instead
-                    child.type, child.tag, child.content, child.children = "text", "", child.content, None
-                    child.attrs = {}
-                kept.append(child)
-            token.children = kept
-            _style_tokens(kept)
-        if token.nesting >= 0 and token.tag in STYLES:
-            token.attrSet("style", STYLES[token.tag])
-    for i, token in enumerate(tokens):  # "**Comment** – …" paragraphs set off as in the issue
-        if token.type == "paragraph_open" and i + 1 < len(tokens):
-            children = tokens[i + 1].children or []
-            if len(children) > 2 and children[0].type == "strong_open" and children[1].content == "Comment":
-                token.attrSet("style", COMMENT_STYLE)
+def render_mail(issue: Issue, env, archive_url: str = "", unsubscribe: str = "") -> tuple[str, str]:
+    """The issue's mail bodies from ``mail.html`` (inline styles only) and ``mail.txt`` (plain text)."""
+    values = {"issue": issue, "styles": STYLES, "archive_url": archive_url, "unsubscribe": unsubscribe,
+              "chart_cid": ""}
+    return env.get_template("mail.html").render(**values), env.get_template("mail.txt").render(**values)
 
 
-def mail_html(markdown_text: str, title: str, config: Config) -> str:
-    """The issue's Markdown as an HTML mail body with inline styles only."""
-    from .render import environment
-
-    tokens = _markdown.parse(markdown_text)
-    _style_tokens(tokens)
-    body = SUP.sub(r"<sup>\1</sup>", _markdown.renderer.render(tokens, _markdown.options, {}))
-    return environment(config).get_template("mail.html").render(title=title, body=Markup(body))
-
-
-def compose_message(config: Config, date: dt.date, settings: MailSettings) -> EmailMessage:
+def compose_message(config: Config, date: dt.date, settings: MailSettings, env) -> EmailMessage:
     issue, files = issue_files(config, date)
-    markdown_text = files["md"].read_text(encoding="utf-8")
+    base = config.table("archive").get("base_url", "")
+    archive_url = (str(base).rstrip("/") + "/index.html") if base else ""
+    html_body, text_body = render_mail(issue, env, archive_url)
     msg = EmailMessage()
     msg["Subject"] = settings.subject.format(title=issue.title, day=issue.day, date=date.isoformat(),
                                              name=issue.name)
@@ -188,8 +151,8 @@ def compose_message(config: Config, date: dt.date, settings: MailSettings) -> Em
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     domain = parseaddr(settings.sender)[1].rpartition("@")[2] or None
     msg["Message-ID"] = make_msgid(idstring=issue.slug, domain=domain)
-    msg.set_content(markdown_text, subtype="plain", charset="utf-8")
-    msg.add_alternative(mail_html(markdown_text, issue.name, config), subtype="html", charset="utf-8")
+    msg.set_content(text_body, subtype="plain", charset="utf-8")
+    msg.add_alternative(html_body, subtype="html", charset="utf-8")
     msg.add_attachment(files["pdf"].read_bytes(), maintype="application", subtype="pdf",
                        filename=files["pdf"].name)
     return msg
@@ -246,9 +209,14 @@ def sent_records(folder: Path) -> list[dict]:
         raise MailError(f"{path}: unreadable send record ({exc}); fix or remove it, then send again") from None
 
 
-def send_issue(config: Config, date: dt.date, force: bool = False) -> SendResult:
+def send_issue(config: Config, date: dt.date, force: bool = False, plugins=None) -> SendResult:
     """Mail the issue of ``date`` unless it was already sent (or ``force``); record the send."""
+    from .context import BuildContext
+    from .plugins import Plugins
+
     settings = mail_settings(config)
+    ctx = BuildContext(config, plugins or Plugins(config.workspace), date)
+    config.check_plugins(ctx.plugins, [])
     with out_lock(config, "send"):
         folder = config.out / date.isoformat()
         issue, files = issue_files(config, date)
@@ -257,7 +225,7 @@ def send_issue(config: Config, date: dt.date, force: bool = False) -> SendResult
             last = records[-1]
             return SendResult(False, f"{issue.name} was already sent on {last['at']} to "
                               f"{', '.join(last['recipients'])}; not sending it again (use --force)", last)
-        msg = compose_message(config, date, settings)
+        msg = compose_message(config, date, settings, ctx.env)
         refused = _smtp_send(msg, settings)
         record = {
             "at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),

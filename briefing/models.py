@@ -84,6 +84,7 @@ class Story:
     section: str = ""
     score: float = 0.0
     scores: dict[str, float] = field(default_factory=dict)
+    comments: list[str] = field(default_factory=list)  # Markdown lines the item will carry (a back-reference)
 
     @property
     def documents(self) -> list[Document]:
@@ -170,6 +171,38 @@ class Section:
 
     def replace(self, **changes: Any) -> "Section":
         return dataclasses.replace(self, **changes)
+
+
+@dataclass
+class SectionContent:
+    """What a section's ``make_items`` may return instead of a bare list: its items and a message to show
+    when there are none (why the section is empty today)."""
+
+    items: list[Item] = field(default_factory=list)
+    message: str = ""
+
+
+@dataclass
+class Loader:
+    """A way to read one kind of source, declared through ``briefing_loaders``.
+
+    ``suffixes``: the file extensions it reads (``.xml``); the loaders that claim a source's suffix are tried
+    in ``priority`` order (higher first), and one whose ``load`` returns None passes the source on. A source
+    whose suffix no loader claims (a URL without one, an odd extension) goes to the first loader whose
+    ``sniff(first_bytes)`` recognises it. ``load(path, data, build)`` returns a list of Documents, or None
+    when the source is not its kind; it raises :class:`briefing.errors.SourceError` when the source is its
+    kind but broken.
+    """
+
+    name: str
+    load: Callable[..., list[Document] | None]
+    suffixes: frozenset[str] = frozenset()
+    sniff: Callable[[bytes], bool] | None = None
+    priority: int = 0
+    plugin: str = ""
+
+    def claims(self, suffix: str) -> bool:
+        return suffix in self.suffixes
 
 
 @dataclass

@@ -12,6 +12,7 @@ import importlib.metadata
 import importlib.util
 import inspect
 import logging
+import math
 import os
 import sys
 import traceback
@@ -22,7 +23,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .errors import PluginError, SourceError
+from .errors import BuildError, PluginError, SourceError
 
 log = logging.getLogger("briefing.plugins")
 trace_log = logging.getLogger("briefing.trace")  # asked for with --trace or BRIEFING_TRACE: shown at INFO
@@ -74,8 +75,6 @@ class Plugins:
         self.trace = bool(os.environ.get(TRACE_ENV)) if trace is None else trace
         if self.trace:
             trace_log.setLevel(logging.INFO)
-        self.report = None  # set by the build; receives plugin failures
-        self.strict = False
         for module_name in DEFAULT_PLUGINS:
             self.register(module_name, importlib.import_module(module_name), "engine default")
         if entry_points:
@@ -122,6 +121,14 @@ class Plugins:
                                       "use tryfirst/trylast instead (each implementation is called on its own)")
         self.sources[name] = origin
 
+    def tables_of(self, name: str) -> list[str]:
+        """The configuration tables plugin ``name`` declares (``briefing_options``)."""
+        declare = getattr(self.pm.get_plugin(name), "briefing_options", None)
+        try:
+            return sorted(declare() or {}) if callable(declare) else []
+        except Exception:  # reported when the build checks the settings
+            return []
+
     def names(self) -> list[str]:
         return [name for name, _ in self.pm.list_name_plugin()]
 
@@ -138,48 +145,99 @@ class Plugins:
     def _impls(self, hook: str):
         return list(reversed(getattr(self.pm.hook, hook).get_hookimpls()))
 
-    def call(self, hook: str, **kwargs: Any) -> list[Any]:
+    def call(self, hook: str, *, sink=None, **kwargs: Any) -> list[Any]:
         """Call every implementation of ``hook``; returns the non-None results in call order."""
-        return [result for _, result in self.call_named(hook, **kwargs)]
+        return [result for _, result in self.call_named(hook, sink=sink, **kwargs)]
 
-    def call_named(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    def call_named(self, hook: str, *, sink=None, **kwargs: Any) -> list[tuple[str, Any]]:
         """Like :meth:`call`, each result paired with the name of the plugin that gave it."""
         results = []
         for impl in self._impls(hook):
-            ok, result = self._call_one(hook, impl, kwargs)
+            ok, result = self._call_one(hook, impl, kwargs, sink)
             if ok and result is not None:
                 results.append((impl.plugin_name, result))
         return results
 
-    def first(self, hook: str, **kwargs: Any) -> Any:
+    def first(self, hook: str, *, sink=None, **kwargs: Any) -> Any:
         """Call implementations of ``hook`` in order until one returns something other than None."""
         for impl in self._impls(hook):
-            ok, result = self._call_one(hook, impl, kwargs)
+            ok, result = self._call_one(hook, impl, kwargs, sink)
             if ok and result is not None:
                 return result
         return None
 
-    def _call_one(self, hook: str, impl, kwargs: dict[str, Any]) -> tuple[bool, Any]:
-        args = {name: kwargs[name] for name in impl.argnames}
-        try:
-            result = impl.function(**args)
-        except Exception as exc:
-            if isinstance(exc, SourceError):
-                raise  # a loader's verdict on a source, not a plugin failure
-            if self.trace:
-                trace_log.info("trace: %s.%s raised %s: %s", impl.plugin_name, hook, type(exc).__name__, exc)
-            if self.strict or self.report is None:
-                log.debug("plugin %s failed in %s:\n%s", impl.plugin_name, hook, traceback.format_exc())
-                raise PluginError(f"plugin {impl.plugin_name!r} failed in {hook}: "
-                                  f"{type(exc).__name__}: {exc}") from exc
-            self.report.plugin_error(impl.plugin_name, hook, f"{type(exc).__name__}: {exc}",
-                                     traceback.format_exc())
-            return False, None
-        if self.trace:
-            shown = {k: _short(v) for k, v in args.items()}
+    def _call_one(self, hook: str, impl, kwargs: dict[str, Any], sink) -> tuple[bool, Any]:
+        args = {name: kwargs.get(name) for name in impl.argnames}
+        ok, result = self.contained(impl.plugin_name, hook, lambda: impl.function(**args), sink)
+        if ok and self.trace:
+            shown = {k: _short(v) for k, v in args.items() if k != "build"}
             trace_log.info("trace: %s.%s(%s) -> %s", impl.plugin_name, hook,
-                        ", ".join(f"{k}={v}" for k, v in shown.items()), _short(result))
+                           ", ".join(f"{k}={v}" for k, v in shown.items()), _short(result))
+        return ok, result
+
+    def contained(self, plugin: str, hook: str, call, sink, check: bool = True, detail: str = "") -> tuple[bool, Any]:
+        """Run ``call()`` for ``plugin``'s ``hook``: a failure, or a result of the wrong type, is reported to
+        ``sink`` (the build's context) and the build goes on without it; under ``--strict``, or with no
+        sink, it raises :class:`PluginError`. A loader's :class:`SourceError` is passed on: it is a verdict
+        on a source, not a failure. ``KeyboardInterrupt`` stops the build as the user asked."""
+        try:
+            result = call()
+            problem = check_result(hook, result) if check else None
+            if problem:
+                raise PluginResultError(problem)
+        except (SourceError, BuildError):  # a verdict on a source, or a plugin stopping the build on purpose
+            raise
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # SystemExit and the like from a plugin end nothing but its contribution
+            if isinstance(exc, GeneratorExit):
+                raise
+            error = describe_error(exc)
+            if self.trace:
+                trace_log.info("trace: %s.%s raised %s", plugin, hook, error)
+            if sink is None or sink.strict:
+                log.debug("plugin %s failed in %s:\n%s", plugin, hook, traceback.format_exc())
+                raise PluginError(f"plugin {plugin!r} failed in {hook}{detail}: {error}") from exc
+            sink.plugin_failed(plugin, hook, error, traceback.format_exc())
+            return False, None
         return True, result
+
+
+class PluginResultError(Exception):
+    """A plugin returned something its hook cannot use."""
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"called sys.exit({exc.code!r})"
+    if isinstance(exc, PluginResultError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_result(hook: str, result: Any) -> str | None:
+    """What is wrong with a hook's result, or None when the hook can use it."""
+    from .models import Item, Loader, Section, Story
+
+    if result is None:
+        return None
+    expected = {"briefing_sections": ("a list of Section", Section), "briefing_loaders": ("a list of Loader", Loader),
+                "briefing_stories": ("a list of Story", Story)}
+    if hook in expected:
+        what, kind = expected[hook]
+        if not isinstance(result, (list, tuple)) or not all(isinstance(x, kind) for x in result):
+            return f"returned {_short(result, 60)}, not {what}"
+    elif hook == "briefing_score" and not _finite(result):
+        return f"returned {_short(result, 60)}, not a finite number"
+    elif hook == "briefing_summarize" and not isinstance(result, Item):
+        return f"returned {_short(result, 60)}, not an Item"
+    elif hook == "briefing_options" and not isinstance(result, dict):
+        return f"returned {_short(result, 60)}, not a dict of tables"
+    return None
 
 
 def _short(value: Any, limit: int = 80) -> str:

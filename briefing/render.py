@@ -21,7 +21,6 @@ from markupsafe import Markup, escape
 from .cache import FOLDER as CACHE_FOLDER
 from .config import Config
 from .models import Issue
-from .plugins import Plugins
 
 PACKAGE_TEMPLATES = "briefing_templates"
 MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
@@ -38,6 +37,11 @@ def ordinal_suffix(day: int) -> str:
 def long_date(date: dt.date) -> str:
     """March 20<sup>th</sup>, 2023: the masthead's date."""
     return Markup(f"{date:%B} {date.day}<sup>{ordinal_suffix(date.day)}</sup>, {date.year}")
+
+
+def plain_date(date: dt.date) -> str:
+    """March 20th, 2023: the date in plain text."""
+    return f"{date:%B} {date.day}{ordinal_suffix(date.day)}, {date.year}"
 
 
 def md_text(text: str) -> str:
@@ -75,6 +79,13 @@ def markdown_html(text: str) -> Markup:
     return Markup(html)
 
 
+def markdown_text(text: str) -> str:
+    """Editor's Markdown → plain text (for the plain-text mail): the words, without marks or tags."""
+    from .sanitize import html_to_text
+
+    return html_to_text(_markdown.renderInline(str(text)))
+
+
 class TemplateCache(jinja2.FileSystemBytecodeCache):
     """Compiled templates kept in the workspace's cache folder: a later build skips compiling them.
 
@@ -97,12 +108,15 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
 
 
 def template_cache(config: Config) -> TemplateCache | None:
-    if config.raw.get("briefing", {}).get("cache", True) is False:
+    if not config.table("briefing")["cache"]:
         return None
     return TemplateCache(str(Path(config.workspace) / CACHE_FOLDER / "templates"), "%s.jinja")
 
 
-def environment(config: Config, plugins: Plugins | None = None) -> jinja2.Environment:
+def environment(config: Config) -> jinja2.Environment:
+    """The Jinja environment of the workspace's and the packaged templates, with the escaping filters.
+
+    A build makes one (:attr:`briefing.context.BuildContext.env`), and the plugins add to it once."""
     loaders: list[jinja2.BaseLoader] = []
     workspace_templates = Path(config.workspace) / "templates"
     if workspace_templates.is_dir():
@@ -118,10 +132,8 @@ def environment(config: Config, plugins: Plugins | None = None) -> jinja2.Enviro
         bytecode_cache=template_cache(config),
     )
     env.filters.update(md=md_text, md_link=md_link, safe_url=safe_url, href=href, markdown=markdown_html,
-                       long_date=long_date)
+                       markdown_text=markdown_text, long_date=long_date, plain_date=plain_date)
     env.globals["escape"] = escape
-    if plugins is not None:
-        plugins.call("briefing_jinja_environment", env=env, config=config)
     return env
 
 
@@ -148,10 +160,9 @@ def render_pdf(html: str) -> bytes:
     return document.write_pdf()
 
 
-def render(issue: Issue, config: Config, plugins: Plugins | None = None,
-           formats: tuple[str, ...] | None = None) -> dict[str, str | bytes]:
-    formats = formats or config.formats
-    env = environment(config, plugins)
+def render(issue: Issue, ctx, formats: tuple[str, ...] | None = None) -> dict[str, str | bytes]:
+    formats = formats or ctx.config.formats
+    env = ctx.env
     out: dict[str, str | bytes] = {}
     if "md" in formats:
         out["md"] = render_text(env, "md", issue)

@@ -15,7 +15,8 @@ import urllib.parse
 import nh3
 
 SPACE = re.compile(r"[ \t\f\v\u00a0]+")
-BLOCK_END = re.compile(r"<(?:/p|br\s*/?|/li|/div|/h[1-6]|/blockquote|/tr|/pre)\s*>", re.IGNORECASE)
+# paragraph breaks: closing block tags, and an opening <p> (a standfirst often runs straight into it)
+BLOCK_END = re.compile(r"<(?:/p|br\s*/?|/li|/div|/h[1-6]|/blockquote|/tr|/pre)\s*>|<p(?:\s[^>]*)?>", re.IGNORECASE)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 

@@ -23,8 +23,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from briefing import hookimpl, stable_id
-from briefing.models import Item, Source
+from briefing import Item, Source, hookimpl, stable_id
+from briefing.api import Option, Str, Table
 
 log = logging.getLogger("briefing.editor_notes")
 
@@ -33,7 +33,7 @@ ADD_KEYS = {"section", "headline", "text", "comment", "pin", "sources"}
 
 
 def notes_path(config, date) -> Path:
-    folder = config.resolve(str(config.table("notes").get("folder", "notes")))
+    folder = config.resolve(config.table("notes")["folder"])
     return folder / f"{date.isoformat()}.toml"
 
 
@@ -146,6 +146,13 @@ def apply_notes(issue, data: dict[str, Any], path: Path, report) -> None:
                     item=item.id, section=section.key, file=str(path), **where)
     for section in issue.sections:  # pinned items first, otherwise in their order
         section.items.sort(key=lambda i: not i.pinned)
+
+
+@hookimpl
+def briefing_options():
+    return {"notes": Table("The editor's notes applied to each day's issue.", {
+        "folder": Option(Str(non_empty=True), "notes", "where notes/YYYY-MM-DD.toml files are kept"),
+    })}
 
 
 @hookimpl(trylast=True)

@@ -4,36 +4,21 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import html
 import re
 from pathlib import Path
 
 import feedparser
-import nh3
 
-from briefing import Document, SourceError, hookimpl, stable_id
-from briefing.sanitize import host_outlet, path_suffix
+from briefing import Document, Loader, SourceError, hookimpl, stable_id
+from briefing.api import host_outlet, html_to_text
 
 SUFFIXES = {".xml", ".rss", ".atom", ".feed"}
 FEED_START = re.compile(rb"<(?:rss|feed|rdf:RDF)\b", re.IGNORECASE)
-OPML_START = re.compile(rb"<opml\b", re.IGNORECASE)
-# Files other loaders own are never sniffed as feeds, even when their text mentions "<rss".
-OTHER_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".json", ".opml", ".csv"}
 # Feeds have no use for their own entities; a declaration is how an entity-expansion bomb starts.
 ENCODING_NOTES = (feedparser.CharacterEncodingOverride, feedparser.CharacterEncodingUnknown,
                   feedparser.NonXMLContentType)
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY\b", re.IGNORECASE)
-SPACE = re.compile(r"[ \t\f\v]+")
-# paragraph breaks: closing block tags, and an opening <p> (a standfirst often runs straight into it)
-BLOCK_END = re.compile(r"<(?:/p|br\s*/?|/li|/div|/h[1-6]|/blockquote|/tr)\s*>|<p(?:\s[^>]*)?>", re.IGNORECASE)
-
-
-def plain(fragment: str) -> str:
-    """Feed HTML → plain text: every tag removed by a real sanitizer, entities decoded."""
-    cleaned = nh3.clean(BLOCK_END.sub("\n\n", fragment or ""), tags=set(), strip_comments=True)
-    text = html.unescape(cleaned)
-    lines = (SPACE.sub(" ", line).strip() for line in text.splitlines())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+plain = html_to_text  # feed HTML → plain text
 
 
 def _published(entry) -> dt.datetime | None:
@@ -44,13 +29,16 @@ def _published(entry) -> dt.datetime | None:
     return None
 
 
+def looks_like_feed(head: bytes) -> bool:
+    return bool(FEED_START.search(head))
+
+
 @hookimpl
-def briefing_load_source(path, data):
-    suffix = path_suffix(path)
-    if suffix not in SUFFIXES and (suffix in OTHER_SUFFIXES or not FEED_START.search(data[:4096])):
-        return None
-    if OPML_START.search(data[:4096]):
-        return None  # an OPML list saved as .xml: the OPML loader's
+def briefing_loaders():
+    return [Loader("feed", load_feed, frozenset(SUFFIXES), sniff=looks_like_feed)]
+
+
+def load_feed(path, data, build=None):
     if ENTITY_DECLARATION.search(data[:262144]):
         raise SourceError("refused: the feed declares XML entities (the shape of an entity-expansion bomb)")
     parsed = feedparser.parse(data, resolve_relative_uris=False, sanitize_html=True)

@@ -1,7 +1,7 @@
 """Follow-ups, not repeats: a story already published in an earlier issue is not printed again as new.
 
-Reads the archive (``OUT/<date>/issue.json`` of earlier issues, see the archive plugin). A story of the
-day matches an earlier item when it carries two of that item's printed sentences (or one, from the same
+Reads the back issues (``OUT/<date>/issue.json``). A story of the day (in ``briefing_stories``, between
+clustering and placing, so that a repeat never takes a place in the issue) matches an earlier item when it carries two of that item's printed sentences (or one, from the same
 source document) or its headline is nearly the same (rapidfuzz). Then only what is new may be printed:
 sentences from documents the earlier item did not use, and not already printed in any earlier issue. With new facts, the item is printed from
 those alone with a back-reference in the house manner ("We reported on … in our Update of Day 387");
@@ -18,24 +18,15 @@ Configuration (optional), ``[followups]`` in ``briefing.toml``::
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from briefing import hookimpl
-from briefing.models import Story
-from briefing.render import md_text
-from briefing.summarize import clean_headline, extractive_item
-from briefing.text import norm_key
-
-from briefing_plugins.archive import load_archive
+from briefing import Story, hookimpl
+from briefing.api import Int, Number, Option, Table, back_issues, clean_headline, extractive_item, md_text, norm_key
 
 log = logging.getLogger("briefing.followups")
-
-# One build at a time per process (the output lock); reset when a build asks for sections.
-_state: dict[str, Any] = {}
 
 
 class Earlier:
@@ -44,16 +35,17 @@ class Earlier:
     def __init__(self, issues: list[dict[str, Any]], settings: dict[str, Any]):
         self.items: list[dict[str, Any]] = []
         self.by_sentence: dict[str, int] = {}
-        self.headline_similarity = float(settings.get("headline_similarity", 90))
-        self.sentence_similarity = float(settings.get("sentence_similarity", 92))
+        self.headline_similarity = float(settings["headline_similarity"])
+        self.sentence_similarity = float(settings["sentence_similarity"])
         for issue in issues:  # newest first: the latest mention of a sentence wins
             for section in issue.get("sections", []):
                 for item in section.get("items", []):
                     if not item.get("documents"):
                         continue  # computed or hand-written items are not stories
+                    texts = [s["text"] if isinstance(s, dict) else str(s) for s in item.get("sentences", [])]
                     entry = {"issue_day": issue["day"], "issue_date": issue["date"], "id": item["id"],
                              "headline": item["headline"], "documents": set(item["documents"]),
-                             "keys": [norm_key(s) for s in item.get("sentences", [])]}
+                             "keys": [norm_key(t) for t in texts]}
                     index = len(self.items)
                     self.items.append(entry)
                     for key in entry["keys"]:
@@ -87,24 +79,6 @@ class Earlier:
             key, self.all_keys, scorer=fuzz.ratio, score_cutoff=self.sentence_similarity) is not None
 
 
-def _earlier(config) -> Earlier | None:
-    if _state.get("config") is not config:
-        _reset(config)
-    if _state.get("earlier") is None:
-        date = config.date or dt.date.today()
-        settings = config.table("followups")
-        days = int(settings.get("days", 30))
-        issues = [i for i in load_archive(config.out, before=date)
-                  if dt.date.fromisoformat(i["date"]) >= date - dt.timedelta(days=days)]
-        _state["earlier"] = Earlier(issues, settings)
-    return _state["earlier"]
-
-
-def _reset(config) -> None:
-    _state.clear()
-    _state.update(config=config, earlier=None, decisions={})
-
-
 def _story_headline(story: Story) -> str:
     lead = next((p for p in story.passages if p.lead and p.title), None)
     return clean_headline(lead.title, lead.doc.outlet) if lead else ""
@@ -116,55 +90,47 @@ def back_reference(earlier: dict[str, Any]) -> str:
 
 
 @hookimpl
-def briefing_sections(config):
-    _reset(config)  # a new build starts here
-    return []
+def briefing_options():
+    return {"followups": Table("Stories already printed in a recent issue: left out, or told from their new facts.", {
+        "days": Option(Int(0), 30, "how far back earlier issues are read, in days"),
+        "headline_similarity": Option(Number(0, 100), 90, "0-100: a headline this close to an earlier one is "
+                                      "the same story"),
+        "sentence_similarity": Option(Number(0, 100), 92, "0-100: a sentence this close to a printed one is not new"),
+    })}
 
 
-@hookimpl(tryfirst=True)
-def briefing_summarize(story, budget, config, printed):
-    earlier_items = _earlier(config)
-    if not earlier_items.items:
+@hookimpl
+def briefing_stories(stories, config, build):
+    """Drop the stories already told with nothing new; tell the others from their new facts only."""
+    settings = config.table("followups")
+    earlier = Earlier(back_issues(config.out, before=build.date, days=int(settings["days"])), settings)
+    if not earlier.items:
         return None
-    earlier = earlier_items.match(story, _story_headline(story))
-    if earlier is None:
-        return None
-    passages = []
-    for p in story.passages:
-        if p.doc.id in earlier["documents"]:
+    kept = []
+    for story in stories:
+        match = earlier.match(story, _story_headline(story))
+        if match is None:
+            kept.append(story)
             continue
-        fresh = [s for s in p.sentences if not earlier_items.printed(s.text)]
-        if fresh:
-            passages.append(dataclasses.replace(p, sentences=fresh))
-    decision = {"earlier_day": earlier["issue_day"], "earlier_date": earlier["issue_date"],
-                "earlier_item": earlier["id"], "earlier_headline": earlier["headline"]}
-    item = extractive_item(dataclasses.replace(story, passages=passages), budget, printed) if passages else None
-    if item is None or not item.sentences:
-        _state["decisions"][story.id] = {"followup": "dropped", **decision}
-        return extractive_item(story, budget, printed)  # removed again in briefing_prepare_issue, with the reason
-    item.id = story.id
-    item.comments.append(back_reference(earlier))
-    _state["decisions"][story.id] = {"followup": "printed", **decision}
-    return item
-
-
-@hookimpl(tryfirst=True)
-def briefing_prepare_issue(issue, config, report):
-    decisions = _state.get("decisions", {}) if _state.get("config") is config else {}
-    for section in issue.sections:
-        kept = []
-        for item in section.items:
-            decision = decisions.get(item.id)
-            if decision is None:
-                kept.append(item)
-            elif decision["followup"] == "dropped":
-                report.drop(item.headline, f"already published in the Update of Day {decision['earlier_day']} "
-                            f"({decision['earlier_date']}), nothing new", story=item.id, section=section.key,
-                            **decision)
-            else:
-                kept.append(item)
-                report.note("follow-up", f"{item.headline!r}: new facts since the Update of Day "
-                            f"{decision['earlier_day']}; printed with a back-reference",
-                            story=item.id, section=section.key, **decision)
-        section.items = kept
-    _state.clear()
+        decision = {"earlier_day": match["issue_day"], "earlier_date": match["issue_date"],
+                    "earlier_item": match["id"], "earlier_headline": match["headline"]}
+        passages = []
+        for p in story.passages:
+            if p.doc.id in match["documents"]:
+                continue
+            fresh = [s for s in p.sentences if not earlier.printed(s.text)]
+            if fresh:
+                passages.append(dataclasses.replace(p, sentences=fresh))
+        if not passages:
+            build.drop_story(story, f"already published in the Update of Day {match['issue_day']} "
+                             f"({match['issue_date']}), nothing new",
+                             headline=_story_headline(story) or extractive_item(story, config.item_budget()).headline,
+                             followup="dropped", **decision)
+            continue
+        story.passages = passages
+        story.comments.append(back_reference(match))
+        build.report.note("follow-up", f"{_story_headline(story) or story.id!r}: new facts since the Update of Day "
+                          f"{match['issue_day']}; told from them, with a back-reference", story=story.id,
+                          followup="printed", **decision)
+        kept.append(story)
+    return kept

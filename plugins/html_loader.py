@@ -16,14 +16,12 @@ import lxml.html
 import trafilatura
 from pathlib import Path
 
-from briefing import Document, SourceError, hookimpl, stable_id
-from briefing.sanitize import host_outlet, html_to_text, http_url, one_line, parse_datetime, path_suffix
-from briefing.textdecode import decode
+from briefing import Document, Loader, SourceError, hookimpl, stable_id
+from briefing.api import decode, host_outlet, html_to_text, http_url, one_line, parse_datetime
 
 SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
                         re.IGNORECASE | re.DOTALL)
-FEED_START = re.compile(rb"<(?:rss|feed|rdf:RDF|opml)\b", re.IGNORECASE)
 HTML_OPEN = re.compile(rb"<html\b", re.IGNORECASE)
 HTML_CLOSE = re.compile(rb"</html\s*>", re.IGNORECASE)
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.IGNORECASE)
@@ -76,16 +74,16 @@ def _published(tree, meta: dict[str, str], fallback: str | None):
     return parse_datetime(fallback) if fallback else None
 
 
-def is_html(path: str, data: bytes) -> bool:
-    if FEED_START.search(data[:2048]):
-        return False
-    return path_suffix(path) in SUFFIXES or bool(HTML_START.match(data[:4096]))
+def looks_like_html(head: bytes) -> bool:
+    return bool(HTML_START.match(head))
 
 
 @hookimpl
-def briefing_load_source(path, data):
-    if not is_html(path, data):
-        return None
+def briefing_loaders():
+    return [Loader("html", load_page, frozenset(SUFFIXES), sniff=looks_like_html)]
+
+
+def load_page(path, data, build=None):
     text = decode(data, path)  # refuses binary data, copes with undeclared Latin-1 / Windows-1252
     try:
         tree = lxml.html.document_fromstring(text)

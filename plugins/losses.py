@@ -21,8 +21,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from briefing import Item, Section, Source, SourceError, hookimpl, stable_id
-from briefing.load import read_bytes
+from briefing import Item, Section, SectionContent, Source, SourceError, hookimpl, stable_id
+from briefing.api import Bool, Choice, Int, ListOf, Mapping, Number, OneOrList, Option, Str, Table
+from briefing.api import display_path, fetch, read_bytes
 from briefing_plugins._losses_chart import losses_chart
 from briefing_plugins._losses_figures import (
     CATEGORIES,  # noqa: F401  (the default order and wording, re-exported)
@@ -33,7 +34,7 @@ from briefing_plugins._losses_figures import (
     losses_line,
     merge,
 )
-from briefing_plugins.losses_sources import KIND, OUTLET, Figures, fetch, read_figures
+from briefing_plugins.losses_sources import KIND, OUTLET, Figures, read_figures
 
 KEY = "losses"
 HEADLINE = "Russian losses"
@@ -43,10 +44,9 @@ CHART_SERIES = {"tank": "Tanks", "field artillery": "Artillery systems", "drone"
 def configured_figures(config, report) -> list[Figures]:
     """The figures named by ``[losses] source``; each unreadable one is reported with its reason."""
     table = config.table("losses")
-    entries = table.get("source") or []
-    entries = [entries] if isinstance(entries, str) else list(entries)
-    timeout = float(table.get("timeout", 10))
-    limit = int(float(table.get("max_mb", 5)) * 1024 * 1024)
+    entries = table["source"]
+    timeout = float(table["timeout"])
+    limit = int(float(table["max_mb"]) * 1024 * 1024)
     found: list[Figures] = []
     for entry in map(str, entries):
         is_url = entry.lower().startswith(("http://", "https://"))
@@ -55,7 +55,7 @@ def configured_figures(config, report) -> list[Figures]:
             report.bad_source(entry, "[losses] source: not found")
             continue
         for path in paths:
-            name = entry if is_url else _display(path, config.workspace)
+            name = entry if is_url else display_path(path, config.workspace)
             try:
                 data = fetch(entry, timeout, limit) if is_url else read_bytes(str(path), limit)
                 figures = read_figures(name, data, config, claim_text=True)
@@ -74,13 +74,6 @@ def _files(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".json", ".csv", ".txt"))
     return [path] if path.is_file() else []
-
-
-def _display(path: Path, workspace: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(workspace))
-    except ValueError:
-        return str(path)
 
 
 def no_data_message(date: dt.date, latest: str | None, any_data: bool) -> str:
@@ -106,14 +99,14 @@ def make_items(date, documents, config, report):
         latest = merged.previous(date.isoformat())
         message = no_data_message(date, latest, bool(merged.dates))
         report.note(KIND, message, date=date.isoformat(), no_data=True, latest=latest)
-        return []
+        return SectionContent(items=[], message=message)
     for message, details in day.notes:
         report.note(KIND, message, date=date.isoformat(), **details)
     item = Item(id=stable_id(KEY, date), headline=HEADLINE, text=losses_line(day), note=" ".join(day.remarks),
                 sources=[Source(outlet=OUTLET)])
-    if table.get("chart", True):
-        days = int(table.get("chart_days", 30))
-        series = [str(k) for k in table.get("chart_series", list(CHART_SERIES))]
+    if table["chart"]:
+        days = int(table["chart_days"])
+        series = list(table["chart_series"])
         labels = dict(cats)
         small = [(k, CHART_SERIES.get(k, labels.get(k, k).capitalize())) for k in series]
         points = daily_series(merged, date, days, ["personnel", *series])
@@ -131,10 +124,17 @@ def briefing_sections():
 
 
 @hookimpl
-def briefing_prepare_issue(issue, report):
-    """A losses section left without figures says why, instead of the generic "nothing to report"."""
-    for section in issue.sections:
-        if section.key == KEY and not section.items and not section.message:
-            notes = [n for n in report.notes if n.get("kind") == KIND and n.get("no_data")]
-            if notes:
-                section.message = notes[-1]["message"]
+def briefing_options():
+    return {"losses": Table("The losses line of the Conflict Assessment and its chart.", {
+        "source": Option(OneOrList(Str(non_empty=True)), [],
+                         "files, folders or URLs of figures read besides the build's sources"),
+        "order": Option(ListOf(Str(non_empty=True)), None, "the category keys shown, in this order"),
+        "labels": Option(Mapping(Str()), {}, "the wording of a category, by key"),
+        "csv_values": Option(Choice("auto", "cumulative", "daily"), "auto",
+                             "whether a CSV holds running totals or daily changes"),
+        "chart": Option(Bool(), True, "draw the 30-day chart under the line (HTML and PDF)"),
+        "chart_days": Option(Int(2, 366), 30, "days the chart covers"),
+        "chart_series": Option(ListOf(Str(non_empty=True)), list(CHART_SERIES), "the small charts beside personnel"),
+        "timeout": Option(Number(0, above=True), 10, "seconds a URL source may take"),
+        "max_mb": Option(Number(0, above=True), 5, "a figures source larger than this is refused"),
+    })}

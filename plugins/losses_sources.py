@@ -21,13 +21,11 @@ import io
 import json
 import re
 import statistics
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefing import Document, SourceError, hookimpl, stable_id
-from briefing.textdecode import decode
+from briefing import Document, Loader, SourceError, hookimpl, stable_id
+from briefing.api import decode, html_to_text
 
 OUTLET = "General Staff of the Armed Forces of Ukraine"
 KIND = "losses"
@@ -345,10 +343,7 @@ def read_figures(name: str, data: bytes, config=None, *, claim_text: bool = True
             raise
         return None
     if stripped[:1] == b"<":
-        import nh3
-        import html
-
-        text = html.unescape(nh3.clean(text, tags=set()))
+        text = html_to_text(text)
     if looks_like_statement(text) or (claim_text and STATEMENT_HEAD.search(text[:800])):
         return read_statement(name, text, config)
     if claim_text:
@@ -358,26 +353,6 @@ def read_figures(name: str, data: bytes, config=None, *, claim_text: bool = True
     return None
 
 
-def fetch(url: str, timeout: float, limit: int) -> bytes:
-    """A URL's bytes with a timeout and a size cap; raises SourceError with the reason."""
-    if not url.lower().startswith(("http://", "https://")):
-        raise SourceError("only http and https URLs are fetched")
-    request = urllib.request.Request(url, headers={"User-Agent": "briefing (losses figures)"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = response.read(limit + 1)
-    except urllib.error.HTTPError as exc:
-        raise SourceError(f"HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise SourceError(f"cannot be fetched: {reason}") from None
-    if len(data) > limit:
-        raise SourceError(f"too large: over {limit / 1048576:.1f} MB")
-    if not data.strip():
-        raise SourceError("empty")
-    return data
-
-
 def document(figures: Figures) -> Document:
     # ids depend on the file's name, not on where the workspace lies, so two checkouts give the same report
     name = figures.source if "://" in figures.source else Path(figures.source).name
@@ -385,10 +360,27 @@ def document(figures: Figures) -> Document:
                     data=figures, outlet=OUTLET)
 
 
-@hookimpl(tryfirst=True)
-def briefing_load_source(path, data, config):
+# the kinds of file the figures arrive in; a statement may be saved as text or as a page
+SUFFIXES = frozenset({".json", ".csv", ".tsv", ".txt", ".text", ".statement", ".html", ".htm"})
+
+
+def looks_like_figures(head: bytes) -> bool:
+    """JSON records, or text that opens like the General Staff's statement (for sources without a suffix)."""
+    if head.lstrip()[:1] in (b"[", b"{"):
+        return True
+    try:
+        return looks_like_statement(head.decode("utf-8", "replace"))
+    except ValueError:
+        return False
+
+
+def load_figures(path, data, build=None):
     """Losses figures among the build's sources; text files only when they open like the statement."""
-    if not data:  # a URL among the build sources: fetched by whoever loads URLs; see [losses] source
-        return None
-    figures = read_figures(str(path), data, config, claim_text=False)
+    figures = read_figures(str(path), data, build.config if build else None, claim_text=False)
     return [document(figures)] if figures is not None else None
+
+
+@hookimpl
+def briefing_loaders():
+    # tried before the text and page loaders, which claim .txt and .html too, and pass on what is not figures
+    return [Loader("losses", load_figures, SUFFIXES, sniff=looks_like_figures, priority=10)]

@@ -13,9 +13,8 @@ import tomllib
 
 from markdown_it import MarkdownIt
 
-from briefing import Document, SourceError, hookimpl, stable_id
-from briefing.sanitize import host_outlet, html_to_text, http_url, one_line, parse_datetime, path_suffix
-from briefing.textdecode import decode
+from briefing import Document, Loader, SourceError, hookimpl, stable_id
+from briefing.api import decode, host_outlet, html_to_text, http_url, one_line, parse_datetime
 
 SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
 FRONT = re.compile(r"\A(?P<fence>---|\+\+\+)[ \t]*\n(?P<body>.*?)\n(?P=fence)[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -74,9 +73,11 @@ def _pick(meta: dict, field: str):
 
 
 @hookimpl
-def briefing_load_source(path, data):
-    if path_suffix(path) not in SUFFIXES:
-        return None
+def briefing_loaders():
+    return [Loader("markdown", load_markdown, frozenset(SUFFIXES))]
+
+
+def load_markdown(path, data, build=None):
     meta, body = front_matter(decode(data, path))
     title = one_line(html_to_text(str(_pick(meta, "title") or "")))
     if not title:

@@ -13,18 +13,26 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from briefing import Document, SourceError, hookimpl, stable_id
-from briefing.sanitize import http_url, one_line, path_suffix
+from briefing import Document, Loader, SourceError, hookimpl, stable_id
+from briefing.api import http_url, one_line
 
 SUFFIXES = {".opml"}
 OPML_START = re.compile(rb"<opml\b", re.IGNORECASE)
 
 
+def looks_like_opml(head: bytes) -> bool:
+    return bool(OPML_START.search(head))
+
+
 @hookimpl
-def briefing_load_source(path, data):
-    suffix = path_suffix(path)
-    if suffix not in SUFFIXES and (suffix not in ("", ".xml") or not OPML_START.search(data[:4096])):
-        return None
+def briefing_loaders():
+    # an OPML list saved as .xml is tried before the feed loader, which claims .xml too
+    return [Loader("opml", load_opml, frozenset(SUFFIXES | {".xml"}), sniff=looks_like_opml, priority=5)]
+
+
+def load_opml(path, data, build=None):
+    if not path.lower().endswith(tuple(SUFFIXES)) and not looks_like_opml(data[:4096]):
+        return None  # an .xml file that is not a list of feeds
     try:
         root = SafeET.fromstring(data)
     except DefusedXmlException as exc:

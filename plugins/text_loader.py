@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 
-from briefing import Document, SourceError, hookimpl, stable_id
-from briefing.sanitize import http_url, parse_datetime, path_suffix
-from briefing.textdecode import decode
+from briefing import Document, Loader, SourceError, hookimpl, stable_id
+from briefing.api import decode, http_url, parse_datetime
 
 SOURCE_LINE = re.compile(r"^\s*Source:\s*(?P<outlet>.+?)\s*$", re.MULTILINE)
 HEADER = re.compile(r"^(?P<key>url|link|published|date|author|by)[ \t]*:[ \t]*(?P<value>\S.*?)[ \t]*$",
@@ -20,9 +19,11 @@ SUFFIXES = {".txt", ".text"}
 
 
 @hookimpl
-def briefing_load_source(path, data):
-    if path_suffix(path) not in SUFFIXES:
-        return None
+def briefing_loaders():
+    return [Loader("text", load_text, frozenset(SUFFIXES))]
+
+
+def load_text(path, data, build=None):
     text = decode(data, path)
     lines = text.strip("\n").split("\n")
     title = lines[0].strip()

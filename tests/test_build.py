@@ -37,7 +37,8 @@ def test_output_paths_and_names(seeds_build):
     folder = seeds_build.paths["md"].parent
     assert folder.name == "2023-03-20"
     assert {p.name for p in seeds_build.paths.values()} == {
-        "conflict-update-day-390.md", "conflict-update-day-390.html", "conflict-update-day-390.pdf", "report.json"}
+        "conflict-update-day-390.md", "conflict-update-day-390.html", "conflict-update-day-390.pdf", "issue.json",
+        "report.json"}
     assert not [p for p in folder.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
@@ -125,8 +126,11 @@ def test_an_outlet_with_several_reports_is_named_once_in_the_sources_line(tmp_pa
         Source("BBC", "https://bbc.example/2"), Source("BBC", "javascript:alert(1)")])
     issue = Issue(title="Conflict Update", day=390, date=dt.date(2023, 3, 20), back_issues_text="the archive",
                   back_issues_url="../index.html", sections=[IssueSection(key="s", title="Section", items=[item])])
-    out = render(issue, load_config(ROOT / "briefing.toml", date="2023-03-20", out=str(tmp_path)),
-                 formats=("md", "html"))
+    from briefing.context import BuildContext
+    from briefing.plugins import Plugins
+
+    config = load_config(ROOT / "briefing.toml", date="2023-03-20", out=str(tmp_path))
+    out = render(issue, BuildContext(config, Plugins(config.workspace)), formats=("md", "html"))
     assert ("*Sources: [BBC](https://bbc.example/1) ([2](https://bbc.example/2), 3), "
             "[CNN](https://cnn.example/1)*") in out["md"]
     assert ('Sources: <a href="https://bbc.example/1">BBC</a> (<a href="https://bbc.example/2">2</a>, 3), '

@@ -13,7 +13,7 @@ from briefing.build import build
 from briefing.cache import FOLDER, SourceCache
 from briefing.config import load_config
 from briefing.hookspecs import hookimpl
-from briefing.models import Document
+from briefing.models import Document, Loader
 from briefing.plugins import Plugins
 from briefing.segment import sentences as split_sentences
 from briefing.testing import make_workspace
@@ -29,10 +29,13 @@ class CountingLoader:
     def __init__(self):
         self.paths: list[str] = []
 
-    @hookimpl(tryfirst=True)
-    def briefing_load_source(self, path):
+    def count(self, path, data, build):
         self.paths.append(Path(path).name)
         return None
+
+    @hookimpl
+    def briefing_loaders(self):
+        return [Loader("counter", self.count, frozenset({".xml", ".txt", ".md", ".html", ".json"}), priority=100)]
 
 
 def _build(ws: Path):

@@ -63,4 +63,4 @@ def test_plugins_lists_plugins_hooks_and_sections():
     r = run("plugins")
     assert r.returncode == 0, r.stderr
     assert "china" in r.stdout and "briefing_sections" in r.stdout and "China [china]" in r.stdout
-    assert "briefing_load_source" in r.stdout
+    assert "briefing_loaders" in r.stdout

@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 from briefing import cluster as cluster_mod
 from briefing import evaluate, segment
 from briefing.build import build, sections_of
+from briefing.context import BuildContext
 from briefing.compose import NEAR_DUPLICATE
 from briefing.config import load_config
 from briefing.load import load
@@ -73,7 +74,7 @@ def test_sentences_survive_abbreviations_initials_times_and_quotes():
 def repo():
     config = load_config(ROOT / "briefing.toml", date="2023-03-20", out="/tmp/briefing-test-eval")
     plugins = Plugins(config.workspace)
-    return config, plugins, sections_of(plugins, config)
+    return config, plugins, sections_of(BuildContext(config, plugins))
 
 
 def test_story_merging_on_the_real_day_389_feeds_matches_the_hand_labels(repo):
@@ -106,7 +107,7 @@ def feeds_build(tmp_path_factory):
     ws = make_workspace(tmp_path_factory.mktemp("feeds"), [FEEDS])
     config = load_config(ws / "briefing.toml", date="2023-03-20", formats="md")
     result = build(config)
-    documents = {d.id: d for d in load(config, Plugins(ws), Report())}
+    documents = {d.id: d for d in load(BuildContext(config, Plugins(ws)))}
     return result, documents
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from briefing.config import load_config
 from briefing.errors import SourceError
+from briefing.context import BuildContext
 from briefing.load import load_one
 from briefing.plugins import Plugins
 from briefing.testing import make_workspace
@@ -102,11 +103,9 @@ def test_invalid_utf8_is_read_as_utf8_with_replacements(hostile_build):
     md = (folder / "conflict-update-day-390.md").read_text()
     assert "Kyiv’s power grid" in md  # its title, decoded as UTF-8, in the issue
     from briefing.config import load_config
-    from briefing.load import load_one
-    from briefing.plugins import Plugins
 
     config = load_config(folder.parent.parent / "briefing.toml")
-    (doc,) = load_one(str(folder.parent.parent / "seeds" / "invalid-utf8.txt"), config, Plugins(None))
+    (doc,) = load_one(str(folder.parent.parent / "seeds" / "invalid-utf8.txt"), BuildContext(config, Plugins(None)))
     assert "“damaging power lines”" in doc.text and "\ufffd" in doc.text  # the stray bytes, replaced
 
 
@@ -170,7 +169,7 @@ def test_the_size_cap_refuses_a_50_mb_file_without_reading_it(tmp_path):
     tracemalloc.start()
     try:
         with pytest.raises(SourceError, match="too large"):
-            load_one(str(big), config, plugins)
+            load_one(str(big), BuildContext(config, plugins))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

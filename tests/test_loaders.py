@@ -9,6 +9,7 @@ import pytest
 
 from briefing.config import load_config
 from briefing.errors import SourceError
+from briefing.context import BuildContext
 from briefing.load import load_one
 from briefing.plugins import Plugins
 from briefing.sanitize import http_url, parse_datetime
@@ -22,8 +23,8 @@ TITLE = "Iraq invasion anniversary: lessons for Russia’s war in Ukraine"
 @pytest.fixture(scope="module")
 def loader():
     config = load_config(ROOT / "briefing.toml")
-    plugins = Plugins(config.workspace)
-    return lambda path: load_one(str(path), config, plugins)
+    ctx = BuildContext(config, Plugins(config.workspace))
+    return lambda path: load_one(str(path), ctx)
 
 
 def test_markdown_with_toml_front_matter(loader):

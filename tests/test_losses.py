@@ -16,6 +16,7 @@ import pytest
 from briefing import SourceError
 from briefing.build import build
 from briefing.config import load_config
+from briefing.plugins import Plugins
 from briefing.report import Report
 from briefing_plugins import losses
 from briefing_plugins._losses_figures import categories, day_figures, losses_line, merge
@@ -215,6 +216,7 @@ def test_a_url_over_the_size_cap_is_refused(tmp_path):
         config = load_config(make_workspace(tmp_path, [], f'[losses]\nsource = "http://127.0.0.1:'
                                             f'{server.server_port}/russia_losses_equipment.json"\n'
                                             'max_mb = 0.1\n') / "briefing.toml")
+        config.check_plugins(Plugins(config.workspace), ["losses"])  # the plugin's [losses] table, checked
         report = Report()
         assert losses.configured_figures(config, report) == []
     finally:

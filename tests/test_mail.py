@@ -106,7 +106,13 @@ def test_send_delivers_html_text_and_the_pdf_once(tmp_path, smtp_server, built):
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert msg["Subject"] == "Conflict Update Day 390 – 2023-03-20"
     text = msg.get_body(preferencelist=("plain",)).get_content()
-    assert text.replace("\r\n", "\n") == (folder / "conflict-update-day-390.md").read_text()
+    text = text.replace("\r\n", "\n")
+    # the plain-text part is written for reading: the issue's words, no Markdown marks, no tags
+    assert text.startswith("Conflict Update Day 390\nMarch 20th, 2023\n")
+    assert "\n\nKEY TAKEAWAYS\n=============\n" in text
+    assert "<sup>" not in text and "**" not in text and "](" not in text
+    for item in json.loads((folder / "issue.json").read_text())["sections"][2]["items"]:
+        assert f"* {item['headline']}" in text
     html = msg.get_body(preferencelist=("html",)).get_content()
     lowered = html.lower()
     assert "<script" not in lowered and "<img" not in lowered and "<link" not in lowered
@@ -161,7 +167,7 @@ def test_password_in_the_file_and_a_missing_issue_are_refused(tmp_path, built):
     ws2.mkdir()
     (ws2 / "briefing.toml").write_text((ws / "briefing.toml").read_text().replace('password = "oops"', ""))
     r = send(ws2)
-    assert r.returncode == 1 and "not built" in r.stderr and "2023-03-20" in r.stderr
+    assert r.returncode == 1 and "no issue built" in r.stderr and "2023-03-20" in r.stderr
 
 
 def test_starttls_with_a_real_certificate(tmp_path, built):

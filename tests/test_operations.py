@@ -378,13 +378,14 @@ def test_progress_shows_on_a_terminal_only(tmp_path):
 
 def test_one_shared_boilerplate_sentence_does_not_make_a_follow_up():
     from briefing.models import Document, Passage, Sentence, Story
+    from briefing_plugins import followups
     from briefing_plugins.followups import Earlier
 
     boiler = "Russia launched its full-scale invasion of Ukraine in February 2022."
     other = "Officials in Kyiv said the grain corridor would stay open through the summer."
     earlier = Earlier([{"day": 389, "date": "2023-03-19", "sections": [{"items": [
         {"id": "old", "headline": "Black Sea grain deal extended", "documents": ["d1"],
-         "sentences": [boiler, other]}]}]}], {})
+         "sentences": [boiler, other]}]}]}], followups.briefing_options()["followups"].defaults())
 
     def story(doc_id: str, title: str, texts: list[str]) -> Story:
         doc = Document(id=doc_id, title=title, text=" ".join(texts))

@@ -61,7 +61,9 @@ def test_a_plugin_from_an_entry_point_loads(tmp_path, monkeypatch):
     assert plugins.sources["energy"].startswith("entry point")
     config = load_config(ROOT / "briefing.toml")
     from briefing.build import sections_of
-    assert "energy" in [s.key for s in sections_of(plugins, config)]
+    from briefing.context import BuildContext
+
+    assert "energy" in [s.key for s in sections_of(BuildContext(config, plugins))]
     sys.modules.pop("outside_plugin", None)
 
 

@@ -61,10 +61,12 @@ def test_window_from_the_configuration(tmp_path):
     assert since == dt.datetime(2023, 3, 19, 5, tzinfo=UTC) and until == dt.datetime(2023, 3, 20, 5, tzinfo=UTC)
     since, until = window(cfg(tmp_path, '[window]\nsince = "2023-03-17"\nuntil = "2023-03-18"\n'), D)
     assert since == dt.datetime(2023, 3, 17, tzinfo=UTC) and until == dt.datetime(2023, 3, 19, tzinfo=UTC)
-    with pytest.raises(UsageError, match="window since"):
+    with pytest.raises(UsageError, match=r"\[window\] since"):
         window(cfg(tmp_path, '[window]\nsince = "yesterday"\n'), D)
-    with pytest.raises(UsageError, match="empty"):
+    with pytest.raises(UsageError, match=r"\[window\] hours: expected a number above 0, got -1"):
         window(cfg(tmp_path, '[window]\nhours = -1\n'), D)
+    with pytest.raises(UsageError, match="empty"):
+        window(cfg(tmp_path, '[window]\nsince = "2023-03-19"\nuntil = "2023-03-18T12:00"\n'), D)
 
 
 def test_real_feeds_of_the_day_fall_in_the_window_of_the_next_issue(tmp_path):

@@ -5,11 +5,15 @@ The load stage has already listed that file, so this is a source vanishing mid-r
 
 from pathlib import Path
 
-from briefing import hookimpl
+from briefing import Loader, hookimpl
 
 
-@hookimpl
-def briefing_load_source(path, data):
+def vanish(path, data, build):
     for victim in Path(path).parent.glob("vanishes.txt"):
         victim.unlink()
     return None  # let the real loaders read this source
+
+
+@hookimpl
+def briefing_loaders():
+    return [Loader("vanisher", vanish, frozenset({".txt", ".md", ".xml", ".html"}), priority=100)]

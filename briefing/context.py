@@ -1,0 +1,87 @@
+"""The build context: one object per build, handed to every hook as ``build``.
+
+In: the configuration, the plugins and the issue date. Out: what plugins share with the engine during one
+build, and nothing that outlives it: the report, the checked settings (``config.table(name)``), a scratch
+dict per plugin (``build.scratch(key)``), the one Jinja environment (the environment hook runs once), and
+contained calls into the plugins that report failures to this build's report. Two builds in one process
+never see each other's state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from .config import Config
+from .errors import UsageError
+from .report import Report
+
+log = logging.getLogger("briefing.build")
+
+
+class BuildContext:
+    """Everything one build (or one send, or one listing of plugins) shares with its plugins."""
+
+    def __init__(self, config: Config, plugins, date: dt.date | None = None, report: Report | None = None):
+        self.config = config
+        self.plugins = plugins
+        self.date = date or config.date or dt.date.today()
+        self.report = report if report is not None else Report()
+        self.strict = config.strict
+        self._scratch: dict[Any, dict] = {}
+        self._env = None
+        self.sections = []  # set by the build once the plugins have contributed them
+
+    # -- plugins ---------------------------------------------------------------------------------------
+    def call(self, hook: str, **kwargs: Any) -> list[Any]:
+        return self.plugins.call(hook, sink=self, build=self, config=self.config, **kwargs)
+
+    def call_named(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        return self.plugins.call_named(hook, sink=self, build=self, config=self.config, **kwargs)
+
+    def first(self, hook: str, **kwargs: Any) -> Any:
+        return self.plugins.first(hook, sink=self, build=self, config=self.config, **kwargs)
+
+    def contained(self, plugin: str, hook: str, call, check: bool = False, detail: str = "") -> tuple[bool, Any]:
+        """Run a plugin's own callable (a loader, a section's ``make_items``) as a contained hook call."""
+        return self.plugins.contained(plugin, hook, call, self, check=check, detail=detail)
+
+    def plugin_failed(self, plugin: str, hook: str, error: str, trace: str) -> None:
+        self.report.plugin_error(plugin, hook, error, trace)
+
+    # -- state -----------------------------------------------------------------------------------------
+    def scratch(self, key: Any) -> dict:
+        """A dict of this build's own for ``key`` (a plugin passes its ``__name__``): empty at the start."""
+        return self._scratch.setdefault(key, {})
+
+    def drop_story(self, story, reason: str, headline: str = "", **details: Any) -> None:
+        """Record that a story is left out of the issue, and why (``briefing_stories``)."""
+        headline = headline or next((p.title for p in story.passages if p.title), "") or story.id
+        self.report.drop(headline, reason, story=story.id, **details)
+        self.scratch("briefing.context")[story.id] = reason
+
+    def dropped_stories(self) -> dict[str, str]:
+        return dict(self.scratch("briefing.context"))
+
+    # -- shared services -------------------------------------------------------------------------------
+    @property
+    def env(self):
+        """The Jinja environment every template of this build is rendered with (plugins add to it once)."""
+        if self._env is None:
+            from .render import environment
+
+            self._env = environment(self.config)
+            self.call("briefing_jinja_environment", env=self._env)
+        return self._env
+
+    def check_settings(self, section_keys: list[str]) -> None:
+        """Check the plugins' tables and report every unknown key; under ``--strict`` they fail (exit 2)."""
+        self.config.check_plugins(self.plugins, section_keys)
+        unknown = self.config.unknown
+        where = self.config.path.name if self.config.path else "briefing.toml"
+        if unknown and self.strict:
+            raise UsageError(f"{where}: --strict: " + "; ".join(str(u) for u in unknown))
+        for entry in unknown:
+            self.report.note("configuration", f"{where}: {entry}; ignored", where=entry.where)
+            log.warning("%s: %s; ignored", where, entry)
