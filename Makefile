@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test eval bench system-deps clean
+.PHONY: demo test check eval tune bench system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP) system-deps
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q
+
+# The fast loop while working: everything but the tests marked slow (new venvs, locks, kills).
+check: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
 
 eval: $(STAMP)
 	$(PY) -m briefing.evaluate

@@ -119,19 +119,25 @@ class Choice(Type):
         return value.lower()
 
 
+def _moment(text: str) -> dt.date | dt.datetime | None:
+    """A date (YYYY-MM-DD) or an ISO 8601 time from a string, or None."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    except ValueError:
+        return None
+
+
 class Date(Type):
     name = "a date (YYYY-MM-DD)"
 
     def check(self, value, where):
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
+        if isinstance(value, str) and len(value.strip()) == 10:
+            value = _moment(value)
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.date() if isinstance(value, dt.datetime) else value
         raise self.fail(value, where)
 
 
@@ -141,18 +147,8 @@ class Moment(Type):
     name = "a date or an ISO 8601 time"
 
     def check(self, value, where):
-        if isinstance(value, (dt.date, dt.datetime)):
-            return value
-        if isinstance(value, str):
-            text = value.strip()
-            try:
-                if len(text) == 10:
-                    dt.date.fromisoformat(text)
-                else:
-                    dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
-                return text
-            except ValueError:
-                pass
+        if isinstance(value, (dt.date, dt.datetime)) or (isinstance(value, str) and _moment(value) is not None):
+            return value.strip() if isinstance(value, str) else value
         raise self.fail(value, where)
 
 

@@ -71,8 +71,8 @@ def test_sentences_survive_abbreviations_initials_times_and_quotes():
 
 
 @pytest.fixture(scope="module")
-def repo():
-    config = load_config(ROOT / "briefing.toml", date="2023-03-20", out="/tmp/briefing-test-eval")
+def repo(tmp_path_factory):
+    config = load_config(ROOT / "briefing.toml", date="2023-03-20", out=str(tmp_path_factory.mktemp("eval")))
     plugins = Plugins(config.workspace)
     return config, plugins, sections_of(BuildContext(config, plugins))
 

@@ -9,6 +9,8 @@ import sysconfig
 import venv
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "energy-plugin"
@@ -20,6 +22,7 @@ def run(*args, cwd=None):
     return r
 
 
+@pytest.mark.slow
 def test_the_example_plugin_installs_into_a_new_venv_and_builds_an_issue(tmp_path):
     # A new, empty environment that can see this project's installed packages (briefing and its
     # dependencies) through a .pth line, but whose own site-packages start empty. Offline: no index is used.

@@ -196,3 +196,24 @@ def test_starttls_with_a_real_certificate(tmp_path, built):
         assert len(inbox.messages) == 1
     finally:
         controller.stop()
+
+
+def test_a_plugin_filter_works_in_a_workspace_mail_template(tmp_path, smtp_server, built):
+    """The mail is rendered with the same Jinja environment as a build: a workspace plugin's filter, used in the
+    workspace's own mail.html and mail.txt, is there."""
+    inbox, port = smtp_server
+    ws = workspace(tmp_path, built, port)
+    (ws / "plugins").mkdir()
+    (ws / "plugins" / "shout.py").write_text(
+        "from briefing import hookimpl\n\n\n@hookimpl\ndef briefing_jinja_environment(env):\n"
+        "    env.filters['shout'] = lambda text: str(text).upper() + '!'\n")
+    (ws / "templates").mkdir()
+    for name in ("mail.html", "mail.txt"):
+        packaged = (ROOT / "templates" / name).read_text()
+        (ws / "templates" / name).write_text(packaged.replace("{{ section.title }}", "{{ section.title|shout }}")
+                                             .replace("{{ section.title|upper }}", "{{ section.title|shout }}"))
+    r = send(ws)
+    assert r.returncode == 0, r.stderr
+    msg = email.message_from_bytes(inbox.messages[0][2], policy=email.policy.default)
+    assert ">KEY TAKEAWAYS!</h2>" in msg.get_body(preferencelist=("html",)).get_content()
+    assert "\nKEY TAKEAWAYS!\n" in msg.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")

@@ -103,6 +103,7 @@ def test_the_pdf_is_byte_identical_with_fixed_metadata(seeds_build, tmp_path):
 # -- the lock ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_build_waiting_too_long_for_the_lock_fails_and_changes_nothing(tmp_path):
     ws = make_workspace(tmp_path, [SEED_A], config_text="lock_timeout = 1\n")
     (ws / "out").mkdir()
@@ -117,6 +118,7 @@ def test_a_build_waiting_too_long_for_the_lock_fails_and_changes_nothing(tmp_pat
     assert run("build", "--date", "2023-03-20", "--format", "md", cwd=ws).returncode == 0
 
 
+@pytest.mark.slow
 def test_two_builds_at_once_are_serialized(tmp_path):
     ws = make_workspace(tmp_path, [SEED_A], plugins=[OPS / "slow_probe.py"])
     log = tmp_path / "probe.log"
@@ -137,6 +139,7 @@ def test_two_builds_at_once_are_serialized(tmp_path):
 # -- failures replace nothing -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_failing_plugin_under_strict_leaves_issue_index_and_feed(tmp_path):
     ws = make_workspace(tmp_path, [SEED_A, SEED_B])
     build_day(ws, "2023-03-19", [SEED_A])
@@ -156,6 +159,7 @@ def test_a_failing_plugin_under_strict_leaves_issue_index_and_feed(tmp_path):
     assert report["plugin_errors"][0]["plugin"] == "raising"
 
 
+@pytest.mark.slow
 def test_a_build_killed_during_the_pdf_stage_leaves_issue_index_and_feed(tmp_path):
     ws = make_workspace(tmp_path, [SEED_A], config_text="lock_timeout = 20\n")
     assert run("build", "--date", "2023-03-20", "--format", "md,html", cwd=ws).returncode == 0

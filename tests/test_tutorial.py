@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from .conftest import ROOT
 from .tutorial_runner import follow, steps
 
 TUTORIAL = ROOT / "docs" / "tutorial.md"
 
 
+@pytest.mark.slow
 def test_the_tutorial_gives_the_output_it_shows(tmp_path):
     # the tutorial runs in the project's checkout; give it the parts it reads
     (tmp_path / "seeds").mkdir()

@@ -9,6 +9,8 @@ import sysconfig
 import venv
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT
 
 
@@ -18,6 +20,7 @@ def run(*args, cwd=None):
     return r
 
 
+@pytest.mark.slow
 def test_the_wheel_builds_an_issue_in_a_new_workspace_far_from_the_checkout(tmp_path):
     source = tmp_path / "src"  # build from a copy without the workspace's own out/ and caches
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", "out", ".git", "*.egg-info", "build",

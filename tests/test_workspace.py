@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT
 
 BIN = Path(sys.executable).parent
@@ -75,6 +77,7 @@ def test_copied_templates_are_the_ones_used(tmp_path):
     assert (ws / "out" / "2023-03-20" / "conflict-update-day-390.md").read_text().startswith("<!-- ours -->\n")
 
 
+@pytest.mark.slow
 def test_new_plugin_writes_a_section_and_a_test_that_passes(tmp_path):
     assert run("init", "desk", cwd=tmp_path).returncode == 0
     ws = tmp_path / "desk"
