@@ -38,9 +38,9 @@ from .models import Document, Sentence
 log = logging.getLogger("briefing.cache")
 
 FOLDER = ".briefing-cache"
-FORMAT = 1
+FORMAT = 2
 KEEP_DAYS = 30
-DOC_FIELDS = ("id", "title", "text", "path", "outlet", "url", "author", "kind")
+DOC_FIELDS = ("id", "title", "text", "path", "outlet", "url", "author", "kind", "origin")
 
 
 def _code_of(obj: object) -> bytes:

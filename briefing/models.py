@@ -33,6 +33,7 @@ class Document:
     published: dt.datetime | None = None
     kind: str = "article"  # "article", or a plugin's own kind such as "data"
     data: Any = None  # structured payload for non-text documents
+    origin: str = ""  # "feed" for a feed item (its text is the feed's teaser until its article is read)
 
     def to_report(self) -> dict:
         return {

@@ -69,6 +69,7 @@ def load_feed(path, data, build=None):
             url=link,
             author=plain(entry.get("author", "")),
             published=_published(entry),
+            origin="feed",
         ))
     if damage is not None:
         raise SourceError(f"damaged feed ({damage}); {len(docs)} item(s) read before the damage", documents=docs)
