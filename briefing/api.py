@@ -21,6 +21,8 @@ from .context import BuildContext
 from .fetch import fetch
 from .files import atomic_write, display_path, read_bytes
 from .issuefile import back_issues, read_issue
+from .judge import Subject
+from .model import Linear, load_models
 from .publish import SUFFIXES as OUTPUT_SUFFIXES
 from .options import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, OneOrList, Option,
                       Str, Table)
@@ -31,7 +33,7 @@ from .text import norm_key, tokens
 from .textdecode import decode
 
 __all__ = [
-    "BuildContext", "OUTPUT_SUFFIXES", "fetch", "atomic_write", "display_path", "read_bytes", "back_issues", "read_issue",
+    "BuildContext", "OUTPUT_SUFFIXES", "Subject", "Linear", "load_models", "fetch", "atomic_write", "display_path", "read_bytes", "back_issues", "read_issue",
     "Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping", "Moment", "Number", "OneOrList",
     "Option", "Str", "Table", "markdown_html", "md_text", "host_outlet", "html_to_text", "http_url", "one_line",
     "parse_datetime", "path_suffix", "clean_headline", "extractive_item", "norm_key", "tokens", "decode",

@@ -1,6 +1,6 @@
 """Build: the whole pipeline for one day, stage by stage, from configuration to files in ``out/``.
 
-load → segment → select → cluster → stories → compose (summarize inside) → prepare → render → publish.
+load → gate → segment → select → cluster → stories → compose (summarize inside) → prepare → render → publish.
 One :class:`~briefing.context.BuildContext` carries the build's state to every hook. Nothing is written
 until every output has been rendered; a failure before that leaves ``out/`` as it was.
 """
@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import segment, termscore, text
+from . import segment, termscore
 from .cache import SourceCache
 from .cluster import cluster
 from .compose import compose, configured_sections
 from .config import Config
 from .context import BuildContext
 from .errors import BuildError, PluginError
+from .gate import gate, warm_up
+from .judge import Judge, subject_of
 from .load import load
 from .lock import out_lock
 from .models import Issue, Section, Story
@@ -40,6 +42,7 @@ class BuildResult:
     report: Report
     paths: dict[str, Path]
     timings: dict[str, float] = field(default_factory=dict)
+    documents: list = field(default_factory=list)  # every document the build read, after the window
 
 
 def sections_of(ctx: BuildContext) -> list[Section]:
@@ -47,6 +50,7 @@ def sections_of(ctx: BuildContext) -> list[Section]:
     found: list[Section] = []
     owner: dict[str, str] = {}
     ctx.config.check_plugins(ctx.plugins)  # the plugins' own tables first: their sections may read them
+    subject = ctx.subject or subject_of(ctx)
     for plugin_name, sections in ctx.call_named("briefing_sections"):
         for section in sections:
             if section.key in owner:
@@ -54,7 +58,8 @@ def sections_of(ctx: BuildContext) -> list[Section]:
                     f"plugin {plugin_name!r}: section key {section.key!r} is already used by {owner[section.key]!r}"
                 )
             owner[section.key] = plugin_name
-            found.append(section.replace(plugin=plugin_name))
+            if section.subject in ("", subject.name):  # a preset's sections take part in its briefings only
+                found.append(section.replace(plugin=plugin_name))
     ctx.check_settings([s.key for s in found])
     return configured_sections(found, ctx.config)
 
@@ -63,7 +68,7 @@ def issue_date(config: Config) -> dt.date:
     return config.date or dt.date.today()
 
 
-STAGES = ("load", "segment", "select", "cluster", "cache", "summarize", "render", "pdf", "publish")
+STAGES = ("load", "gate", "segment", "select", "cluster", "cache", "summarize", "render", "pdf", "publish")
 
 
 def build(config: Config, plugins: Plugins | None = None,
@@ -111,9 +116,14 @@ def _build(config: Config, plugins: Plugins | None = None,
             progress(name, following[0] if following else None)
 
     t = time.perf_counter()
+    config.check_plugins(plugins)  # every table is checked before anything is decided from it
+    ctx.subject = subject_of(ctx)
     sections = ctx.sections = sections_of(ctx)
+    ctx.judge = judge = Judge(ctx.subject, sections)
     ctx.call("briefing_build_start")
     cache = SourceCache.for_build(config, plugins)
+    if config.table("briefing")["language"]:
+        warm_up()  # the language identifier loads while the sources are read
     documents = load(ctx, cache)
     documents = in_window(documents, date, config, report)
     stage("load", t)
@@ -123,16 +133,23 @@ def _build(config: Config, plugins: Plugins | None = None,
 
     t = time.perf_counter()
     articles = [d for d in documents if d.kind == "article"]
+    with termscore.memo(cache.scores if cache else None):
+        relevance = gate(articles, judge, report, config.table("briefing")["language"])  # before any split
+    articles = [d for d in articles if d.id in relevance]
+    stage("gate", t)
+
+    t = time.perf_counter()
     segmented = {d.id: cache.sentences(d) if cache else segment.sentences(d) for d in articles}
     stage("segment", t)
 
     t = time.perf_counter()
     with termscore.memo(cache.scores if cache else None):
-        passages = select(articles, segmented, sections, config.subject, report)
+        passages = select(articles, segmented, relevance, judge, report)
     stage("select", t)
 
     t = time.perf_counter()
-    stories = cluster(passages, token_memo=cache.tokens if cache else None)
+    with termscore.memo(cache.scores if cache else None):
+        stories = cluster(passages, judge)
     stories = keep_stories(ctx, stories)
     stage("cluster", t)
     if cache:
@@ -141,8 +158,7 @@ def _build(config: Config, plugins: Plugins | None = None,
         stage("cache", t)
 
     t = time.perf_counter()
-    with text.memo(cache.tokens if cache else None):  # the sentences' tokens, kept by the cache
-        issue = compose(date, stories, documents, sections, ctx)
+    issue = compose(date, stories, documents, sections, ctx)
     ctx.call("briefing_prepare_issue", issue=issue, report=report)
     stage("summarize", t)
 
@@ -164,4 +180,4 @@ def _build(config: Config, plugins: Plugins | None = None,
     ctx.call("briefing_publish", issue=issue, paths=paths, report=report)
     stage("publish", t)
     log.info("built %s: %s", issue.name, ", ".join(str(p) for p in paths.values()))
-    return BuildResult(issue=issue, report=report, paths=paths, timings=timings)
+    return BuildResult(issue=issue, report=report, paths=paths, timings=timings, documents=documents)

@@ -34,6 +34,8 @@ ENGINE_TABLES: dict[str, Table] = {
         "max_source_mb": Option(Number(0, above=True), 20, "a source larger than this is refused unread", cache=True),
         "lock_timeout": Option(Number(0), 600, "seconds a build waits for another build or send to finish"),
         "cache": Option(Bool(), True, "keep parsed sources between builds in .briefing-cache/"),
+        "language": Option(Str(), "en", "the issue's language (ISO 639-1): documents in another are left out; "
+                           "empty keeps every language"),
     }),
     "budget": Table("How long the issue may be.", {
         "item_sentences": Option(Int(1), 4, "sentences an item may hold"),
@@ -49,9 +51,12 @@ ENGINE_TABLES: dict[str, Table] = {
     "fetch": Table("Fetching sources given as http(s) URLs.", {
         "timeout": Option(Number(0, above=True), 20, "seconds a whole download may take"),
     }),
-    "subject": Table("The briefing's subject: documents under the threshold are left out, with the reason.", {
-        "threshold": Option(Number(0), 3.0, "the relevance a document needs to be read further"),
-        "terms": Option(Mapping(Number(0)), {}, "terms added to the built-in ones (a weight of 0 removes one)"),
+    "subject": Table("The briefing's subject: every document is measured against it before anything else is done.", {
+        "preset": Option(Str(), "", "a subject a plugin provides with its learned model ('russia-ukraine-war' is built in)"),
+        "terms": Option(Mapping(Number(0)), {}, "words and phrases of the subject and their weights, laid over the "
+                        "preset's (a weight of 0 removes one)"),
+        "examples": Option(ListOf(Str(non_empty=True)), [], "texts that are about the subject, added to the preset's"),
+        "threshold": Option(Number(0), 3.0, "without a learned model: the term score a story needs to print"),
     }),
     "sections": Table("Each section's title, place and length; the keys are the sections' keys.", each=Table("", {
         "title": Option(Str(non_empty=True), None, "the section's heading (default: the plugin's)"),
@@ -249,7 +254,7 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
     cfg.formats = tuple(dict.fromkeys(main["formats"]))
     cfg.max_source_bytes = int(float(main["max_source_mb"]) * 1024 * 1024)
     cfg.budget = cfg.tables["budget"]
-    cfg.subject = {k: v for k, v in cfg.tables["subject"].items() if k in (raw.get("subject") or {})}
+    cfg.subject = cfg.tables["subject"]
     cfg.sections = {k: dict(v) for k, v in (raw.get("sections") or {}).items() if isinstance(v, dict)}
 
     if overrides.get("date") is not None:

@@ -32,6 +32,8 @@ class BuildContext:
         self._scratch: dict[Any, dict] = {}
         self._env = None
         self.sections = []  # set by the build once the plugins have contributed them
+        self.subject = None  # the briefing's subject (briefing.judge.Subject), set by the build
+        self.judge = None  # the build's editorial model (briefing.judge.Judge), set by the build
 
     # -- plugins ---------------------------------------------------------------------------------------
     def call(self, hook: str, **kwargs: Any) -> list[Any]:

@@ -23,6 +23,7 @@ from .config import Config
 from .models import Issue
 
 PACKAGE_TEMPLATES = "briefing_templates"
+SOURCE_LINKS = 8  # a sources line links at most this many reports, then says "and N more" (report.json has all)
 MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
 MD_LINE_START = re.compile(r"^(\s*)([-+>#=|]|\d+[.)])", re.MULTILINE)
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -134,6 +135,7 @@ def environment(config: Config) -> jinja2.Environment:
     env.filters.update(md=md_text, md_link=md_link, safe_url=safe_url, href=href, markdown=markdown_html,
                        markdown_text=markdown_text, long_date=long_date, plain_date=plain_date)
     env.globals["escape"] = escape
+    env.globals["source_links"] = SOURCE_LINKS
     return env
 
 

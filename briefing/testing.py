@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 # The engine is imported when a build is made, not here: pytest loads this module in every session.
-BASE_CONFIG = '[briefing]\nsources = ["seeds"]\nout = "out"\n'
+BASE_CONFIG = '[subject]\npreset = "russia-ukraine-war"\n\n[briefing]\nsources = ["seeds"]\nout = "out"\n'
 
 
 class WorkspaceBuild:

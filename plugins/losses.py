@@ -120,7 +120,8 @@ def make_items(date, documents, config, report):
 
 @hookimpl
 def briefing_sections():
-    return [Section(key=KEY, title="Conflict Assessment", order=10, make_items=make_items)]
+    return [Section(key=KEY, title="Conflict Assessment", order=10, make_items=make_items,
+                    subject="russia-ukraine-war")]
 
 
 @hookimpl

@@ -142,7 +142,7 @@ def test_connection_refused_is_a_clear_error():
 def test_build_fetches_feeds_pages_and_opml_lists(server, tmp_path):
     ws = tmp_path / "ws"
     ws.mkdir()
-    (ws / "briefing.toml").write_text('[briefing]\nout = "out"\n[fetch]\ntimeout = 1\n')
+    (ws / "briefing.toml").write_text('[subject]\npreset = "russia-ukraine-war"\n[briefing]\nout = "out"\n[fetch]\ntimeout = 1\n')
     sources = [f"{server}/list.opml", f"{server}/page", f"{server}/broken", f"{server}/slow"]
     result = build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md", sources=sources))
     bad = {b["path"]: b["reason"] for b in result.report.bad_sources}
