@@ -141,9 +141,11 @@ def score_day(day: str, built: Built, labels: list[dict] | None = None) -> DaySc
     story_of: dict[str, str] = {}
     section_of: dict[str, str] = {}
     for entry in built.report["stories"]:
+        if not entry.get("section"):
+            continue  # left out before it was placed (off the subject): not kept
         for doc in entry.get("documents", []):
             story_of.setdefault(doc, entry["story"])
-            section_of.setdefault(doc, entry.get("section", ""))
+            section_of.setdefault(doc, entry["section"])
     for doc, label in doc_label.items():
         kept = doc in story_of
         score.relevance["tp" if kept and label["on"] else "fp" if kept else "fn" if label["on"] else "tn"] += 1
