@@ -78,7 +78,7 @@ def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> 
     def work(url: str) -> Response:
         return fetcher.get(url, timeout=timeout, limit=limit, max_age=days * 86400, robots=True, deadline=deadline,
                            late=f"timed out: the stage's deadline of {float(table['deadline']):g} s passed",
-                           accept=ACCEPT_PAGE)
+                           accept=ACCEPT_PAGE, keep_errors=True)
 
     order = {id(doc): n for n, doc in enumerate(documents)}
     replaced: dict[int, Document] = {}

@@ -60,6 +60,7 @@ MAX_WAIT = 60.0  # the longest Retry-After honoured when no deadline bounds it
 ROBOTS_LIMIT = 512 * 1024  # robots.txt bytes read (RFC 9309: at least 500 KiB)
 ROBOTS_DAYS = 1.0  # robots.txt is asked for again after this long (RFC 9309: at most 24 hours)
 IDLE_PER_HOST = 2  # kept-alive connections kept per host between downloads
+ERRORS_KEPT = 6 * 3600  # seconds a remembered 4xx answer (a 404 page, a missing robots.txt) is believed
 USER_AGENT = f"briefing/{__version__} (daily newsletter builder; reads the articles its feeds link to)"
 ACCEPT_PAGE = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 ACCEPT_ENCODING = urllib3.util.make_headers(accept_encoding=True)["accept-encoding"]  # gzip, deflate, br if brotli
@@ -227,7 +228,7 @@ class Fetcher:
 
         ``max_age``: seconds a cached entry is served without asking (0: always revalidate). ``robots``: ask the
         host's robots.txt first. ``deadline``: a ``time.monotonic()`` moment no download or wait may pass (a
-        download cut off by it fails with ``late``). ``keep_errors``: remember a 4xx answer like a body.
+        download cut off by it fails with ``late``). ``keep_errors``: remember a 4xx answer (for ERRORS_KEPT).
         """
         started = time.monotonic()
         if not is_fetchable(url):
@@ -240,7 +241,8 @@ class Fetcher:
             raise FetchError("not a valid address: no host", "refused")
         cache = self.settings.cache
         entry = cache.get(url) if cache is not None else None
-        if entry is not None and (self.settings.offline or entry.age < max_age):
+        if entry is not None and (self.settings.offline or entry.age < (
+                max_age if entry.status == 200 else min(max_age, ERRORS_KEPT))):
             return self._cached(url, entry, started)
         if self.settings.offline:
             raise FetchError("offline and not cached", "offline")
@@ -476,8 +478,10 @@ class Fetcher:
                 return None  # RFC 9309: no robots.txt (4xx) allows everything
             if exc.kind == "too large":
                 return None
+            if exc.kind != "http":  # the host refused, unreachable or too slow: the page would fare the same
+                return FetchError(exc.reason, exc.kind, exc.status)
             return FetchError(f"robots.txt cannot be read ({exc.reason}), so nothing is fetched from the host",
-                              "robots" if exc.kind == "http" else exc.kind, exc.status)
+                              "robots", exc.status)
         parser = urllib.robotparser.RobotFileParser()
         parser.parse(response.body.decode("utf-8", "replace").splitlines())
         return parser

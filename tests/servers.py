@@ -1,14 +1,21 @@
 """Real HTTP servers on loopback addresses (127.0.0.2, 127.0.0.3, …: each address a host of its own) for the fetch
-tests and the fetch benchmark. Each host records every request it is sent and how many it served at once."""
+tests and the fetch benchmark. Each host records every request it is sent and how many it served at once. Also
+here: feeds of the real teasers of 19 March 2023 that link to those servers."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import html
 import http.server
 import threading
 import time
+from pathlib import Path
 from typing import Callable
+
+import feedparser
+
+DATA = Path(__file__).resolve().parent / "data"
 
 Route = Callable[["Handler"], None]
 
@@ -205,3 +212,28 @@ def endless(chunk: bytes = b"<p>" + b"x" * 65533, announce: bool = False, total:
 
 def redirect(location: str, code: int = 302) -> Route:
     return lambda h: h.answer(code, b"", "text/plain", {"Location": location})
+
+
+def slow(route: Route, seconds: float) -> Route:
+    """``route``, after ``seconds`` of the server's own time (a busy site)."""
+    def delayed(h: Handler) -> None:
+        time.sleep(seconds)
+        route(h)
+    return delayed
+
+
+# -- feeds ------------------------------------------------------------------------------------------------------
+def day_389_teasers() -> list:
+    """The real feed items of 19 March 2023, in file order (titles, descriptions, publication times)."""
+    entries = []
+    for path in sorted((DATA / "feeds" / "2023-03-19").glob("*.xml")):
+        entries.extend(feedparser.parse(path.read_bytes()).entries)
+    return entries
+
+
+def rss(items: list[tuple[str, str, str, str]]) -> str:
+    """An RSS feed of ``(title, description, link, RFC 822 time)`` items."""
+    rows = "".join(f"<item><title>{html.escape(t)}</title><link>{html.escape(link)}</link><pubDate>{when}</pubDate>"
+                   f"<description>{html.escape(d)}</description></item>\n" for t, d, link, when in items)
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Desk wire</title>'
+            f'<link>https://example.invalid/wire</link>\n{rows}</channel></rss>\n')

@@ -67,6 +67,7 @@ def test_a_server_that_never_answers_times_out(site):
         fetch(site.url("/slow"), timeout=0.5, allow_private=True)
 
 
+@pytest.mark.slow  # waits on purpose (a trickle, a Retry-After)
 def test_the_timeout_bounds_the_whole_download_even_a_trickle(site):
     # a byte every 0.05 s: no single read waits long, yet the whole body would take 20 s
     with pytest.raises(SourceError, match=r"^timed out after 1 s$"):
@@ -160,6 +161,7 @@ def test_the_connection_goes_to_the_address_that_was_checked(monkeypatch):
 
 
 # -- politeness --------------------------------------------------------------------------------------------------
+@pytest.mark.slow  # waits on purpose (a trickle, a Retry-After)
 def test_429_and_503_are_tried_again_after_retry_after_within_the_deadline():
     answers = iter([servers.status(503, {"Retry-After": "1"}), servers.page(b"<p>back</p>")])
     host = servers.Site("127.0.0.5", {"/busy": lambda h: next(answers)(h),

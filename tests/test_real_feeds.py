@@ -66,6 +66,17 @@ def test_every_item_is_loaded_with_its_metadata(day390):
         assert doc["published"].startswith("2023-03-19T") and doc["published"].endswith("+00:00")
 
 
+def test_offline_no_article_is_fetched_and_the_printed_links_are_clean(day390):
+    folder, report = day390
+    rows = report["articles"]
+    assert len(rows) >= 50 and {r["url"] for r in rows} <= {d["url"] for d in report["documents"]}
+    assert {(r["fallback"], r["bytes"], r["cached"]) for r in rows} == {("offline and not cached", 0, False)}
+    for name in ("conflict-update-day-390.md", "conflict-update-day-390.html"):
+        text = (folder / name).read_text()
+        assert "bbc.co.uk/news/world-europe-65004610" in text or "bbc.co.uk/news/world-europe-65007289" in text
+        assert not [t for t in TRACKERS if t + "=" in text], name
+
+
 def test_every_item_is_in_the_issue_or_left_out_with_a_reason(day390):
     folder, report = day390
     md = (folder / "conflict-update-day-390.md").read_text()
@@ -111,7 +122,7 @@ def test_every_placed_story_became_an_item(tmp_path):
     from briefing.config import load_config
 
     result = build(load_config(ROOT / "briefing.toml", date="2023-03-20", formats="md", out=str(tmp_path),
-                               sources=[str(FEEDS)]))
+                               sources=[str(FEEDS)], offline=True))
     report = result.report
     items = result.issue.all_items()
     cited = {s.doc_id for item in items for s in item.sources}
