@@ -24,7 +24,6 @@ chunked bodies, gzip/deflate/br decoding); this module decides where it may conn
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import http.client
 import ipaddress
 import logging
@@ -47,6 +46,7 @@ import urllib3.exceptions
 from . import __version__
 from .errors import SourceError
 from .httpcache import Entry, HttpCache
+from .sanitize import parse_datetime
 
 log = logging.getLogger("briefing.fetch")
 
@@ -144,12 +144,9 @@ def retry_after(value: str | None, default: float) -> float:
     value = (value or "").strip()
     if value.isdigit():
         return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    when = parse_datetime(value) if value else None
+    if when is None:
         return default
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
     return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
 
 
