@@ -146,7 +146,8 @@ def fetch_round(urls: list[str], ctx, deadline: float | None = None) -> dict:
 
 
 def tidy(doc: Document, entry: str, name: str, report: Report) -> None:
-    """Metadata every later stage can trust: one-line, bounded title; http(s) URL or none; aware time."""
+    """Metadata every later stage can trust: one-line, bounded title; http(s) URL without tracking parameters,
+    or none; aware time."""
     if not doc.path or doc.path == entry:
         doc.path = name
     title = one_line(doc.title)
