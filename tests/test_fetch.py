@@ -287,3 +287,20 @@ def test_an_opml_list_of_dead_feeds_is_fetched_in_parallel_within_its_caps(tmp_p
     assert all(host.peak <= 2 for host in hosts)  # [articles] per_host
     assert servers.overlap(hosts) > 2  # several hosts at once
     assert not any(p.startswith(f"/feed{n}.") for host in hosts for p in host.paths() for n in range(30, 34))
+
+
+def test_a_build_refuses_sources_lists_and_the_losses_source_on_private_addresses(site, tmp_path):
+    ws = tmp_path / "ws"
+    (ws / "seeds").mkdir(parents=True)
+    (ws / "seeds" / "desk.opml").write_bytes(opml([site.url("/feed.xml")]))
+    (ws / "briefing.toml").write_text(f'[briefing]\nsources = ["seeds", "{site.url("/page")}"]\nout = "out"\n'
+                                      f'[losses]\nsource = "{site.url("/losses.json")}"\n')
+    before = len(site.requests)
+    result = build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md"))
+    refused = "refused: 127.0.0.2 is a loopback address ([fetch] allow_private = true allows it)"
+    bad = {b["path"]: b["reason"] for b in result.report.bad_sources}
+    assert bad[site.url("/page")] == refused  # a URL source
+    assert bad[site.url("/feed.xml")] == refused  # a feed an OPML list names
+    assert bad[site.url("/losses.json")] == f"[losses] source: {refused}"
+    assert len(site.requests) == before  # the desk's own network was never asked
+    assert "Aljazeera" not in result.paths["md"].read_text()
