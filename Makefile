@@ -33,3 +33,4 @@ clean:
 # Timings per stage for 100 to 10,000 documents, cache and LexRank comparisons (several minutes).
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/fetch.py

@@ -3,8 +3,10 @@
 Plugins (the built-in ones too) import from here or from the package root (``briefing``), never from the
 stage modules: what is listed here is kept stable, the rest may change. Grouped by what it is for:
 
-- reading sources: :func:`fetch`, :func:`read_bytes`, :func:`decode`, :func:`html_to_text`,
-  :func:`http_url`, :func:`host_outlet`, :func:`path_suffix`, :func:`parse_datetime`, :func:`one_line`;
+- reading sources: :func:`fetch` (through the build's fetcher: pass ``build=`` or ``config=``),
+  :func:`read_bytes`, :func:`decode`, :func:`extract_page` (a web page's article by trafilatura),
+  :func:`html_to_text`, :func:`http_url`, :func:`clean_link`, :func:`host_outlet`, :func:`path_suffix`,
+  :func:`parse_datetime`, :func:`one_line`;
 - writing: :func:`atomic_write`, :func:`display_path`;
 - text: :func:`tokens`, :func:`norm_key`, :func:`md_text`, :func:`markdown_html`;
 - summarizing: :func:`extractive_item`, :func:`clean_headline`;
@@ -18,6 +20,7 @@ is offered).
 from __future__ import annotations
 
 from .context import BuildContext
+from .extract import page as extract_page
 from .fetch import fetch
 from .files import atomic_write, display_path, read_bytes
 from .issuefile import back_issues, read_issue
@@ -27,13 +30,14 @@ from .publish import SUFFIXES as OUTPUT_SUFFIXES
 from .options import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, OneOrList, Option,
                       Str, Table)
 from .render import markdown_html, md_text
-from .sanitize import host_outlet, html_to_text, http_url, one_line, parse_datetime, path_suffix
+from .sanitize import clean_link, host_outlet, html_to_text, http_url, one_line, parse_datetime, path_suffix
 from .summarize import clean_headline, extractive_item
 from .text import norm_key, tokens
 from .textdecode import decode
 
 __all__ = [
-    "BuildContext", "OUTPUT_SUFFIXES", "Subject", "Linear", "load_models", "fetch", "atomic_write", "display_path", "read_bytes", "back_issues", "read_issue",
+    "BuildContext", "OUTPUT_SUFFIXES", "Subject", "Linear", "load_models", "fetch", "extract_page", "clean_link",
+    "atomic_write", "display_path", "read_bytes", "back_issues", "read_issue",
     "Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping", "Moment", "Number", "OneOrList",
     "Option", "Str", "Table", "markdown_html", "md_text", "host_outlet", "html_to_text", "http_url", "one_line",
     "parse_datetime", "path_suffix", "clean_headline", "extractive_item", "norm_key", "tokens", "decode",

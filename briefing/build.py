@@ -1,6 +1,7 @@
 """Build: the whole pipeline for one day, stage by stage, from configuration to files in ``out/``.
 
-load → gate → segment → select → cluster → stories → compose (summarize inside) → prepare → render → publish.
+load → articles → gate → segment → select → cluster → stories → compose (summarize inside) → prepare → render
+→ publish.
 One :class:`~briefing.context.BuildContext` carries the build's state to every hook. Nothing is written
 until every output has been rendered; a failure before that leaves ``out/`` as it was.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import segment, termscore
+from .articles import read_articles
 from .cache import SourceCache
 from .cluster import cluster
 from .compose import compose, configured_sections
@@ -68,7 +70,8 @@ def issue_date(config: Config) -> dt.date:
     return config.date or dt.date.today()
 
 
-STAGES = ("load", "gate", "segment", "select", "cluster", "cache", "summarize", "render", "pdf", "publish")
+STAGES = ("load", "articles", "gate", "segment", "select", "cluster", "cache", "summarize", "render", "pdf",
+          "publish")
 
 
 def build(config: Config, plugins: Plugins | None = None,
@@ -130,6 +133,10 @@ def _build(config: Config, plugins: Plugins | None = None,
     if config.strict and report.bad_sources:
         names = ", ".join(f"{b['path']} ({b['reason']})" for b in report.bad_sources)
         raise BuildError(f"--strict: {len(report.bad_sources)} bad source(s): {names}")
+
+    t = time.perf_counter()  # the article behind each on-subject feed item, read in place of its teaser
+    documents = read_articles(ctx, documents, cache, progress)
+    stage("articles", t)
 
     t = time.perf_counter()
     articles = [d for d in documents if d.kind == "article"]

@@ -6,9 +6,9 @@ sentences, without parsing or segmenting again; and the term scores of the texts
 
 An entry is a JSON file under ``<workspace>/.briefing-cache/sources/``, named by the SHA-256 of the
 source's bytes, its path and a fingerprint of everything that shapes the result: the code of the loader
-plugins, the segmenter, the tokenizer, the term scorer and this module, the syntok version and the
-settings that shape loading (options declared with ``cache=True``, and the loaders' own tables). Change
-any of them and the old entries are simply not found again. Entries are written to a temporary file and renamed
+plugins, the page extractor and the articles stage, the segmenter, the tokenizer, the term scorer and this
+module, the syntok version and the settings that shape loading (options declared with ``cache=True``, and the
+loaders' own tables). Change any of them and the old entries are simply not found again. Entries are written to a temporary file and renamed
 into place, so a concurrent build sees a whole entry or none; an entry that cannot be read or does not
 check out is ignored and rebuilt. Entries unused for ``KEEP_DAYS`` days are removed, by one build at a
 time (under a file lock), at most once a day. ``[briefing] cache = false`` turns the cache off.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import importlib.metadata
 import inspect
 import json
@@ -58,6 +59,8 @@ def fingerprint(config, plugins) -> str:
     h = hashlib.sha256(f"format {FORMAT}\n".encode())
     for module in (segment_module, text_module, termscore, sys.modules[__name__]):
         h.update(_code_of(module))
+    for name in ("briefing.extract", "briefing.articles"):  # what pages and the articles behind feed items become
+        h.update(_code_of(importlib.import_module(name)))
     try:
         h.update(importlib.metadata.version("syntok").encode())
     except importlib.metadata.PackageNotFoundError:

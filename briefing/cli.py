@@ -60,12 +60,15 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 @click.option("--since", "since", metavar="TIME", help="Articles published from TIME (date or ISO time, UTC unless "
               "given) count; default: the start of the day before --date.")
 @click.option("--until", "until", metavar="TIME", help="...and before TIME (a date alone: the end of that day).")
-def build(date, sources, out, config_path, formats, strict, since, until) -> None:
+@click.option("--offline", is_flag=True, default=None,
+              help="Touch no network: URL sources and articles come from the HTTP cache only.")
+def build(date, sources, out, config_path, formats, strict, since, until, offline) -> None:
     """Build one issue into OUT/<date>/."""
     from .build import build as run_build
 
     config = load_config(Path(config_path) if config_path else None, date=date,
-                         sources=_absolute_sources(sources), out=out, formats=formats, strict=strict)
+                         sources=_absolute_sources(sources), out=out, formats=formats, strict=strict,
+                         offline=offline)
     if since or until:  # the day's window, laid over [window] in briefing.toml (read by briefing.window)
         from .options import Moment
 

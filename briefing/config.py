@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .fetch import USER_AGENT
 from .options import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, Option, Str,
                       Table, TimeZone, Unknown, check_table, suggest)
 
@@ -48,8 +49,24 @@ ENGINE_TABLES: dict[str, Table] = {
         "since": Option(Moment(), None, "a fixed start instead (a date alone: that day's start)"),
         "until": Option(Moment(), None, "a fixed end instead (a date alone: that day's end)"),
     }),
-    "fetch": Table("Fetching sources given as http(s) URLs.", {
-        "timeout": Option(Number(0, above=True), 20, "seconds a whole download may take"),
+    "fetch": Table("The one fetcher every download goes through: URL sources, OPML lists, the losses source, articles.", {
+        "timeout": Option(Number(0, above=True), 20, "seconds a whole download of a URL source may take, headers included"),
+        "allow_private": Option(Bool(), False, "let sources and links reach loopback, private and link-local "
+                                "addresses (the desk's own network); cloud metadata addresses stay refused"),
+        "list_feeds": Option(Int(1), 200, "feeds one OPML list may name; the rest are reported and not fetched"),
+        "list_seconds": Option(Number(0, above=True), 120,
+                               "seconds the feeds named by OPML lists may take together; the rest are reported"),
+    }),
+    "articles": Table("Reading the article behind each on-subject feed item (see docs/articles.md).", {
+        "fetch": Option(Bool(), True, "false builds feed items from their descriptions and fetches no article"),
+        "concurrency": Option(Int(1, 64), 8, "downloads at a time across hosts (articles and feeds alike)"),
+        "per_host": Option(Int(1, 16), 2, "downloads at a time from one host"),
+        "timeout": Option(Number(0, above=True), 15, "seconds one article's whole download may take, headers included"),
+        "max_mb": Option(Number(0, above=True), 5, "a page larger than this is abandoned while it streams"),
+        "deadline": Option(Number(0, above=True), 120,
+                           "seconds the whole stage may take; the items not read by then keep their descriptions"),
+        "user_agent": Option(Str(non_empty=True), USER_AGENT, "the User-Agent of every request the build makes"),
+        "cache_days": Option(Number(0), 14, "days a downloaded page is kept and served without asking (0: no cache)"),
     }),
     "subject": Table("The briefing's subject: every document is measured against it before anything else is done.", {
         "preset": Option(Str(), "", "a subject a plugin provides with its learned model ('russia-ukraine-war' is built in)"),
@@ -136,6 +153,7 @@ class Config:
     subject: dict[str, Any] = field(default_factory=dict)
     max_source_bytes: int = 20 * 1024 * 1024
     strict: bool = False
+    offline: bool = False  # build --offline: downloads come from the HTTP cache only, never the network
     raw: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # checked values, defaults filled in
@@ -267,6 +285,8 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
         cfg.formats = parse_formats(overrides["formats"])
     if overrides.get("strict") is not None:
         cfg.strict = bool(overrides["strict"])
+    if overrides.get("offline") is not None:
+        cfg.offline = bool(overrides["offline"])
     cfg.out = cfg.resolve(cfg.out)
     return cfg
 

@@ -2,8 +2,8 @@
 
 In: the configuration, the plugins and the issue date. Out: what plugins share with the engine during one
 build, and nothing that outlives it: the report, the checked settings (``config.table(name)``), a scratch
-dict per plugin (``build.scratch(key)``), the one Jinja environment (the environment hook runs once), and
-contained calls into the plugins that report failures to this build's report. Two builds in one process
+dict per plugin (``build.scratch(key)``), the one Jinja environment (the environment hook runs once), the one
+fetcher every download goes through (``build.fetcher``), and contained calls into the plugins that report failures to this build's report. Two builds in one process
 never see each other's state.
 """
 
@@ -31,9 +31,10 @@ class BuildContext:
         self.strict = config.strict
         self._scratch: dict[Any, dict] = {}
         self._env = None
+        self._fetcher = None
         self.sections = []  # set by the build once the plugins have contributed them
         self.subject = None  # the briefing's subject (briefing.judge.Subject), set by the build
-        self.judge = None  # the build's editorial model (briefing.judge.Judge), set by the build
+        self._judge = None  # the build's editorial model (briefing.judge.Judge)
 
     # -- plugins ---------------------------------------------------------------------------------------
     def call(self, hook: str, **kwargs: Any) -> list[Any]:
@@ -68,6 +69,22 @@ class BuildContext:
 
     # -- shared services -------------------------------------------------------------------------------
     @property
+    def judge(self):
+        """The build's editorial model (:class:`briefing.judge.Judge`), made from its subject and sections."""
+        if self._judge is None:
+            from .build import sections_of
+            from .judge import Judge, subject_of
+
+            self.subject = self.subject or subject_of(self)
+            self.sections = self.sections or sections_of(self)
+            self._judge = Judge(self.subject, self.sections)
+        return self._judge
+
+    @judge.setter
+    def judge(self, value) -> None:
+        self._judge = value
+
+    @property
     def env(self):
         """The Jinja environment every template of this build is rendered with (plugins add to it once)."""
         if self._env is None:
@@ -76,6 +93,15 @@ class BuildContext:
             self._env = environment(self.config)
             self.call("briefing_jinja_environment", env=self._env)
         return self._env
+
+    @property
+    def fetcher(self):
+        """The build's :class:`~briefing.fetch.Fetcher`: address checks, limits, robots.txt, the HTTP cache."""
+        if self._fetcher is None:
+            from .fetch import Fetcher
+
+            self._fetcher = Fetcher.for_config(self.config)
+        return self._fetcher
 
     def check_settings(self, section_keys: list[str]) -> None:
         """Check the plugins' tables and report every unknown key; under ``--strict`` they fail (exit 2)."""

@@ -87,6 +87,7 @@ def build_day(day: str, out: Path, code: Path | None = None) -> Built:
         from .config import load_config
 
         config = load_config(ROOT / "briefing.toml", date=date, sources=[str(folder)], out=str(out), formats="md")
+        config.tables["articles"] = {**config.table("articles"), "fetch": False}  # the labelled texts: the teasers
         build(config)
     else:
         env = {**os.environ, "PYTHONPATH": str(code)}

@@ -22,6 +22,7 @@ class Report:
     dropped: list[dict[str, Any]] = field(default_factory=list)
     plugin_errors: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
+    articles: list[dict[str, Any]] = field(default_factory=list)  # each feed item's article: read, or why not
 
     def bad_source(self, path: str, reason: str, partial: bool = False) -> None:
         """A source that could not be read (``partial``: damaged, but what could be read is used)."""
@@ -49,6 +50,7 @@ class Report:
             "dropped": self.dropped,
             "plugin_errors": self.plugin_errors,
             "notes": self.notes,
+            "articles": self.articles,
         }
 
     def to_json(self) -> str:
