@@ -180,10 +180,14 @@ class Sample:
 
 
 def train(samples: list[Sample], classes: list[str], l2: float = 1.0, iterations: int = 1500,
-          rate: float = 0.5, min_count: int = 2, binary: bool = False) -> Linear:
+          rate: float = 0.5, min_count: int = 2, binary: bool = False,
+          coefficients: tuple[float, float] | None = None) -> Linear:
     """Regularised logistic (``binary``: one class, its score the log-odds) or softmax regression.
 
     Features seen in fewer than ``min_count`` samples are left out (they would only learn their sample).
+    ``coefficients``: the shared (prior, example) coefficients, kept as given instead of learned; the word
+    weights then learn only what the declared terms and examples miss. The coefficients, when learned, are
+    kept at zero or above: terms and examples can only speak for their class.
     Adagrad steps from zero weights: deterministic, and a few seconds for thousands of samples.
     """
     seen: Counter[str] = Counter()
@@ -208,7 +212,7 @@ def train(samples: list[Sample], classes: list[str], l2: float = 1.0, iterations
     target = labels.astype(float).reshape(n, 1) if binary else np.eye(k)[labels]
     w = np.zeros((v, k))
     b = np.zeros(k)
-    c = np.zeros(2)  # prior, example
+    c = np.zeros(2) if coefficients is None else np.array(coefficients, dtype=float)  # prior, example
     acc_w, acc_b, acc_c = np.full((v, k), 1e-8), np.full(k, 1e-8), np.full(2, 1e-8)
     for _ in range(iterations):
         z = np.zeros((n, k))
@@ -231,7 +235,8 @@ def train(samples: list[Sample], classes: list[str], l2: float = 1.0, iterations
         acc_c += gc * gc
         w -= rate * gw / np.sqrt(acc_w)
         b -= rate * gb / np.sqrt(acc_b)
-        c -= rate * gc / np.sqrt(acc_c)
+        if coefficients is None:
+            c = np.maximum(0.0, c - rate * gc / np.sqrt(acc_c))
     names_ = list(vocab)
     weights = {f: list(map(float, w[i])) for i, f in enumerate(names_) if np.abs(w[i]).max() >= PRUNE}
     return Linear(classes=["on"] if binary else list(classes), bias=list(map(float, b)), weights=weights,
