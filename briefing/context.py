@@ -60,9 +60,20 @@ class BuildContext:
         headline = headline or next((p.title for p in story.passages if p.title), "") or story.id
         self.report.drop(headline, reason, story=story.id, **details)
         self.scratch("briefing.context")[story.id] = reason
+        self.scratch("briefing.context.stories")[story.id] = story
 
     def dropped_stories(self) -> dict[str, str]:
         return dict(self.scratch("briefing.context"))
+
+    def restore_story(self, story_id: str):
+        """Take back a story left out with :meth:`drop_story` (the editor brought it back): its entry leaves
+        the report's ``dropped``; returns the story, or None when no story of that id was left out."""
+        story = self.scratch("briefing.context.stories").pop(story_id, None)
+        if story is None:
+            return None
+        self.scratch("briefing.context").pop(story_id, None)
+        self.report.dropped[:] = [d for d in self.report.dropped if d.get("story") != story_id]
+        return story
 
     # -- shared services -------------------------------------------------------------------------------
     @property
