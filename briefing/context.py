@@ -40,6 +40,11 @@ class BuildContext:
     def call_named(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         return self.plugins.call_named(hook, sink=self, build=self, config=self.config, **kwargs)
 
+    def call_each(self, hook: str, args: dict[str, Any], **kwargs: Any):
+        """One implementation at a time, each offered ``args`` as they are when it is called (see
+        :meth:`briefing.plugins.Plugins.call_each`)."""
+        return self.plugins.call_each(hook, args, sink=self, build=self, config=self.config, **kwargs)
+
     def first(self, hook: str, **kwargs: Any) -> Any:
         return self.plugins.first(hook, sink=self, build=self, config=self.config, **kwargs)
 

@@ -204,13 +204,12 @@ def edit_notes(text: str, correction: dict[str, Any], *, from_section: str = "",
                 table.add(key, sources)
             elif value not in ("", None, False):
                 table.add(key, value)
-        table.add(tomlkit.nl())
         adds = doc.get("add")
         if adds is None:
             adds = tomlkit.aot()
             doc.append("add", adds)
         adds.append(table)
-        return tomlkit.dumps(doc)
+        return _dump(doc)
 
     item = correction["item"]
     notes = _note_tables(doc)
@@ -271,11 +270,24 @@ def edit_notes(text: str, correction: dict[str, Any], *, from_section: str = "",
 
 
 def _dump(doc) -> str:
+    """The document's text, with a blank line before each table that tomlkit set right under another."""
     import tomlkit
 
     if doc.get("note") is not None and len(doc["note"]) == 0:
         del doc["note"]
     text = tomlkit.dumps(doc)
+    lines = text.splitlines()
+    spaced: list[str] = []
+    for line in lines:
+        if line.startswith("[") and spaced and spaced[-1].strip() and not spaced[-1].lstrip().startswith("#"):
+            spaced.append("")
+        spaced.append(line)
+    tidy = "\n".join(spaced).strip("\n") + "\n" if spaced else ""
+    try:  # only whitespace may change; a line that merely looked like a table header keeps the text as it was
+        if tomllib.loads(tidy) == tomllib.loads(text):
+            text = tidy
+    except tomllib.TOMLDecodeError:
+        pass
     return text if not text or text.endswith("\n") else text + "\n"
 
 
