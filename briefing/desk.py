@@ -702,3 +702,25 @@ def address(desk: Desk, port: int) -> str:
     host = f"[{host}]" if ":" in host else host
     url = f"http://{host}:{port}/issues/{desk.date.isoformat()}"
     return url + (f"?token={desk.token}" if desk.token else "")
+
+
+class Background:
+    """A desk served from a thread of this process until :meth:`stop` (the tests and the bench use it)."""
+
+    def __init__(self, desk: Desk, host: str = "127.0.0.1", port: int = 0):
+        sock = listen(host, port)
+        desk.port = sock.getsockname()[1]
+        self.desk = desk
+        self.port = desk.port
+        self.server = server_for(desk, sock)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the desk did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)

@@ -240,7 +240,7 @@ def edit_notes(text: str, correction: dict[str, Any], *, from_section: str = "",
         if correction[key]:
             table[key] = True
             opposite = {"kill": "restore", "restore": "kill"}.get(key)
-            if opposite in table:
+            if opposite and opposite in table:
                 del table[opposite]
             if key == "kill" and from_section and "from" not in table:
                 table["from"] = from_section
