@@ -62,7 +62,7 @@ SECURITY_HEADERS = {
                                "img-src 'self' data:; object-src 'self'; frame-src 'self'; frame-ancestors 'self'; "
                                "base-uri 'none'; form-action 'self'",
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",  # "no-referrer" would make the forms send "Origin: null"
     "cache-control": "no-store",
 }
 
