@@ -24,6 +24,8 @@ import logging
 import os
 import secrets
 import socket
+import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -53,6 +55,8 @@ MAX_COMMENT = 2000  # characters of an editor's comment
 MAX_TEXT = 5000  # characters of a hand-written item's text
 MAX_SOURCES = 10  # sources of a hand-written item
 TOKEN_COOKIE = "briefing_desk"
+PREVIEW_DPI = 60  # the send dialog's picture of the PDF's first page: legible headings, a small PNG
+PREVIEW_SECONDS = 20  # pdftoppm is given this long
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 ACTIONS = ("kill", "pin", "section", "headline", "comment", "restore")
 ADD_FIELDS = ("section", "headline", "text", "comment", "pin", "sources")
@@ -137,6 +141,7 @@ class Desk:
                              for s in sections}
         self.lock = threading.Lock()
         self.states: dict[dt.date, BuildState] = {}
+        self.previews: dict[tuple, bytes] = {}
 
     # -- configuration and builds ------------------------------------------------------------------------
     def config(self, date: dt.date) -> Config:
@@ -265,6 +270,25 @@ class Desk:
         if state and not state.ok and not out["error"]:
             out["error"] = f"the last rebuild failed ({state.error}); the issue on disk lacks the latest corrections"
         return out
+
+    def preview(self, date: dt.date) -> bytes | None:
+        """The PDF's first page as a PNG (pdftoppm, from poppler-utils), made once per PDF; None without one."""
+        path = self.folder(date) / f"{self.view(date)['slug']}.pdf"
+        try:
+            key = (date, path.stat().st_mtime_ns)
+        except OSError:
+            return None
+        if key not in self.previews:
+            with tempfile.TemporaryDirectory() as tmp:
+                try:
+                    subprocess.run(["pdftoppm", "-png", "-r", str(PREVIEW_DPI), "-f", "1", "-l", "1", "-singlefile",
+                                    str(path), str(Path(tmp) / "page")], check=True, capture_output=True,
+                                   timeout=PREVIEW_SECONDS)
+                    png = (Path(tmp) / "page.png").read_bytes()
+                except (OSError, subprocess.SubprocessError):
+                    return None
+            self.previews = {key: png}  # the latest PDF's picture only
+        return self.previews[key]
 
     # -- corrections -------------------------------------------------------------------------------------
     def check(self, raw: Any, view: dict[str, Any]) -> dict[str, Any]:
@@ -606,6 +630,13 @@ def make_app(desk: Desk):
         kinds = {"md": "text/plain; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
         return FileResponse(path, media_type=kinds[fmt], content_disposition_type="inline", filename=path.name)
 
+    async def preview(request: Request):
+        date = day(request)
+        png = await run_in_threadpool(desk.preview, date)
+        if png is None:
+            raise DeskError(404, "no picture of the PDF (it is missing, or pdftoppm is not installed)")
+        return Response(png, media_type="image/png")
+
     async def static(request: Request):
         name = request.path_params["name"]
         kinds = {"desk.js": "text/javascript; charset=utf-8", "desk.css": "text/css; charset=utf-8",
@@ -652,6 +683,7 @@ def make_app(desk: Desk):
         Route("/issues/{date}/send", send_page, methods=["GET"]),
         Route("/issues/{date}/send", form_send, methods=["POST"]),
         Route("/issues/{date}/send/panel", send_panel),
+        Route("/issues/{date}/files/page1.png", preview),
         Route("/issues/{date}/files/{fmt}", files),
         Route("/static/{name}", static),
         Route("/api/issues/{date}", api_issue),

@@ -133,8 +133,8 @@
     const dialog = document.getElementById("send-dialog");
     if (!opener || !dialog || !dialog.showModal) return;
     event.preventDefault();
-    const frame = dialog.querySelector("iframe.pdf[data-src]");
-    if (frame && !frame.getAttribute("src")) frame.setAttribute("src", frame.dataset.src);
+    const picture = dialog.querySelector("img[data-src]");
+    if (picture && !picture.getAttribute("src")) picture.setAttribute("src", picture.dataset.src);
     dialog.showModal();
   });
 })();

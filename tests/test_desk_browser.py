@@ -203,8 +203,9 @@ def test_send_asks_once_sends_once_and_a_test_goes_to_one_address(desk, browser)
     dialog = page.locator("#send-dialog")
     assert dialog.is_visible()
     assert dialog.locator(".recipients li").all_inner_texts() == ["analyst@example.org", "Chief <chief@example.org>"]
-    assert dialog.locator("a[href$='/files/pdf']").inner_text() == "conflict-update-day-390.pdf"
-    assert dialog.locator("iframe.pdf").get_attribute("src").endswith("/files/pdf")
+    assert dialog.get_by_role("link", name="conflict-update-day-390.pdf").get_attribute("href").endswith("/files/pdf")
+    picture = dialog.locator(".pdf-page img")
+    expect(picture).to_have_js_property("naturalWidth", 497)  # page 1 at 60 dpi: A4 is 8.27 in, 497 px wide
     page.screenshot(path=str(desk["tmp"] / "desk-send.png"))
     dialog.get_by_role("button", name="Send to 2 recipients").click()
     expect(page.locator("#send-status")).to_contain_text("sent to", timeout=60_000)
