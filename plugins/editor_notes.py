@@ -79,9 +79,12 @@ def _desk(build) -> Desk | None:
 # -- finding what a note names --------------------------------------------------------------------------------
 
 
-def story_headline(story) -> str:
+def story_headline(story, config) -> str:
+    """The headline the draft gives the story: its source's title, else the sentence its item would lead with."""
     lead = next((p for p in story.passages if p.lead and p.title), None)
-    return clean_headline(lead.title, lead.doc.outlet) if lead else story.id
+    if lead:
+        return clean_headline(lead.title, lead.doc.outlet)
+    return extractive_item(story, config.item_budget()).headline or story.id
 
 
 def find_stories(stories, note: dict[str, Any]) -> list:
@@ -145,15 +148,15 @@ def briefing_stories(stories, config, build):
                 kept.append(story)
                 desk.stories[story.id] = story
                 found = [story]
-                desk.did(number, "restore", story_headline(story))
+                desk.did(number, "restore", story_headline(story, config))
         if not found:
             continue  # perhaps an item that is not a story: tried again on the finished issue
         if len(found) > 1:
             _warn(build.report, "editor-warning", desk.path, f"note {number} ({_target(note)!r}) matches "
-                  f"{len(found)} stories; applied to the first, {story_headline(found[0])!r}", note=number)
+                  f"{len(found)} stories; applied to the first, {story_headline(found[0], config)!r}", note=number)
         story = found[0]
         desk.story_of[number] = story.id
-        headline = story_headline(story)
+        headline = story_headline(story, config)
         if note.get("kill"):
             kept = [s for s in kept if s is not story]
             desk.killed.add(story.id)
