@@ -194,7 +194,7 @@ class Desk:
                 items.append({
                     "id": item.id, "headline": item.headline, "section": section.key,
                     "sources": [{"outlet": s.outlet, "url": s.url} for s in item.sources],
-                    "outlets": [{"outlet": outlet, "urls": [r.url for r in reports]} for outlet, reports in item.outlets],
+                    "outlets": [[outlet, [{"url": r.url} for r in reports]] for outlet, reports in item.outlets],
                     "comment": desk_note.get(item.id, {}).get("comment", ""),
                     "comments": list(item.comments), "paragraphs": item.paragraphs, "note": item.note,
                     "figure_svg": item.figure_svg, "pinned": item.pinned, "kind": kind,
@@ -387,8 +387,9 @@ class Desk:
                 raise DeskError(422, "add: a source with a url needs an outlet")
         return out
 
-    def correct(self, date: dt.date, raw: Any) -> dict[str, Any]:
-        """Check one correction, write it to the day's notes file and rebuild; answers with the rebuilt issue."""
+    def correct(self, date: dt.date, raw: Any) -> tuple[dict[str, Any], BuildState]:
+        """Check one correction, write it to the day's notes file and rebuild; returns the rebuilt issue (as
+        :meth:`view` gives it, with the checked correction) and how the rebuild went."""
         with self.lock:
             view = self.view(date)
             correction = self.check(raw, view)
@@ -589,17 +590,11 @@ def make_app(desk: Desk):
         html = await run_in_threadpool(render_page, "desk.html", date, message=request.query_params.get("m", ""))
         return HTMLResponse(html)
 
-    async def draft(request: Request):
-        date = day(request)
-        return HTMLResponse(await run_in_threadpool(render_page, "desk_draft.html", date))
-
-    async def send_page(request: Request):
-        date = day(request)
-        return HTMLResponse(await run_in_threadpool(render_page, "desk_send_page.html", date))
-
-    async def send_panel(request: Request):
-        date = day(request)
-        return HTMLResponse(await run_in_threadpool(render_page, "desk_send.html", date))
+    def shown(template: str):
+        """An endpoint showing ``template`` for the day (the draft and the send panel redrawn, the send page)."""
+        async def endpoint(request: Request):
+            return HTMLResponse(await run_in_threadpool(render_page, template, day(request)))
+        return endpoint
 
     async def form_notes(request: Request):
         date = day(request)
@@ -678,11 +673,11 @@ def make_app(desk: Desk):
         Route("/", home),
         Route("/favicon.ico", favicon),
         Route("/issues/{date}", page),
-        Route("/issues/{date}/draft", draft),
+        Route("/issues/{date}/draft", shown("desk_draft.html")),
         Route("/issues/{date}/notes", form_notes, methods=["POST"]),
-        Route("/issues/{date}/send", send_page, methods=["GET"]),
+        Route("/issues/{date}/send", shown("desk_send_page.html"), methods=["GET"]),
         Route("/issues/{date}/send", form_send, methods=["POST"]),
-        Route("/issues/{date}/send/panel", send_panel),
+        Route("/issues/{date}/send/panel", shown("desk_send.html")),
         Route("/issues/{date}/files/page1.png", preview),
         Route("/issues/{date}/files/{fmt}", files),
         Route("/static/{name}", static),
