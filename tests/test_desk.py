@@ -365,3 +365,29 @@ def test_bound_to_every_address_every_request_needs_the_token(served):
         assert status == 401 and not (ws / "notes" / f"{DATE}.toml").exists()
     finally:
         running.stop()
+
+
+def test_source_text_is_escaped_on_the_page(tmp_path):
+    hostile = ("Kyiv talks <script>alert(1)</script> resume\nSource: <b onmouseover=alert(2)>Wire</b>\n\n"
+               "Ukrainian and Russian negotiators met in Istanbul on Sunday <img src=x onerror=alert(3)> to discuss "
+               "the Black Sea grain deal, the war in Ukraine and the exchange of prisoners of war.\n\n"
+               "Ukraine's foreign minister said the talks on the war with Russia would go on in Kyiv next week.\n")
+    ws = make_workspace(tmp_path, SEEDS[:1], texts={"hostile.txt": hostile}, config_text='formats = ["md", "html"]\n')
+    desk = Desk(ws / "briefing.toml", __import__("datetime").date(2023, 3, 20))
+    assert desk.rebuild(desk.date).ok
+    running = Background(desk)
+    client = Client(running.port)
+    try:
+        _, _, view = client("GET", f"/api/issues/{DATE}")
+        story = next(i for i in items(view).values() if "<script>" in i["headline"])
+        for path in (f"/issues/{DATE}", f"/issues/{DATE}/draft"):
+            page = client("GET", path)[2].decode()
+            assert "<script>alert" not in page and "<img src=x" not in page and "<b onmouseover" not in page
+            assert "Kyiv talks &lt;script&gt;alert(1)&lt;/script&gt; resume" in page
+            assert page.count("<script") == (1 if path.endswith(DATE) else 0)  # the desk's own script only
+        post(client, {"item": story["id"], "kill": True})
+        page = client("GET", f"/issues/{DATE}")[2].decode()  # now in the list of what did not print
+        assert f'id="dropped-{story["id"]}"' in page and "<script>alert" not in page
+        assert "Kyiv talks &lt;script&gt;alert(1)&lt;/script&gt; resume" in page
+    finally:
+        running.stop()
