@@ -214,6 +214,14 @@ def test_an_editors_comment_is_escaped_in_markdown_and_html(tmp_path):
     comment = re.search(r'<p class="comment">.*?</p>', html).group(0)
     assert "<script" not in comment and "href" not in comment and "<img" not in comment
     assert "&lt;script&gt;" in comment and "<em>really</em>" in comment
+    from briefing.mail import render_mail
+    from briefing.render import environment
+
+    mail_html, mail_text = render_mail(result.issue, environment(load_config(result.paths["md"].parents[2] /
+                                                                             "briefing.toml")))
+    comment = re.search(r"<strong>Comment</strong> – .*?</p>", mail_html).group(0)
+    assert "<script" not in comment and "href" not in comment and "<img" not in comment and "<em>really</em>" in comment
+    assert "Comment – Read <script>alert(1)</script> and [this](javascript:alert(2))" in mail_text  # plain text
 
 
 @pytest.mark.slow
