@@ -41,7 +41,6 @@ from .errors import BriefingError, UsageError
 from .files import atomic_write, display_path
 from .issuefile import read_issue
 from .lock import out_lock
-from .models import stable_id
 from .notes import NotesError, edit_notes, notes_path, parse_notes
 from .plugins import Plugins
 from .publish import SUFFIXES
@@ -185,7 +184,7 @@ class Desk:
         for note in notes["note"]:
             desk_note.setdefault(note.get("item"), note)
         stories = {e.get("story") for e in report.get("stories", [])}
-        added = {stable_id("editor", date, _one_line(a["headline"])) for a in notes["add"]}
+        added = {n.get("item") for n in report.get("notes", []) if n.get("kind") == "editor" and "add" in n}
         sections = []
         for section in issue.sections:
             items = []
@@ -318,14 +317,16 @@ class Desk:
         value = raw[action]
         if action in ("kill", "pin", "restore"):
             if not isinstance(value, bool):
-                raise DeskError(422, f"{action} must be true or false, not {json.dumps(value)}")
+                raise DeskError(422, f"{action} must be true or false, not {json.dumps(value)[:80]}")
         elif not isinstance(value, str):
-            raise DeskError(422, f"{action} must be a string, not {json.dumps(value)}")
+            raise DeskError(422, f"{action} must be a string, not {json.dumps(value)[:80]}")
         limit = {"headline": MAX_HEADLINE, "comment": MAX_COMMENT}.get(action)
         if limit and len(value) > limit:
             raise DeskError(422, f"{action} is {len(value)} characters long; at most {limit}")
         items = {i["id"]: i for s in view["sections"] for i in s["items"]}
         dropped = {d["id"]: d for d in view["dropped"]}
+        if item not in items and item not in dropped:
+            item = item[:40]  # an id is 12 characters: a longer one is shown cut
         if (action == "restore" and value) or (action == "kill" and not value):
             if item not in dropped:
                 where = "is in the issue already" if item in items else "is not among the stories left out"
@@ -338,7 +339,7 @@ class Desk:
             raise DeskError(422, f"item {item!r} is printed; restore is for stories that did not print")
         if action == "section":
             if value not in section_keys:
-                raise DeskError(422, f"no section {value!r} in the issue; sections: {', '.join(section_keys)}")
+                raise DeskError(422, f"no section {value[:40]!r} in the issue; sections: {', '.join(section_keys)}")
             if items[item]["kind"] == "story" and not self.section_info.get(value, {}).get("stories", False):
                 raise DeskError(422, f"section {value!r} makes its own items; a story cannot be moved there")
             if items[item]["section"] == value:
