@@ -148,7 +148,6 @@ def briefing_stories(stories, config, build):
                 kept.append(story)
                 desk.stories[story.id] = story
                 found = [story]
-                desk.did(number, "restore", story_headline(story, config))
         if not found:
             continue  # perhaps an item that is not a story: tried again on the finished issue
         if len(found) > 1:

@@ -170,7 +170,8 @@ def briefing_stories(stories, build):
     second = build_ws(ws)
     assert gone[0]["story"] in {i.id for i in second.issue.all_items()}
     assert gone[0]["story"] not in {d.get("story") for d in second.report.dropped}
-    assert any(n["kind"] == "editor" and "restore" in n["message"] for n in second.report.notes)
+    assert [n["message"] for n in second.report.notes if n["kind"] == "editor"] == \
+        [f"note 1: restore on {gone[0]['what']!r}"]
 
 
 def test_pin_headline_and_a_left_out_line_that_is_not_a_story(tmp_path, budget_ws):
