@@ -11,6 +11,10 @@ stage modules: what is listed here is kept stable, the rest may change. Grouped 
 - text: :func:`tokens`, :func:`norm_key`, :func:`md_text`, :func:`markdown_html`;
 - summarizing: :func:`extractive_item`, :func:`clean_headline`;
 - back issues: :func:`back_issues`, :func:`read_issue`;
+- the editor's notes: :func:`notes_path`, :func:`read_notes` (checked; :class:`NotesError` fails the build),
+  :func:`editor_markdown` (an editor's comment made safe for every output);
+- the desk's history: :func:`desk_history`, the editors' moves and leave-outs of the last ``[desk] learn_days``
+  days as :class:`DeskRecord` (date, item, from section, to section or ``KILLED``, headline): labelled examples;
 - configuration: :class:`Table`, :class:`Option` and the value types of :mod:`briefing.options`.
 
 The Jinja environment of a build is ``build.env`` (the :class:`~briefing.context.BuildContext` every hook
@@ -26,10 +30,11 @@ from .files import atomic_write, display_path, read_bytes
 from .issuefile import back_issues, read_issue
 from .judge import Subject
 from .model import Linear, load_models
+from .notes import KILLED, DeskRecord, NotesError, desk_history, notes_path, read_notes
 from .publish import SUFFIXES as OUTPUT_SUFFIXES
 from .options import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, OneOrList, Option,
                       Str, Table)
-from .render import markdown_html, md_text
+from .render import editor_markdown, markdown_html, md_text
 from .sanitize import clean_link, host_outlet, html_to_text, http_url, one_line, parse_datetime, path_suffix
 from .summarize import clean_headline, extractive_item
 from .text import norm_key, tokens
@@ -41,4 +46,5 @@ __all__ = [
     "Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping", "Moment", "Number", "OneOrList",
     "Option", "Str", "Table", "markdown_html", "md_text", "host_outlet", "html_to_text", "http_url", "one_line",
     "parse_datetime", "path_suffix", "clean_headline", "extractive_item", "norm_key", "tokens", "decode",
+    "KILLED", "DeskRecord", "NotesError", "desk_history", "notes_path", "read_notes", "editor_markdown",
 ]

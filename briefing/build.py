@@ -89,7 +89,8 @@ def build(config: Config, plugins: Plugins | None = None,
 def keep_stories(ctx: BuildContext, stories: list[Story]) -> list[Story]:
     """The stories the ``briefing_stories`` plugins keep, in their order; one left out without a word is
     recorded as left out by that plugin."""
-    for plugin_name, kept in ctx.call_named("briefing_stories", stories=list(stories)):
+    args = {"stories": list(stories)}
+    for plugin_name, kept in ctx.call_each("briefing_stories", args):  # each plugin sees what the last one kept
         kept = list(kept)
         ids = {s.id for s in kept}
         explained = ctx.dropped_stories()
@@ -97,6 +98,7 @@ def keep_stories(ctx: BuildContext, stories: list[Story]) -> list[Story]:
             if story.id not in ids and story.id not in explained:
                 ctx.drop_story(story, f"left out by plugin {plugin_name}")
         stories = kept
+        args["stories"] = list(kept)
     return stories
 
 

@@ -188,7 +188,8 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
             held = len(items) if full == "issue" else count[story.section]
             why = (f"over the length budget (the {full} is full with {held} more important items; this story "
                    f"ranks {rank[story.id] + 1} of {len(ranked)})")
-            report.drop(story.passages[0].title or story.id, why, story=story.id, section=story.section)
+            report.drop(story.passages[0].title or story.id, "over the length budget", story=story.id,
+                        section=story.section, full=full, rank=rank[story.id] + 1, of=len(ranked))
             record(report, story, None, why)
             continue
         item = ctx.first("briefing_summarize", story=story, budget=budget, printed=tuple(printed))

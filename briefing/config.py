@@ -82,6 +82,14 @@ ENGINE_TABLES: dict[str, Table] = {
         "max_items": Option(Int(1), None, "items it may hold (default: [budget] section_items)"),
         "terms": Option(Mapping(Number(0)), None, "terms that replace the plugin's own"),
     })),
+    "notes": Table("The editor's notes: one TOML file per day, applied to that day's issue (see docs/desk.md).", {
+        "folder": Option(Str(non_empty=True), "notes", "where notes/YYYY-MM-DD.toml files are kept"),
+    }),
+    "desk": Table("The morning desk, `briefing serve`: review, correct and send the draft in a browser.", {
+        "learn_days": Option(Int(0), 60, "how many days of the desk's moves and leave-outs desk_history() returns"),
+        "token_env": Option(Str(non_empty=True), "BRIEFING_DESK_TOKEN",
+                            "the environment variable holding the token the desk needs beyond loopback"),
+    }),
     "mail": Table("Mailing a built issue with `briefing send`.", {
         "host": Option(Str(non_empty=True), None, "the SMTP server"),
         "port": Option(Int(1, 65535), None, "its port (default: 587 starttls, 465 tls, 25 none)"),

@@ -43,6 +43,11 @@ class BuildContext:
     def call_named(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         return self.plugins.call_named(hook, sink=self, build=self, config=self.config, **kwargs)
 
+    def call_each(self, hook: str, args: dict[str, Any], **kwargs: Any):
+        """One implementation at a time, each offered ``args`` as they are when it is called (see
+        :meth:`briefing.plugins.Plugins.call_each`)."""
+        return self.plugins.call_each(hook, args, sink=self, build=self, config=self.config, **kwargs)
+
     def first(self, hook: str, **kwargs: Any) -> Any:
         return self.plugins.first(hook, sink=self, build=self, config=self.config, **kwargs)
 
@@ -63,9 +68,20 @@ class BuildContext:
         headline = headline or next((p.title for p in story.passages if p.title), "") or story.id
         self.report.drop(headline, reason, story=story.id, **details)
         self.scratch("briefing.context")[story.id] = reason
+        self.scratch("briefing.context.stories")[story.id] = story
 
     def dropped_stories(self) -> dict[str, str]:
         return dict(self.scratch("briefing.context"))
+
+    def restore_story(self, story_id: str):
+        """Take back a story left out with :meth:`drop_story` (the editor brought it back): its entry leaves
+        the report's ``dropped``; returns the story, or None when no story of that id was left out."""
+        story = self.scratch("briefing.context.stories").pop(story_id, None)
+        if story is None:
+            return None
+        self.scratch("briefing.context").pop(story_id, None)
+        self.report.dropped[:] = [d for d in self.report.dropped if d.get("story") != story_id]
+        return story
 
     # -- shared services -------------------------------------------------------------------------------
     @property

@@ -33,7 +33,7 @@ OUT = ROOT / "plugins" / "data" / "russia-ukraine-war.json"
 EXAMPLE_CHARS = 300  # a labelled example is its title and this much of its text
 KEEP_BETA = 0.5  # the print threshold maximises F-beta: precision counts four times as much as recall
 JOIN_RECALL = 0.97  # the gate lets through this share of the on-subject texts (they may still join a story)
-MERGE_PRECISION = 0.9  # the merge threshold is the lowest whose leave-one-day-out precision reaches this
+MERGE_PRECISION = 0.95  # the merge thresholds are those of best recall whose leave-one-day-out precision reaches this
 
 
 @dataclass

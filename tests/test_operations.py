@@ -341,16 +341,6 @@ sources = [{{ outlet = "The desk" }}]
     assert sections  # the first build had sections to work on
 
 
-def test_a_broken_notes_file_is_named(tmp_path):
-    ws = make_workspace(tmp_path, [SEED_A])
-    (ws / "notes").mkdir()
-    (ws / "notes" / "2023-03-20.toml").write_text("[[note]\nmatch = ")
-    r = run("build", "--date", "2023-03-20", "--format", "md", cwd=ws)
-    assert r.returncode == 0 and "2023-03-20.toml" in r.stderr and "not valid TOML" in r.stderr
-    r = run("build", "--date", "2023-03-20", "--format", "md", "--strict", cwd=ws)
-    assert r.returncode == 1 and "2023-03-20.toml" in r.stderr
-
-
 # -- progress ---------------------------------------------------------------------------------------------
 
 
