@@ -27,6 +27,10 @@ check: $(STAMP)
 eval: $(STAMP)
 	$(PY) -m briefing.evaluate
 
+# Learn the editorial model's weights and thresholds from the labelled dev days (plugins/data/*.json).
+tune: $(STAMP)
+	$(PY) -m briefing.tune
+
 clean:
 	rm -rf out $(VENV) *.egg-info
 

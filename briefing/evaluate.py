@@ -241,6 +241,19 @@ def table(name: str, days: tuple[str, ...], product: dict, baseline: dict | None
     return lines
 
 
+def tuned_figures() -> str:
+    """The leave-one-day-out figures ``make tune`` wrote into the model file, in one line."""
+    path = ROOT / "plugins" / "data" / "russia-ukraine-war.json"
+    try:
+        models = json.loads(path.read_text(encoding="utf-8"))["models"]
+    except (OSError, ValueError, KeyError):
+        return "no model file"
+    sections = models["sections"]["info"].get("leave_one_day_out_accuracy")
+    merge = models["merge"]["info"]
+    return (f"leave one day out: section accuracy {sections:.1%}, merge precision "
+            f"{merge.get('leave_one_day_out_precision', 0):.3f}, recall {merge.get('leave_one_day_out_recall', 0):.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m briefing.evaluate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", choices=("test", "dev", "all"), default="all")
@@ -256,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
             product, product_days = evaluate(days, None, work)
             baseline = evaluate(days, code, work)[0] if code else None
             print("\n".join(table(name, days, product, baseline)))
+            if name == "Dev":
+                print("  (in-sample: the model was tuned on these days and holds their labelled texts as examples;"
+                      " " + tuned_figures() + ")")
             if args.details:
                 for headline in product["off_printed"]:
                     print(f"    off-subject printed: {headline}")
