@@ -75,16 +75,16 @@ def gate(docs: list[Document], judge: Judge, report, language: str = "") -> dict
         if not doc.title.strip() and not doc.text.strip():
             report.drop(doc.title, "no text", doc=doc.id, path=doc.path)
             continue
-        if language:
+        score = relevance(judge, doc)
+        if score < judge.join:
+            report.drop(doc.title, f"off subject (relevance {score:.2f} < {judge.join:.2f})", doc=doc.id,
+                        path=doc.path, outlet=doc.outlet, relevance=round(score, 3))
+            continue
+        if language:  # asked only of the documents that speak of the subject: a tenth of a day, or less
             lang, probability = language_of(doc)
             if lang and lang != language and probability >= LANGUAGE_CONFIDENCE:
                 report.drop(doc.title, f"written in another language ({lang}, {probability:.2f} sure), not the "
                             f"issue's ({language})", doc=doc.id, path=doc.path, outlet=doc.outlet, language=lang)
                 continue
-        score = relevance(judge, doc)
-        if score >= judge.join:
-            passed[doc.id] = score
-        else:
-            report.drop(doc.title, f"off subject (relevance {score:.2f} < {judge.join:.2f})", doc=doc.id,
-                        path=doc.path, outlet=doc.outlet, relevance=round(score, 3))
+        passed[doc.id] = score
     return passed

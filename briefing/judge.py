@@ -67,26 +67,39 @@ def default_model(threshold: float) -> Linear:
     return Linear(classes=["on"], bias=[-threshold], prior=1.0)
 
 
-@dataclass
 class Unit:
-    """One text as the judge sees it: a feed item, an article, or a passage of an article."""
+    """One text as the judge sees it: a feed item, an article, or a passage of an article. Its features are
+    found at once (the gate needs them for every document); its words and names when first asked for."""
 
-    key: str
-    doc: str
-    title: str
-    text: str
-    lead: bool = True
-    features: dict[str, float] = field(default_factory=dict)
-    title_tokens: list[str] = field(default_factory=list)
-    tokens: list[str] = field(default_factory=list)
-    names: set[str] = field(default_factory=set)
+    __slots__ = ("key", "doc", "title", "text", "lead", "features", "_title_tokens", "_tokens", "_names")
+
+    def __init__(self, key: str, doc: str, title: str, text: str, lead: bool = True):
+        self.key, self.doc, self.title, self.text, self.lead = key, doc, title, text[:2000], lead
+        self.features = features(title, self.text)
+        self._title_tokens = self._tokens = self._names = None
 
     @classmethod
     def of(cls, key: str, doc: str, title: str, text: str, lead: bool = True) -> "Unit":
-        opening = text[:2000]
-        head = tokens(title)
-        return cls(key, doc, title, text, lead, features(title, opening), head, head * 2 + tokens(opening),
-                   names(f"{title}. {opening}"))
+        return cls(key, doc, title, text, lead)
+
+    @property
+    def title_tokens(self) -> list[str]:
+        if self._title_tokens is None:
+            self._title_tokens = tokens(self.title)
+        return self._title_tokens
+
+    @property
+    def tokens(self) -> list[str]:
+        """The title's words twice (it says what the text is about), then the opening's."""
+        if self._tokens is None:
+            self._tokens = self.title_tokens * 2 + tokens(self.text)
+        return self._tokens
+
+    @property
+    def names(self) -> set[str]:
+        if self._names is None:
+            self._names = names(f"{self.title}. {self.text}")
+        return self._names
 
 
 class Judge:
@@ -130,7 +143,7 @@ class Judge:
 
     # -- relevance -------------------------------------------------------------------------------------------
     def subject_terms(self, unit: Unit) -> float:
-        return termscore.profile_score({"terms": self.subject.terms}, f"{unit.title}\n{unit.text[:2000]}", unit.title)
+        return termscore.profile_score({"terms": self.subject.terms}, f"{unit.title}\n{unit.text}", unit.title)
 
     def relevance(self, unit: Unit) -> float:
         """Log-odds that the unit is about the subject."""
@@ -154,7 +167,7 @@ class Judge:
 
     # -- sections --------------------------------------------------------------------------------------------
     def term_scores(self, unit: Unit) -> list[float]:
-        return termscore.profile_scores(self.profiles, f"{unit.title}\n{unit.text[:2000]}", unit.title) \
+        return termscore.profile_scores(self.profiles, f"{unit.title}\n{unit.text}", unit.title) \
             if self.profiles else []
 
     def example_scores(self, unit: Unit) -> list[float]:

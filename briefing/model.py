@@ -126,6 +126,11 @@ class Linear:
 
     def learned(self, features_: dict[str, float]) -> np.ndarray:
         """The learned part of each known class's score for these features."""
+        if len(self.classes) == 1:  # one class (a relevance): plain floats are several times quicker
+            single = self.__dict__.get("_single")
+            if single is None:
+                single = self.__dict__["_single"] = {f: w[0] for f, w in self.weights.items()}
+            return np.array([self.bias[0] + sum(v * single[f] for f, v in features_.items() if f in single)])
         z = np.array(self.bias, dtype=np.float64)
         for name, value in features_.items():
             w = self.weights.get(name)
