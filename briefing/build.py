@@ -19,12 +19,13 @@ from . import segment, termscore
 from .articles import read_articles
 from .cache import SourceCache
 from .cluster import cluster
-from .compose import compose, configured_sections
+from .compose import compose
 from .config import Config
 from .context import BuildContext
 from .errors import BuildError, PluginError
 from .gate import gate, warm_up
 from .judge import Judge, subject_of
+from .sections import sections_of
 from .load import load
 from .lock import out_lock
 from .models import Issue, Section, Story
@@ -45,25 +46,6 @@ class BuildResult:
     paths: dict[str, Path]
     timings: dict[str, float] = field(default_factory=dict)
     documents: list = field(default_factory=list)  # every document the build read, after the window
-
-
-def sections_of(ctx: BuildContext) -> list[Section]:
-    """Every section the plugins contribute, configured; two sections with one key are an error."""
-    found: list[Section] = []
-    owner: dict[str, str] = {}
-    ctx.config.check_plugins(ctx.plugins)  # the plugins' own tables first: their sections may read them
-    subject = ctx.subject or subject_of(ctx)
-    for plugin_name, sections in ctx.call_named("briefing_sections"):
-        for section in sections:
-            if section.key in owner:
-                raise PluginError(
-                    f"plugin {plugin_name!r}: section key {section.key!r} is already used by {owner[section.key]!r}"
-                )
-            owner[section.key] = plugin_name
-            if section.subject in ("", subject.name):  # a preset's sections take part in its briefings only
-                found.append(section.replace(plugin=plugin_name))
-    ctx.check_settings([s.key for s in found])
-    return configured_sections(found, ctx.config)
 
 
 def issue_date(config: Config) -> dt.date:

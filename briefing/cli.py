@@ -145,7 +145,7 @@ def serve(date, host, port, token, out, config_path, sources) -> None:
 @click.option("--trace", is_flag=True, help="Show each hook call and its result while building the list.")
 def plugins(config_path, trace) -> None:
     """List every plugin, the hooks it implements and the sections it adds."""
-    from .build import sections_of
+    from .sections import sections_of
     from .context import BuildContext
     from .plugins import Plugins
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import heapq
 
-from .judge import Judge, Unit
+from .judge import PROPOSE, Judge, Unit
 from .model import Vectors, cosine
 from .models import Passage, Story, stable_id
 
@@ -81,6 +81,7 @@ def average_linkage(n: int, sims: dict[tuple[int, int], float], threshold: float
 
 
 TOP_WORDS = 12  # two stories are compared when their centroids share one of their heaviest words
+# (one that at most PROPOSE stories have among theirs: a word every story weighs tells none apart)
 
 
 def _centroid(rows: list[dict[str, float]]) -> dict[str, float]:
@@ -111,7 +112,8 @@ def merge_centroids(groups: list[list[int]], rows: list[dict[str, float]], docs:
     heap: list[tuple[float, int, int, int, int]] = []
 
     def push(a: int) -> None:
-        near = {b for w in _top(centroids[a]) for b in index.get(w, ()) if b != a and groups[b]}
+        near = {b for w in _top(centroids[a]) if len(index.get(w, ())) <= PROPOSE
+                for b in index.get(w, ()) if b != a and groups[b]}
         for b in near:
             if not held[a] & held[b]:
                 sim = cosine(centroids[a], centroids[b])

@@ -36,24 +36,6 @@ RELEVANCE_SHARE = 0.04  # a unit of relevance (log-odds, up to 10) adds this: it
 RECENCY_SHARE = 0.1  # being the latest story of the day adds this; the three together stay under one outlet
 
 
-def configured_sections(found: list[Section], config: Config) -> list[Section]:
-    """The plugins' sections with titles, order and limits from ``[sections.KEY]``; disabled ones left out."""
-    out = []
-    for section in found:
-        conf = {k: v for k, v in config.sections.get(section.key, {}).items() if v is not None}
-        if conf.get("enabled", True) is False:
-            continue
-        section = section.replace(
-            title=str(conf.get("title", section.title)),
-            order=int(conf.get("order", section.order)),
-            max_items=conf.get("max_items", section.max_items),
-        )
-        if "terms" in conf:
-            section.profile = {**section.profile, "terms": dict(conf["terms"])}
-        out.append(section)
-    return sorted(out, key=lambda s: (s.order, s.key))
-
-
 def outlets(story: Story) -> int:
     return len({d.outlet or d.id for d in story.documents})
 
@@ -147,9 +129,9 @@ def near_duplicate(text: str, seen: list[str]) -> bool:
                               score_cutoff=NEAR_DUPLICATE) is not None
 
 
-def record(report: Report, story: Story, item: Item | None, reason: str) -> None:
+def record(entries: dict[str, dict], story: Story, item: Item | None, reason: str) -> None:
     """Say in the story's report entry whether it printed and why; with its item's provenance when it did."""
-    entry = next((e for e in report.stories if e.get("story") == story.id), None)
+    entry = entries.get(story.id)
     if entry is None:
         return
     entry["printed"] = item is not None
@@ -178,6 +160,7 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     tops = [next(s for s in ranked if s.section == section.key) for section in sections
             if any(s.section == section.key for s in ranked)]
     queue = tops + [s for s in ranked if s not in tops]
+    entries = {e["story"]: e for e in report.stories}
     items: dict[str, Item] = {}
     printed: list[str] = []  # every headline and sentence so far, most important story first
     used: list[str] = []  # their keys, for the near-duplicate check
@@ -190,11 +173,11 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
                    f"ranks {rank[story.id] + 1} of {len(ranked)})")
             report.drop(story.passages[0].title or story.id, "over the length budget", story=story.id,
                         section=story.section, full=full, rank=rank[story.id] + 1, of=len(ranked))
-            record(report, story, None, why)
+            record(entries, story, None, why)
             continue
         item = ctx.first("briefing_summarize", story=story, budget=budget, printed=tuple(printed))
         if item is None:
-            record(report, story, None, "no summarizer gave an item")
+            record(entries, story, None, "no summarizer gave an item")
             continue
         for comment in story.comments:  # what a plugin said of the story (a back-reference) goes with it
             if comment not in item.comments:
@@ -205,14 +188,14 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
             why = ("every sentence already appears earlier in the issue" if chosen else
                    "no sentence of it stands on its own (each leans on one before it or is cut off)")
             report.drop(item.headline, why, story=story.id, section=story.section)
-            record(report, story, None, why)
+            record(entries, story, None, why)
             continue
         printed.append(item.headline)
         printed.extend(s.text for s in item.sentences)
         used.extend(norm_key(text) for text in printed[-1 - len(item.sentences):])
         item.score = round(importance(story, span), 4)
         outlets_ = outlets(story)
-        record(report, story, item, "the top story of its section" if story in tops else
+        record(entries, story, item, "the top story of its section" if story in tops else
                f"ranks {rank[story.id] + 1} of {len(ranked)} issue-wide ({outlets_} outlet{'s' * (outlets_ != 1)})")
         items[story.id] = item
         count[story.section] += 1

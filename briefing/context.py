@@ -88,7 +88,7 @@ class BuildContext:
     def judge(self):
         """The build's editorial model (:class:`briefing.judge.Judge`), made from its subject and sections."""
         if self._judge is None:
-            from .build import sections_of
+            from .sections import sections_of
             from .judge import Judge, subject_of
 
             self.subject = self.subject or subject_of(self)

@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .build import build, sections_of
+from .build import build
+from .sections import sections_of
 from .config import Config, load_config
 from .context import BuildContext
 from .errors import BriefingError, UsageError

@@ -228,36 +228,20 @@ class Judge:
 
     # -- one story or two ------------------------------------------------------------------------------------
     def pairs(self, units: list[Unit]) -> dict[tuple[int, int], float]:
-        """The probability that two units report one event, for the pairs that share rare enough words
-        (others are taken as 0); units of one document are never paired."""
+        """The probability that two units report one event, for the pairs worth comparing (see
+        :func:`pair_table`; others are taken as 0); units of one document are never paired."""
         if len(units) < 2:
             return {}
-        vectors = Vectors([u.tokens for u in units])
-        titles = Vectors([u.title_tokens for u in units])
-        n = len(units)
-        common = {w for w, c in vectors.df.items() if c > max(2, NAME_SHARE * n)}
-        index: dict[str, list[int]] = {}
-        for i, u in enumerate(units):
-            for w in set(u.tokens) - common:
-                index.setdefault(w, []).append(i)
-        candidates: set[tuple[int, int]] = set()
-        for members in index.values():
-            for a in range(len(members)):
-                for b in range(a + 1, len(members)):
-                    candidates.add((members[a], members[b]))
-        probs = [self.probabilities(u) for u in units]
-        idf = {w: math.log(n / c) for w, c in vectors.df.items()}
-        out = {}
-        for i, j in sorted(candidates):
-            a, b = units[i], units[j]
-            if a.doc == b.doc:
-                continue
-            full = cosine(vectors.rows[i], vectors.rows[j])
-            if full < PAIR_FLOOR:
-                continue
-            x = pair_features(a, b, cosine(titles.rows[i], titles.rows[j]), full, idf, common, probs[i], probs[j])
-            out[(i, j)] = self.same_story(x)
-        return out
+        pairs, x = pair_table(units, [self.probabilities(u) for u in units])
+        if not len(pairs):
+            return {}
+        model = self.merge_model
+        if model is None:  # untrained: the text similarity itself
+            probability = x[:, 1]
+        else:
+            w = np.array([model.weights.get(name, [0.0])[0] for name in PAIR_FEATURES])
+            probability = 1.0 / (1.0 + np.exp(-(model.bias[0] + x @ w)))
+        return {(int(i), int(j)): float(p) for (i, j), p in zip(pairs, probability)}
 
     def same_story(self, x: list[float]) -> float:
         model = self.merge_model
@@ -277,17 +261,96 @@ class Judge:
 
 PAIR_FEATURES = ("title cosine", "text cosine", "shared rare words", "shared names", "same first word",
                  "shared first words", "same section")
+PROPOSE = 100  # a word in more texts than this is too common to propose a pair (it still counts in the likeness)
+DENSE_CHUNK = 20000  # pairs whose common words are compared at once (memory: pairs × common words × 4 bytes)
 
 
-def pair_features(a: Unit, b: Unit, title_cos: float, full_cos: float, idf: dict[str, float], common: set[str],
-                  pa: np.ndarray, pb: np.ndarray) -> list[float]:
-    """What says that two units report one event: how alike their titles and texts are, how much rare
-    vocabulary and how many names they share, whether their titles open with the same words (the same actor),
-    and whether they fit the same section."""
-    shared = set(a.tokens) & set(b.tokens)
-    rare = sum(idf[w] for w in shared if w not in common)
-    names_ = len((a.names & b.names) - common)
-    head_a, head_b = a.title_tokens[:3], b.title_tokens[:3]
-    same_first = float(bool(head_a) and head_a[:1] == head_b[:1])
-    shared_head = len(set(head_a) & set(head_b)) / 3.0
-    return [title_cos, full_cos, rare / 10.0, names_ / 3.0, same_first, shared_head, float(pa @ pb)]
+def _postings(rows: list[dict[str, float]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    found: dict[str, tuple[list[int], list[float]]] = {}
+    for i, row in enumerate(rows):
+        for w, x in row.items():
+            entry = found.setdefault(w, ([], []))
+            entry[0].append(i)
+            entry[1].append(x)
+    return {w: (np.array(a, dtype=np.int64), np.array(v)) for w, (a, v) in found.items()}
+
+
+def pair_dots(rows: list[dict[str, float]], propose: int, keys: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Dot products of sparse rows for pairs ``i < j``, as ``(keys, dots)`` with ``key = i * n + j``.
+
+    Without ``keys``: the pairs that share a word held by at most ``propose`` rows (an inverted index: the work
+    grows with those pairs, not with the rows squared). A word held by more rows adds to the dots of the pairs
+    already proposed, compared in chunks, never proposing one itself.
+    """
+    n = len(rows)
+    postings = _postings(rows)
+    parts_k, parts_v = [], []
+    dense = []
+    for w, (members, values) in postings.items():
+        m = len(members)
+        if m < 2:
+            continue
+        if m > propose:
+            dense.append(w)
+            continue
+        a, b = np.triu_indices(m, 1)
+        parts_k.append(members[a] * n + members[b])
+        parts_v.append(values[a] * values[b])
+    if parts_k:
+        all_k, all_v = np.concatenate(parts_k), np.concatenate(parts_v)
+        found, inverse = np.unique(all_k, return_inverse=True)
+        sums = np.bincount(inverse, weights=all_v, minlength=len(found))
+    else:
+        found, sums = np.zeros(0, dtype=np.int64), np.zeros(0)
+    if keys is None:
+        keys, dots = found, sums
+    else:
+        dots = np.zeros(len(keys))
+        at = np.searchsorted(found, keys)
+        ok = at < len(found)
+        ok[ok] = found[at[ok]] == keys[ok]
+        dots[ok] = sums[at[ok]]
+    if dense and len(keys):
+        column = {w: c for c, w in enumerate(dense)}
+        matrix = np.zeros((n, len(dense)), dtype=np.float32)
+        for w in dense:
+            members, values = postings[w]
+            matrix[members, column[w]] = values
+        a, b = keys // n, keys % n
+        for start in range(0, len(keys), DENSE_CHUNK):
+            stop = start + DENSE_CHUNK
+            dots[start:stop] += np.einsum("ij,ij->i", matrix[a[start:stop]], matrix[b[start:stop]])
+    return keys, dots
+
+
+def pair_table(units: list[Unit], probabilities: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of units worth comparing and their :data:`PAIR_FEATURES`: how alike their titles and texts
+    are (TF-IDF cosines), how much rare vocabulary and how many names they share (a word or name in more than
+    ``NAME_SHARE`` of the texts is the war's own and tells no event apart), whether their titles open with
+    the same words (the same actor), and how alike their section probabilities are. A pair is worth comparing
+    when it shares a word few texts hold and its texts are at least ``PAIR_FLOOR`` alike; two units of one
+    document are never paired. Returns ``(pairs, features)``: an ``m × 2`` and an ``m × 7`` array."""
+    n = len(units)
+    vectors = Vectors([u.tokens for u in units])
+    common = {w for w, c in vectors.df.items() if c > max(2, NAME_SHARE * n)}
+    propose = max(2, min(PROPOSE, int(max(2, NAME_SHARE * n))))
+    keys, full = pair_dots(vectors.rows, propose)
+    a, b = keys // n, keys % n
+    docs = np.array([u.doc for u in units], dtype=object)
+    keep = (full >= PAIR_FLOOR) & (docs[a] != docs[b])
+    keys, full, a, b = keys[keep], full[keep], a[keep], b[keep]
+    if not len(keys):
+        return np.zeros((0, 2), dtype=np.int64), np.zeros((0, len(PAIR_FEATURES)))
+    titles = Vectors([u.title_tokens for u in units]).rows
+    idf = {w: math.log(n / c) for w, c in vectors.df.items()}
+    rare = [{w: math.sqrt(idf[w]) for w in set(u.tokens) - common} for u in units]
+    named = [{w: 1.0 for w in u.names - common} for u in units]
+    first = [{u.title_tokens[0]: 1.0} if u.title_tokens else {} for u in units]
+    heads = [{w: 1.0 for w in set(u.title_tokens[:3])} for u in units]
+    columns = [pair_dots(rows, propose, keys)[1] for rows in (titles, rare, named, first, heads)]
+    p = np.array(probabilities)
+    same_section = np.einsum("ij,ij->i", p[a], p[b])
+    x = np.column_stack([columns[0], full, columns[1] / 10.0, columns[2] / 3.0, columns[3], columns[4] / 3.0,
+                         same_section])
+    return np.column_stack([a, b]), x

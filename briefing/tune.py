@@ -16,7 +16,6 @@ import argparse
 import hashlib
 import itertools
 import json
-import math
 import re
 import sys
 from collections import Counter
@@ -26,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from .evaluate import DEV_DAYS, FEEDS, LABELS, ROOT, _key, labels_of
-from .judge import PAIR_FEATURES, Judge, Subject, Unit, pair_features
-from .model import Linear, Sample, Vectors, cosine, train
+from .judge import PAIR_FEATURES, Judge, Subject, Unit, pair_table
+from .model import Linear, Sample, Vectors, train
 
 OUT = ROOT / "plugins" / "data" / "russia-ukraine-war.json"
 EXAMPLE_CHARS = 300  # a labelled example is its title and this much of its text
@@ -160,22 +159,9 @@ def tune_sections(items: list[Labelled], subject: Subject, sections, log) -> tup
 def pair_samples(units: list[Unit], judge: Judge, stories: list[str]) -> tuple[list[list[float]], list[bool],
                                                                                 list[tuple[int, int]]]:
     """The judge's candidate pairs of one day, their features and whether the labels call them one story."""
-    vectors = Vectors([u.tokens for u in units])
-    titles = Vectors([u.title_tokens for u in units])
-    n = len(units)
-    common = {w for w, c in vectors.df.items() if c > max(2, 0.2 * n)}
-    idf = {w: math.log(n / c) for w, c in vectors.df.items()}
-    probs = [judge.probabilities(u) for u in units]
-    xs, ys, pairs = [], [], []
-    for i, j in itertools.combinations(range(n), 2):
-        full = cosine(vectors.rows[i], vectors.rows[j])
-        if full < 0.05 or not ((set(units[i].tokens) & set(units[j].tokens)) - common):
-            continue
-        xs.append(pair_features(units[i], units[j], cosine(titles.rows[i], titles.rows[j]), full, idf, common,
-                                probs[i], probs[j]))
-        ys.append(stories[i] == stories[j])
-        pairs.append((i, j))
-    return xs, ys, pairs
+    pairs, x = pair_table(units, [judge.probabilities(u) for u in units])
+    pairs = [(int(i), int(j)) for i, j in pairs]
+    return [list(map(float, row)) for row in x], [stories[i] == stories[j] for i, j in pairs], pairs
 
 
 def merge_model(xs: list[list[float]], ys: list[bool]) -> Linear:
@@ -259,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m briefing.tune", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    from .build import sections_of
+    from .sections import sections_of
     from .config import load_config
     from .context import BuildContext
     from .judge import subject_of

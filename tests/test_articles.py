@@ -14,7 +14,8 @@ import pytest
 
 from briefing import gate
 from briefing.articles import read_articles
-from briefing.build import build, sections_of
+from briefing.build import build
+from briefing.sections import sections_of
 from briefing.config import load_config
 from briefing.context import BuildContext
 from briefing.load import load
