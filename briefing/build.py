@@ -21,7 +21,7 @@ from .compose import compose, configured_sections
 from .config import Config
 from .context import BuildContext
 from .errors import BuildError, PluginError
-from .load import load
+from .load import load, nothing_read
 from .lock import out_lock
 from .models import Issue, Section, Story
 from .plugins import Plugins
@@ -29,7 +29,7 @@ from .publish import write_issue
 from .render import render
 from .report import Report
 from .select import select
-from .window import in_window
+from .window import in_window, today
 
 log = logging.getLogger("briefing.build")
 
@@ -60,7 +60,8 @@ def sections_of(ctx: BuildContext) -> list[Section]:
 
 
 def issue_date(config: Config) -> dt.date:
-    return config.date or dt.date.today()
+    """``--date``, else today in ``[briefing] timezone`` (see :mod:`briefing.window`)."""
+    return today(config)
 
 
 STAGES = ("load", "segment", "select", "cluster", "cache", "summarize", "render", "pdf", "publish")
@@ -115,6 +116,8 @@ def _build(config: Config, plugins: Plugins | None = None,
     ctx.call("briefing_build_start")
     cache = SourceCache.for_build(config, plugins)
     documents = load(ctx, cache)
+    if report.bad_sources and not report.sources:  # every source failed: say so, publish nothing
+        raise BuildError(nothing_read(config, report))
     documents = in_window(documents, date, config, report)
     stage("load", t)
     if config.strict and report.bad_sources:
@@ -144,6 +147,8 @@ def _build(config: Config, plugins: Plugins | None = None,
     with text.memo(cache.tokens if cache else None):  # the sentences' tokens, kept by the cache
         issue = compose(date, stories, documents, sections, ctx)
     ctx.call("briefing_prepare_issue", issue=issue, report=report)
+    if not report.documents and not issue.all_items():  # nothing read, nothing to say: not an issue
+        raise BuildError(nothing_read(config, report))
     stage("summarize", t)
 
     t = time.perf_counter()

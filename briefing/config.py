@@ -25,6 +25,8 @@ ENGINE_TABLES: dict[str, Table] = {
     "briefing": Table("The briefing itself: its name, its sources, its outputs and the limits of a build.", {
         "title": Option(Str(non_empty=True), "Conflict Update", "the newsletter's name: masthead, file names, mail"),
         "first_day": Option(Date(), dt.date(2022, 2, 24), "Day 1: the issue's day number counts from here"),
+        "timezone": Option(TimeZone(), "UTC", "the zone whose date is today's issue and whose day is its window "
+                           "(not the machine's TZ)"),
         "back_issues_text": Option(Str(), "the archive", "the words of the masthead's back-issues link"),
         "back_issues_url": Option(Str(), "../index.html", "where the back-issues link points"),
         "sources": Option(ListOf(Str(non_empty=True)), ["seeds"],
@@ -41,8 +43,10 @@ ENGINE_TABLES: dict[str, Table] = {
         "section_items": Option(Int(1), 8, "items a section may hold"),
         "issue_items": Option(Int(1), 40, "items the whole issue may hold"),
     }),
-    "window": Table("Which publication times count for the issue dated D (default: the UTC day before D).", {
-        "hours": Option(Number(0, above=True), 24, "the window ends at D 00:00 and reaches back this many hours"),
+    "window": Table("Which publication times count for the issue dated D (default: the calendar day before D in "
+                    "[briefing] timezone). Times without a zone are in that zone too.", {
+        "hours": Option(Number(0, above=True), None, "the window ends at D 00:00 and reaches back this many hours "
+                        "(default: the whole day before, 23 or 25 hours when the clocks change)"),
         "since": Option(Moment(), None, "a fixed start instead (a date alone: that day's start)"),
         "until": Option(Moment(), None, "a fixed end instead (a date alone: that day's end)"),
     }),
@@ -70,8 +74,15 @@ ENGINE_TABLES: dict[str, Table] = {
         "password_env": Option(Str(non_empty=True), "BRIEFING_SMTP_PASSWORD",
                                "the environment variable holding the password (never the file)"),
         "subject": Option(Str(non_empty=True), "{title} Day {day} – {date}", "the subject line's pattern"),
-        "timeout": Option(Number(0, above=True), 60, "seconds the whole send may take"),
+        "timeout": Option(Number(0, above=True), 60, "seconds the whole send may take (a wall-clock limit, not "
+                          "per reply)"),
         "cafile": Option(Str(), "", "a CA bundle for the server's certificate"),
+        "list_id": Option(Str(), "", "the List-Id header, e.g. 'Conflict Update <conflict-update.example.org>' "
+                          "(default: the title at the sender's domain)"),
+        "unsubscribe": Option(Str(), "", "how to unsubscribe: a mailto: or https: address for List-Unsubscribe "
+                              "(default: mailto:SENDER?subject=unsubscribe)"),
+        "one_click": Option(Bool(), False, "the https unsubscribe address takes a one-click POST (RFC 8058): "
+                            "adds List-Unsubscribe-Post"),
     }),
 }
 

@@ -123,6 +123,7 @@ class Item:
     sources: list[Source] = field(default_factory=list)
     text: str = ""  # plugin-made text (e.g. computed figures) when there are no source sentences
     figure_svg: str = ""  # a drawing made by plugin code (never source text); HTML and PDF only
+    figure_svg_small: str = ""  # the same drawing laid out for a phone's width (the HTML on small screens, mail)
     comments: list[str] = field(default_factory=list)  # editor's comments, Markdown
     note: str = ""  # a plain remark shown under the headline (e.g. a back-reference)
     score: float = 0.0

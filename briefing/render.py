@@ -73,6 +73,26 @@ def md_link(text: str, url: str) -> str:
     return f"[{md_text(text)}]({u})" if u else md_text(text)
 
 
+HYPHENATE_WORD = re.compile(r"[^\W\d_]{7,}")  # words of seven letters or more; a break leaves three on each side
+
+
+def soft_hyphens(lang: str = "en"):
+    """A filter putting soft hyphens (U+00AD) into the long words of a text, by the dictionary WeasyPrint
+    hyphenates the PDF with (pyphen). ``text|soft_hyphens`` is for screens: ``hyphens: auto`` needs a browser
+    that has a hyphenation dictionary at hand, and without one justified text opens wide gaps (on phones most).
+    ``text|soft_hyphens(false)`` leaves the text as it is (the PDF hyphenates by itself)."""
+    import pyphen
+
+    dictionary = pyphen.Pyphen(lang=pyphen.language_fallback(lang) or "en", left=3, right=3)
+
+    def apply(text: str, enabled: bool = True) -> str:
+        if not enabled:
+            return text
+        return HYPHENATE_WORD.sub(lambda m: dictionary.inserted(m.group(0), hyphen="\u00ad"), str(text))
+
+    return apply
+
+
 def markdown_html(text: str) -> Markup:
     """Editor's Markdown → inline HTML, raw HTML disabled."""
     html = _markdown.renderInline(str(text))
@@ -132,7 +152,8 @@ def environment(config: Config) -> jinja2.Environment:
         bytecode_cache=template_cache(config),
     )
     env.filters.update(md=md_text, md_link=md_link, safe_url=safe_url, href=href, markdown=markdown_html,
-                       markdown_text=markdown_text, long_date=long_date, plain_date=plain_date)
+                       markdown_text=markdown_text, long_date=long_date, plain_date=plain_date,
+                       soft_hyphens=soft_hyphens("en"))
     env.globals["escape"] = escape
     return env
 
