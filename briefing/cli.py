@@ -28,8 +28,9 @@ NOISY = ("weasyprint", "fontTools", "py.warnings")
 def setup_logging(quiet: bool, verbose: bool) -> None:
     """The tool's records (logger ``briefing``) at the level asked for; the libraries' at warnings (errors
     only under --quiet, and the noisy ones' at errors unless --verbose)."""
-    logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING,
-                        format="briefing: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
+    logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING, stream=sys.stderr, force=True,
+                        format="briefing: %(levelname)s: %(name)s: %(message)s" if verbose
+                        else "briefing: %(levelname)s: %(message)s")
     logging.captureWarnings(True)  # a library's warnings.warn is a record like any other, not a stray line
     log.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING)
     for noisy in NOISY:

@@ -110,14 +110,15 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
     """Compiled templates kept in the workspace's cache folder: a later build skips compiling them.
 
     Jinja keys each entry by the template's source, so an edited template is compiled afresh; a folder
-    that cannot be written only means compiling every time.
+    that cannot be written only means compiling every time, and an entry cut short (older Jinja versions
+    write it in place) is compiled again.
     """
 
     def load_bytecode(self, bucket) -> None:
         try:
             super().load_bytecode(bucket)
-        except OSError:
-            pass
+        except (OSError, EOFError, ValueError, TypeError):  # unreadable, or cut short by a full disk: compile
+            bucket.reset()
 
     def dump_bytecode(self, bucket) -> None:
         try:

@@ -155,7 +155,7 @@ def losses_chart(days: list[ChartDay], small: list[tuple[str, str]], *, personne
             x0 = left + n * (pw + gap)
             _panel(svg, days, key, x0, y0, pw, small_h, color=SMALL, light=SMALL_LIGHT, title=title,
                    size=layout["small_label"], ticks=2)
-            _date_axis(svg, days, x0, y0 + small_h + 13, pw, 9, every=layout["small_every"])
+            _date_axis(svg, days, x0, y0 + small_h + 13, pw, layout["small_label"], every=layout["small_every"])
         bottom = y0 + small_h + 34
     missing = sum(1 for d in days if d.span == 0)
     multi = sum(1 for d in days if d.span > 1)

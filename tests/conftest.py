@@ -36,6 +36,8 @@ def screen_text(page: str) -> str:
 def pytest_addoption(parser):
     parser.addoption("--regen-golden", action="store_true", default=False,
                      help="Rewrite the golden files from the current output instead of comparing.")
+    parser.addoption("--regen-screenshots", action="store_true", default=False,
+                     help="Write the browser's screenshots of the issue page to docs/images/ (tests/test_screens.py).")
 
 
 @pytest.fixture(scope="session")

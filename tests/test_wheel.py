@@ -127,3 +127,51 @@ def test_the_wheel_installs_with_a_stock_pip_and_works_far_from_the_checkout(tmp
     tests = run(env_dir / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_golden.py",
                 "tests/test_cli.py", "tests/test_window.py", cwd=unpacked)
     assert re.search(r"\d+ passed", tests.stdout) and "failed" not in tests.stdout
+
+
+# -- scripts/system-deps.sh, as `make demo` runs it: its decisions, with stand-ins for the system's commands ----
+
+SYSTEM_DEPS = ROOT / "scripts" / "system-deps.sh"
+
+
+def system_deps(tmp_path: Path, *, uid: int, apt_get: bool, pango: bool):
+    """The script with a PATH of stand-ins: `id -u` says ``uid``, `apt-get` (when there is one) records its
+    arguments, the Python given imports WeasyPrint (``pango``) or fails as it does without Pango."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    log = tmp_path / "apt-get.log"
+    stand_ins = {"id": f"#!/bin/sh\necho {uid}\n", "python": f"#!/bin/sh\nexit {0 if pango else 1}\n"}
+    if apt_get:
+        stand_ins["apt-get"] = f'#!/bin/sh\necho "$*" >> {log}\n'
+    for name, text in stand_ins.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    for tool in ("grep", "cat"):
+        (bin_dir / tool).unlink(missing_ok=True)
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    r = subprocess.run(["/bin/bash", SYSTEM_DEPS, bin_dir / "python"], env={"PATH": str(bin_dir)},
+                       capture_output=True, text=True, timeout=60)
+    return r, log.read_text().splitlines() if log.exists() else []
+
+
+def test_system_deps_without_apt_get_says_what_to_install(tmp_path):
+    r, calls = system_deps(tmp_path, uid=0, apt_get=False, pango=False)
+    assert r.returncode == 1 and not calls
+    assert r.stderr.startswith("error: Pango is missing: the PDF engine (WeasyPrint) needs it, and this system has "
+                               "no apt-get to install it with.")
+    assert "dnf install pango" in r.stderr and "brew install pango" in r.stderr
+
+
+def test_system_deps_not_as_root_asks_for_root_and_installs_nothing(tmp_path):
+    r, calls = system_deps(tmp_path, uid=1000, apt_get=True, pango=False)
+    assert r.returncode == 1 and calls == []
+    assert "installing it needs root: run as root  apt-get install -y libpango-1.0-0 libpangoft2-1.0-0" in r.stderr
+
+
+def test_system_deps_installs_pango_only_when_it_is_missing(tmp_path):
+    r, calls = system_deps(tmp_path / "missing", uid=0, apt_get=True, pango=False)
+    assert r.returncode == 0, r.stderr
+    assert calls[0] == "install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0"
+    r, calls = system_deps(tmp_path / "present", uid=0, apt_get=True, pango=True)
+    assert r.returncode == 0, r.stderr
+    assert not any("libpango" in call for call in calls)  # present: never asked for again
