@@ -11,12 +11,16 @@ WHEELHOUSE := $(VENV)/wheelhouse
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@# the distribution was called "briefing" before it became briefing-desk: an old install would register twice
+	$(PY) -m pip uninstall -q -y briefing 2>/dev/null || true
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,eval]'
+	rm -rf *.egg-info build
 	touch $(STAMP)
 
 $(WHEELHOUSE)/.stamp: $(STAMP)
 	rm -rf $(WHEELHOUSE)
 	$(PY) -m pip download -q --disable-pip-version-check -d $(WHEELHOUSE) '.[test]'
+	rm -rf *.egg-info build
 	touch $@
 
 system-deps: $(STAMP)

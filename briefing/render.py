@@ -81,14 +81,16 @@ def soft_hyphens(lang: str = "en"):
     hyphenates the PDF with (pyphen). ``text|soft_hyphens`` is for screens: ``hyphens: auto`` needs a browser
     that has a hyphenation dictionary at hand, and without one justified text opens wide gaps (on phones most).
     ``text|soft_hyphens(false)`` leaves the text as it is (the PDF hyphenates by itself)."""
-    import pyphen
-
-    dictionary = pyphen.Pyphen(lang=pyphen.language_fallback(lang) or "en", left=3, right=3)
+    loaded: list = []  # the dictionary, read on first use (a Markdown-only build never needs it)
 
     def apply(text: str, enabled: bool = True) -> str:
         if not enabled:
             return text
-        return HYPHENATE_WORD.sub(lambda m: dictionary.inserted(m.group(0), hyphen="\u00ad"), str(text))
+        if not loaded:
+            import pyphen
+
+            loaded.append(pyphen.Pyphen(lang=pyphen.language_fallback(lang) or "en", left=3, right=3))
+        return HYPHENATE_WORD.sub(lambda m: loaded[0].inserted(m.group(0), hyphen="\u00ad"), str(text))
 
     return apply
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import zoneinfo
 
+import pytest
+
 from briefing.config import load_config
 from briefing.sanitize import parse_datetime
 from briefing.testing import build_workspace
@@ -32,6 +34,7 @@ def build_at_moment(ws, tz: str):
                           capture_output=True, text=True, timeout=180)
 
 
+@pytest.mark.slow
 def test_tz_of_the_job_does_not_change_the_issue(tmp_path):
     local_dates = {zoneinfo.ZoneInfo(z).fromutc(MOMENT.replace(tzinfo=zoneinfo.ZoneInfo(z))).date() for z in ZONES}
     assert len(local_dates) == 3  # the three zones disagree about the date at that moment

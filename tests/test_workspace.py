@@ -34,7 +34,7 @@ def test_init_makes_a_workspace_that_builds_a_real_issue_at_once(tmp_path):
     assert samples == ["000_f0b3ea1751f13ff4.txt", "001_546d6f66f1e1dd59.txt", "002_3d2ce1288090b4de.txt",
                        "004_9ee6dfef29a64673.txt", "README.md"]
     assert "seeds/ holds sample articles" in r.stdout
-    r = run("build", "--format", "md,html,pdf", cwd=ws)  # today's issue: the samples carry no date, so they count
+    r = run("build", "--format", "md,html", cwd=ws)  # today's issue: the samples carry no date, so they count
     assert r.returncode == 0, r.stderr
     (folder,) = [p for p in (ws / "out").iterdir() if p.is_dir()]
     (md_file,) = folder.glob("*.md")
@@ -45,7 +45,6 @@ def test_init_makes_a_workspace_that_builds_a_real_issue_at_once(tmp_path):
     assert "Russia may be losing momentum in Bakhmut, says UK intelligence" in headlines
     assert "Putin seeks closer ties with China after battlefield setbacks" in headlines
     assert md.count("Nothing to report today.") < 7
-    assert next(folder.glob("*.pdf")).read_bytes().startswith(b"%PDF")
     report = json.loads((folder / "report.json").read_text())
     assert report["plugin_errors"] == [] and len(report["documents"]) == 4  # the README is not a source
 
