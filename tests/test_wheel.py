@@ -124,8 +124,8 @@ def test_the_wheel_installs_with_a_stock_pip_and_works_far_from_the_checkout(tmp
         archive.extractall(tmp_path / "unpacked", filter="data")
     (unpacked,) = (tmp_path / "unpacked").iterdir()
     run(*pip, "install", "--no-index", "--find-links", WHEELHOUSE, f"{wheel}[test]")
-    tests = run(env_dir / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_golden.py",
-                "tests/test_cli.py", "tests/test_window.py", cwd=unpacked)
+    tests = run(env_dir / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow",
+                "tests/test_cli.py", "tests/test_window.py", "tests/test_loaders.py", "tests/test_time.py", cwd=unpacked)
     assert re.search(r"\d+ passed", tests.stdout) and "failed" not in tests.stdout
 
 
