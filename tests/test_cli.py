@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT, make_workspace
 
 
@@ -133,6 +135,7 @@ def test_quiet_prints_nothing_on_success_before_or_after_the_subcommand(tmp_path
     assert run("build", "-q", "-v", cwd=ws).returncode == 2
 
 
+@pytest.mark.slow
 def test_verbose_shows_the_tools_own_records_only(tmp_path):
     ws = make_workspace(tmp_path, [ROOT / "seeds" / "000_f0b3ea1751f13ff4.txt"])
     r = run("build", "--date", "2023-03-20", "-v", cwd=ws)  # the PDF too: its engine and fonts log at debug

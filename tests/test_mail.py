@@ -169,6 +169,7 @@ def test_each_recipient_gets_a_message_of_their_own_and_sees_no_other(tmp_path, 
     assert {m for _, m in states.values()} == ids
 
 
+@pytest.mark.slow
 def test_send_delivers_html_text_chart_and_pdf_once(tmp_path, smtp_server, built):
     inbox, port = smtp_server
     ws = workspace(tmp_path, built, port, recipients=RECIPIENTS[:1])
