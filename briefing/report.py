@@ -37,9 +37,15 @@ class Report:
         log.info("%s: %s", kind, message)
 
     def plugin_error(self, plugin: str, hook: str, error: str, traceback: str = "") -> None:
+        """A contained plugin failure: every one goes to ``report.json`` with its traceback; stderr gets one
+        line for each plugin and hook (the first failure), the tracebacks only with ``--verbose``."""
+        first = not any(e["plugin"] == plugin and e["hook"] == hook for e in self.plugin_errors)
         self.plugin_errors.append({"plugin": plugin, "hook": hook, "error": error, "traceback": traceback})
-        log.error("plugin %s failed in %s: %s; the issue is built without its contribution%s", plugin, hook,
-                  error, ("\n" + traceback.rstrip()) if traceback else "")
+        if first:
+            log.error("plugin %s failed in %s: %s; the issue is built without its contribution (every failure "
+                      "and its traceback in report.json)", plugin, hook, error)
+        if traceback:
+            log.debug("plugin %s failed in %s:\n%s", plugin, hook, traceback.rstrip())
 
     def to_dict(self) -> dict[str, Any]:
         return {
