@@ -51,9 +51,12 @@ tune: $(STAMP)
 clean:
 	rm -rf out $(VENV) *.egg-info build dist
 
-# Timings per stage for 100 to 10,000 documents, cache and LexRank comparisons (several minutes); then the
+# A whole real day and its copies beside feedparser alone, the summarizer beside LexRank on real days, timings
+# per stage for 100 to 10,000 documents and the cache (several minutes); then the
 # desk's time from a correction to the rebuilt page on the day-389 feeds.
 bench: $(STAMP)
+	$(PY) bench/scale.py
+	$(PY) bench/summarize.py
 	$(PY) bench/run.py
 	$(PY) bench/fetch.py
 	$(PY) bench/desk.py

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from pathlib import Path
 
-from briefing.evaluate import SyntokTokenizer
+from briefing.segment import _syntok_spans
 from briefing_plugins.feed_loader import load_feed
 from briefing_plugins.text_loader import load_text
 
@@ -55,7 +55,7 @@ class Base:
 
 
 def _sentences(paragraph: str) -> list[str]:
-    return list(SyntokTokenizer().to_sentences(paragraph))
+    return [paragraph[a:b] for a, b in _syntok_spans(paragraph)]
 
 
 def bases() -> tuple[list[Base], list[Base]]:

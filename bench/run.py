@@ -39,7 +39,7 @@ class Recorder:
         self.stories = []
 
     @hookimpl(tryfirst=True)
-    def briefing_summarize(self, story, budget):
+    def briefing_summarize(self, story, budget, printed):
         self.stories.append(story)
         return None
 
@@ -52,10 +52,9 @@ def lexrank_vs_ours(stories, budget: dict, seconds: float) -> dict:
     from sumy.utils import get_stop_words
 
     from briefing.summarize import extractive_item
+    from summarize import WordSplit
 
-    from briefing.evaluate import SyntokTokenizer
-
-    tokenizer = SyntokTokenizer()
+    tokenizer = WordSplit()
     summarizer = LexRankSummarizer(Stemmer("english"))
     summarizer.stop_words = get_stop_words("english")
     done, lex_time, sentences_in = 0, 0.0, 0

@@ -88,21 +88,29 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(x * b.get(w, 0.0) for w, x in a.items())
 
 
-def vectorize_tokens(token_lists: list[list[str]]) -> np.ndarray:
-    """Dense L2-normalised TF-IDF rows for texts already tokenized (vocabulary and idf from the texts)."""
-    docs = [Counter(t) for t in token_lists]
+def tfidf_rows(token_lists: list[list[str]]) -> list[dict[str, float]]:
+    """L2-normalised TF-IDF rows as word → weight maps, for texts already tokenized (vocabulary and idf from
+    the texts). Sparse on purpose: a story's few sentences share few words, and a dense sentences × vocabulary
+    matrix per story costs more to build than every comparison made with it."""
+    counts = [Counter(t) for t in token_lists]
     df: Counter[str] = Counter()
-    for d in docs:
-        df.update(d.keys())
-    vocab = {w: i for i, w in enumerate(sorted(df))}
-    n = len(docs)
-    matrix = np.zeros((n, len(vocab)), dtype=np.float32)
-    for r, d in enumerate(docs):
-        for w, c in d.items():
-            matrix[r, vocab[w]] = (1 + math.log(c)) * (math.log((1 + n) / (1 + df[w])) + 1)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1
-    return matrix / norms
+    for c in counts:
+        df.update(c.keys())
+    n1 = len(counts) + 1
+    idf = {w: math.log(n1 / (1 + k)) + 1 for w, k in df.items()}
+    rows = []
+    for c in counts:
+        row = {w: (1 + math.log(k)) * idf[w] if k > 1 else idf[w] for w, k in c.items()}
+        norm = math.sqrt(sum(v * v for v in row.values())) or 1.0
+        rows.append({w: v / norm for w, v in row.items()})
+    return rows
+
+
+def dot(a: dict[str, float], b: dict[str, float]) -> float:
+    """The dot product of two sparse rows (iterating the shorter)."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b[w] for w, v in a.items() if w in b)
 
 
 # --------------------------------------------------------------------------------------- linear models

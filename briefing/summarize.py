@@ -11,13 +11,12 @@ named rules used here.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from .hookspecs import hookimpl
-from .model import vectorize_tokens
+from .model import dot, tfidf_rows
 from .models import Item, Sentence, Source, Story
 from .rules import ROUNDUP_TITLE, TEASER_TITLE, TRUNCATED, UNINTRODUCED, fragment, leans_back
 from .text import norm_key, tokens
@@ -63,7 +62,7 @@ class Candidates:
     pool: list[Sentence]
     previous: list[int]  # the sentence just before each in its source (-1: an opening or one after a gap)
     words: list[set[str]]
-    vectors: np.ndarray
+    vectors: list[dict[str, float]]
     base: list[float]  # centrality, raised by novelty to the issue and a lead bonus
     leans: list[bool]
     surname: list[str | None]
@@ -88,18 +87,21 @@ def candidates(sentences: list[Sentence], exclude: set[str], said: set[str]) -> 
         previous.append(j if j >= 0 and 0 <= s.paragraph - pool[j].paragraph <= 1 else -1)
         last_of[s.doc_id] = i
     token_lists = [tokens(s.text) for s in pool]
-    vectors = vectorize_tokens(token_lists)
+    vectors = tfidf_rows(token_lists)
     words = [set(w) for w in token_lists]
-    centroid = vectors.sum(axis=0)
-    centroid /= np.linalg.norm(centroid) or 1.0
-    centrality = vectors @ centroid
+    centroid: dict[str, float] = {}
+    for row in vectors:
+        for w, v in row.items():
+            centroid[w] = centroid.get(w, 0.0) + v
+    size = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
+    centrality = [dot(row, centroid) / size for row in vectors]
     ranks: dict[str, int] = {}
     position = []
     for s in pool:
         position.append(1.0 / (1 + ranks.get(s.doc_id, 0)))
         ranks[s.doc_id] = ranks.get(s.doc_id, 0) + 1
-    fresh = np.array([novelty(w, said) if said else 1.0 for w in words])
-    base = (centrality * (1 + ISSUE_NOVELTY * fresh) + LEAD_BONUS * np.array(position)).tolist()
+    base = [c * (1 + ISSUE_NOVELTY * (novelty(w, said) if said else 1.0)) + LEAD_BONUS * p
+            for c, w, p in zip(centrality, words, position)]
     surname = [m.group(1) if (m := UNINTRODUCED.pattern.match(s.text)) else None for s in pool]
     return Candidates(pool, previous, words, vectors, base, [bool(leans_back(s.text)) for s in pool], surname)
 
@@ -135,7 +137,7 @@ def pick(c: Candidates, max_sentences: int, max_words: int) -> list[int]:
         still = []
         for i in open_:
             if i != best:
-                redundancy[i] = max(redundancy[i], float(c.vectors[i] @ c.vectors[best]))
+                redundancy[i] = max(redundancy[i], dot(c.vectors[i], c.vectors[best]))
                 if redundancy[i] <= REDUNDANCY and novelty(c.words[i], covered) >= MIN_NOVELTY:
                     still.append(i)
         open_ = still
