@@ -25,25 +25,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from briefing.hookspecs import hookimpl  # noqa: E402
+from summarize import Recorder  # noqa: E402  (notes the stories a build summarizes)
 
 STAGES = ["load", "segment", "select", "cluster", "cache", "summarize", "render", "pdf", "publish"]
 DATE = "2023-03-20"
 
 
 # ---------------------------------------------------------------------------------------------- child
-class Recorder:
-    """Notes every story the build summarizes, and lets the real summarizer answer."""
-
-    def __init__(self):
-        self.stories = []
-
-    @hookimpl(tryfirst=True)
-    def briefing_summarize(self, story, budget, printed):
-        self.stories.append(story)
-        return None
-
-
 def lexrank_vs_ours(stories, budget: dict, seconds: float) -> dict:
     """LexRank and our extractive summarizer on the same stories (as many as LexRank does in ``seconds``)."""
     from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
