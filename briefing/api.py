@@ -29,7 +29,7 @@ from .fetch import fetch
 from .files import atomic_write, display_path, read_bytes
 from .issuefile import back_issues, read_issue
 from .judge import Subject
-from .model import Linear, load_models
+from .model import Background, Linear, load_models
 from .notes import KILLED, DeskRecord, NotesError, desk_history, notes_path, read_notes
 from .publish import SUFFIXES as OUTPUT_SUFFIXES
 from .options import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, OneOrList, Option,
@@ -41,7 +41,8 @@ from .text import norm_key, tokens
 from .textdecode import decode
 
 __all__ = [
-    "BuildContext", "OUTPUT_SUFFIXES", "Subject", "Linear", "load_models", "fetch", "extract_page", "clean_link",
+    "BuildContext", "OUTPUT_SUFFIXES", "Subject", "Linear", "Background", "load_models", "fetch", "extract_page",
+    "clean_link",
     "atomic_write", "display_path", "read_bytes", "back_issues", "read_issue",
     "Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping", "Moment", "Number", "OneOrList",
     "Option", "Str", "Table", "markdown_html", "md_text", "host_outlet", "html_to_text", "http_url", "one_line",

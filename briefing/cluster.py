@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 
 from .judge import PROPOSE, Judge, Unit
-from .model import Vectors, cosine
+from .model import cosine
 from .models import Passage, Story, stable_id
 
 
@@ -151,7 +151,7 @@ def cluster(passages: list[Passage], judge: Judge) -> list[Story]:
     sims = judge.pairs(units)
     docs = [u.doc for u in units]
     groups = average_linkage(len(units), sims, judge.merge_threshold, docs)
-    groups = merge_centroids(groups, Vectors([u.tokens for u in units]).rows, docs, judge.centroid_threshold)
+    groups = merge_centroids(groups, judge.vectors([u.tokens for u in units]).rows, docs, judge.centroid_threshold)
     stories = []
     for group in groups:
         ps = [ordered[i] for i in group]

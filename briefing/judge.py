@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import termscore
-from .model import Linear, Vectors, cosine, features, names
+from .model import Background, Linear, Vectors, cosine, features, names
 from .text import tokens
 
 LEAD_WEIGHT = 2.0  # an opening passage (under the outlet's headline) says what a story is about: it counts double
@@ -41,6 +41,7 @@ class Subject:
     join: float | None = None  # relevance a text needs to join a story (default: the model's, else 0)
     models: dict[str, Linear] = field(default_factory=dict)  # learned "sections" and "merge" models, if any
     section_examples: dict[str, list[str]] = field(default_factory=dict)  # labelled texts by section key
+    background: Background | None = None  # how often the subject's usual texts use each word, if learned
 
 
 def subject_of(ctx) -> Subject:
@@ -110,6 +111,7 @@ class Judge:
         """``desk``: headlines the editors moved into each section on earlier days (the desk's history):
         examples of their sections like the labelled ones, remembered as the desk's."""
         self.subject = subject
+        self.background = subject.background
         models = subject.models
         examples = subject.section_examples
         self.relevance_model = subject.model or default_model(subject.threshold)
@@ -254,7 +256,7 @@ class Judge:
         :func:`pair_table`; others are taken as 0); units of one document are never paired."""
         if len(units) < 2:
             return {}
-        pairs, x = pair_table(units, [self.probabilities(u) for u in units])
+        pairs, x = pair_table(units, [self.probabilities(u) for u in units], self.background)
         if not len(pairs):
             return {}
         model = self.merge_model
@@ -264,6 +266,10 @@ class Judge:
             w = np.array([model.weights.get(name, [0.0])[0] for name in PAIR_FEATURES])
             probability = 1.0 / (1.0 + np.exp(-(model.bias[0] + x @ w)))
         return {(int(i), int(j)): float(p) for (i, j), p in zip(pairs, probability)}
+
+    def vectors(self, token_lists: list[list[str]]) -> Vectors:
+        """TF-IDF vectors of the day's texts, weighed as the pairs are (see :func:`pair_table`)."""
+        return Vectors(token_lists, self.background)
 
     def same_story(self, x: list[float]) -> float:
         model = self.merge_model
@@ -346,17 +352,26 @@ def pair_dots(rows: list[dict[str, float]], propose: int, keys: np.ndarray | Non
     return keys, dots
 
 
-def pair_table(units: list[Unit], probabilities: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def pair_table(units: list[Unit], probabilities: list[np.ndarray], background: Background | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
     """The pairs of units worth comparing and their :data:`PAIR_FEATURES`: how alike their titles and texts
     are (TF-IDF cosines), how much rare vocabulary and how many names they share (a word or name in more than
-    ``NAME_SHARE`` of the texts is the war's own and tells no event apart), whether their titles open with
-    the same words (the same actor), and how alike their section probabilities are. A pair is worth comparing
-    when it shares a word few texts hold and its texts are at least ``PAIR_FLOOR`` alike; two units of one
-    document are never paired. Returns ``(pairs, features)``: an ``m × 2`` and an ``m × 7`` array."""
+    ``NAME_SHARE`` of the subject's usual texts is the subject's own and tells no event apart), whether their
+    titles open with the same words (the same actor), and how alike their section probabilities are. Rarity
+    is measured against the subject's ``background`` when there is one, else against the day itself (which
+    then takes the words of the day's biggest story for the subject's own). A pair is worth comparing when it
+    shares a word few texts hold and its texts are at least ``PAIR_FLOOR`` alike; two units of one document
+    are never paired. Returns ``(pairs, features)``: an ``m × 2`` and an ``m × 7`` array."""
     n = len(units)
-    vectors = Vectors([u.tokens for u in units])
-    common = {w for w, c in vectors.df.items() if c > max(2, NAME_SHARE * n)}
-    propose = max(2, min(PROPOSE, int(max(2, NAME_SHARE * n))))
+    vectors = Vectors([u.tokens for u in units], background)
+    if background is None:
+        common = {w for w, c in vectors.df.items() if c > max(2, NAME_SHARE * n)}
+        propose = max(2, min(PROPOSE, int(max(2, NAME_SHARE * n))))
+        idf = {w: math.log(n / c) for w, c in vectors.df.items()}
+    else:
+        common = {w for w, c in background.df.items() if c > NAME_SHARE * background.texts}
+        propose = PROPOSE
+        idf = {w: x - 1 for w, x in vectors.idf.items()}
     keys, full = pair_dots(vectors.rows, propose)
     a, b = keys // n, keys % n
     docs = np.array([u.doc for u in units], dtype=object)
@@ -364,8 +379,7 @@ def pair_table(units: list[Unit], probabilities: list[np.ndarray]) -> tuple[np.n
     keys, full, a, b = keys[keep], full[keep], a[keep], b[keep]
     if not len(keys):
         return np.zeros((0, 2), dtype=np.int64), np.zeros((0, len(PAIR_FEATURES)))
-    titles = Vectors([u.title_tokens for u in units]).rows
-    idf = {w: math.log(n / c) for w, c in vectors.df.items()}
+    titles = Vectors([u.title_tokens for u in units], background).rows
     rare = [{w: math.sqrt(idf[w]) for w in set(u.tokens) - common} for u in units]
     named = [{w: 1.0 for w in u.names - common} for u in units]
     first = [{u.title_tokens[0]: 1.0} if u.title_tokens else {} for u in units]

@@ -62,22 +62,55 @@ def names(text: str) -> set[str]:
     return out
 
 
-class Vectors:
-    """L2-normalised TF-IDF vectors of texts, as sparse dicts, with the IDF of the texts themselves."""
+@dataclass
+class Background:
+    """How many of a subject's usual texts hold each word (learned from labelled days): the words every day's
+    news of the subject uses are common, and a word the day uses far more than usual is that day's event."""
 
-    def __init__(self, token_lists: list[list[str]]):
+    df: dict[str, int]
+    texts: int
+
+    @classmethod
+    def of(cls, token_lists: list[list[str]], min_count: int = 2) -> "Background":
+        df: Counter[str] = Counter()
+        for words in token_lists:
+            df.update(set(words))
+        return cls({w: c for w, c in sorted(df.items()) if c >= min_count}, len(token_lists))
+
+    def idf(self, word: str) -> float:
+        return math.log((1 + self.texts) / (1 + self.df.get(word, 0))) + 1
+
+    def to_json(self) -> dict:
+        return {"texts": self.texts, "df": self.df}
+
+    @classmethod
+    def from_json(cls, raw: dict | None) -> "Background | None":
+        return cls({str(k): int(v) for k, v in raw["df"].items()}, int(raw["texts"])) if raw else None
+
+
+class Vectors:
+    """L2-normalised TF-IDF vectors of texts, as sparse dicts. The IDF is the texts' own, or, given a
+    :class:`Background`, the subject's usual one (so that the day's big event keeps the weight of its words
+    however many of the day's texts tell it)."""
+
+    def __init__(self, token_lists: list[list[str]], background: Background | None = None):
         df: Counter[str] = Counter()
         for words in token_lists:
             df.update(set(words))
         n = len(token_lists)
         self.df = df
         self.n = n
-        self.idf = {w: math.log((1 + n) / (1 + k)) + 1 for w, k in df.items()}
+        if background is None:
+            self.idf = {w: math.log((1 + n) / (1 + k)) + 1 for w, k in df.items()}
+            self.unseen = math.log(1 + n) + 1
+        else:
+            self.idf = {w: background.idf(w) for w in df}
+            self.unseen = background.idf("")
         self.rows = [self.vector(words) for words in token_lists]
 
     def vector(self, words: list[str]) -> dict[str, float]:
         counts = Counter(words)
-        v = {w: (1 + math.log(c)) * self.idf.get(w, math.log(1 + self.n) + 1) for w, c in counts.items()}
+        v = {w: (1 + math.log(c)) * self.idf.get(w, self.unseen) for w, c in counts.items()}
         norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
         return {w: x / norm for w, x in v.items()}
 

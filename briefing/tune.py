@@ -26,13 +26,13 @@ import numpy as np
 
 from .evaluate import DEV_DAYS, FEEDS, LABELS, ROOT, _key, labels_of
 from .judge import PAIR_FEATURES, Judge, Subject, Unit, pair_table
-from .model import Linear, Sample, Vectors, train
+from .model import Background, Linear, Sample, train
 
 OUT = ROOT / "plugins" / "data" / "russia-ukraine-war.json"
 EXAMPLE_CHARS = 300  # a labelled example is its title and this much of its text
 KEEP_BETA = 0.5  # the print threshold maximises F-beta: precision counts four times as much as recall
 JOIN_RECALL = 0.97  # the gate lets through this share of the on-subject texts (they may still join a story)
-MERGE_PRECISION = 0.95  # the merge thresholds are those of best recall whose leave-one-day-out precision reaches this
+MERGE_PRECISION = 0.97  # the merge thresholds are those of best recall whose leave-one-day-out precision reaches this
 
 
 @dataclass
@@ -159,9 +159,14 @@ def tune_sections(items: list[Labelled], subject: Subject, sections, log) -> tup
 def pair_samples(units: list[Unit], judge: Judge, stories: list[str]) -> tuple[list[list[float]], list[bool],
                                                                                 list[tuple[int, int]]]:
     """The judge's candidate pairs of one day, their features and whether the labels call them one story."""
-    pairs, x = pair_table(units, [judge.probabilities(u) for u in units])
+    pairs, x = pair_table(units, [judge.probabilities(u) for u in units], judge.background)
     pairs = [(int(i), int(j)) for i, j in pairs]
     return [list(map(float, row)) for row in x], [stories[i] == stories[j] for i, j in pairs], pairs
+
+
+def background_of(items: list[Labelled], days: tuple[str, ...]) -> Background:
+    """The subject's usual vocabulary: the on-subject texts of ``days``."""
+    return Background.of([i.unit.tokens for i in items if i.day in days and i.label["on"]])
 
 
 def merge_model(xs: list[list[float]], ys: list[bool]) -> Linear:
@@ -185,24 +190,25 @@ def tune_merge(items: list[Labelled], subject: Subject, sections, sections_model
                examples: dict[str, list[str]], log) -> Linear:
     from .cluster import average_linkage, merge_centroids
 
-    judge = Judge(Subject(**{**subject.__dict__, "models": {"sections": sections_model},
-                             "section_examples": examples}), sections)
     days = {}
-    for day in DEV_DAYS:
+    for day in DEV_DAYS:  # each day's words weighed against the other days' (as a build's against the dev days')
+        background = background_of(items, tuple(d for d in DEV_DAYS if d != day))
+        judge = Judge(Subject(**{**subject.__dict__, "models": {"sections": sections_model},
+                                 "section_examples": examples, "background": background}), sections)
         on = [i for i in items if i.day == day and i.label["on"]]
         units = [i.unit for i in on]
         stories = [i.label["story"] for i in on]
-        days[day] = (units, stories, *pair_samples(units, judge, stories))
-    grid = [(round(a, 2), round(b, 2)) for a in np.arange(0.4, 0.86, 0.05) for b in np.arange(0.3, 0.71, 0.05)]
+        days[day] = (units, stories, *pair_samples(units, judge, stories), judge.vectors([u.tokens for u in units]))
+    grid = [(round(a, 2), round(b, 2)) for a in np.arange(0.4, 0.96, 0.05) for b in np.arange(0.3, 0.71, 0.05)]
     totals = {t: [0, 0, 0] for t in grid}
     for held in DEV_DAYS:
         model = merge_model([x for d in DEV_DAYS if d != held for x in days[d][2]],
                             [y for d in DEV_DAYS if d != held for y in days[d][3]])
         probe = Judge(Subject(**{**subject.__dict__, "models": {"merge": model}}), sections)
-        units, stories, xs, _, pairs = days[held]
+        units, stories, xs, _, pairs, vectors = days[held]
         sims = {pair: probe.same_story(x) for pair, x in zip(pairs, xs)}
         docs = [u.doc for u in units]
-        rows = Vectors([u.tokens for u in units]).rows
+        rows = vectors.rows
         for first in sorted({a for a, _ in grid}):
             linked = average_linkage(len(units), sims, first, docs)
             for t in (t for t in grid if t[0] == first):
@@ -270,12 +276,14 @@ def main(argv: list[str] | None = None) -> int:
     subject_model = tune_subject(items, judge, log)
     sections_model, examples = tune_sections(items, subject, sections, log)
     merge = tune_merge(items, subject, sections, sections_model, examples, log)
+    background = background_of(items, DEV_DAYS)
     data = {
         "about": "Learned by `make tune` (python -m briefing.tune) from the dev days' labels; do not edit by hand.",
         "dev_days": list(DEV_DAYS), "labels_sha256": labels_digest(),
         "models": {"subject": subject_model.to_json(), "sections": sections_model.to_json(),
                    "merge": merge.to_json()},
         "examples": examples,
+        "background": background.to_json(),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(dump(data), encoding="utf-8")

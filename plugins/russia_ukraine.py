@@ -13,7 +13,7 @@ import json
 from importlib import resources
 
 from briefing import hookimpl
-from briefing.api import Subject, load_models
+from briefing.api import Background, Subject, load_models
 
 PRESET = "russia-ukraine-war"
 MODEL_FILE = "russia-ukraine-war.json"
@@ -58,4 +58,5 @@ def briefing_subject(config):
         return Subject(name=PRESET, terms=dict(TERMS), examples=list(EXAMPLES), threshold=THRESHOLD)
     models = load_models(data)
     return Subject(name=PRESET, terms=dict(TERMS), examples=list(EXAMPLES), model=models.get("subject"),
-                   threshold=THRESHOLD, models=models, section_examples=data.get("examples", {}))
+                   threshold=THRESHOLD, models=models, section_examples=data.get("examples", {}),
+                   background=Background.from_json(data.get("background")))
