@@ -17,10 +17,11 @@ import trafilatura
 from pathlib import Path
 
 from briefing import Document, Loader, SourceError, hookimpl, stable_id
-from briefing.api import decode, host_outlet, html_to_text, http_url, one_line, parse_datetime
+from briefing.api import MAX_DEPTH, decode, host_outlet, html_to_text, http_url, one_line, parse_datetime
 
 SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
-HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+# each comment ends at its first "-->" and is never re-read (a possessive loop): linear in the head's length
+HTML_START = re.compile(rb"^\s*+(?:<\?xml[^>]*>\s*+)?(?:<!--.*?-->\s*+)*+<(?:!doctype\s+html|html|head|body)\b",
                         re.IGNORECASE | re.DOTALL)
 HTML_OPEN = re.compile(rb"<html\b", re.IGNORECASE)
 HTML_CLOSE = re.compile(rb"</html\s*>", re.IGNORECASE)
@@ -48,7 +49,7 @@ def _json_ld_date(tree) -> str:
             continue
         try:
             data = json.loads(el.text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's stack
             continue
         stack = [data]
         while stack:
@@ -85,10 +86,15 @@ def briefing_loaders():
 
 def load_page(path, data, build=None):
     text = decode(data, path)  # refuses binary data, copes with undeclared Latin-1 / Windows-1252
+    parser = lxml.html.HTMLParser(collect_ids=False)
     try:
-        tree = lxml.html.document_fromstring(text)
+        tree = lxml.html.document_fromstring(text, parser=parser)
     except (ValueError, lxml.etree.ParserError) as exc:
         raise SourceError(f"not a readable HTML page: {exc}") from None
+    # libxml2 stops reading at MAX_DEPTH (and trafilatura's parse with it): the page is cut there, and says so
+    limits = [e.message.strip() for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"]
+    cut = (f"the page is nested more than {MAX_DEPTH} levels deep: the text from there on was not read"
+           if limits and "depth" in limits[0] else f"the page was read only in part: {limits[0]}" if limits else "")
     meta = _meta(tree)
     saved = SAVED_FROM.search(data[:4096])
     page_url = (http_url(meta.get("og:url", "")) or http_url(meta.get("canonical", ""))
@@ -98,7 +104,7 @@ def load_page(path, data, build=None):
     body = (getattr(found, "text", None) or "") if found is not None else ""
     body = html_to_text(html.escape(body, quote=False))  # already plain text: tidy it, keep "<" and "&" as they are
     if not body.strip():
-        raise SourceError("no article text found in the page")
+        raise SourceError(cut or "no article text found in the page")
     title = one_line(html_to_text(meta.get("og:title", "") or (getattr(found, "title", "") or "")))
     if not title:
         title = one_line(body.split("\n", 1)[0])[:200]
@@ -108,6 +114,8 @@ def load_page(path, data, build=None):
     published = _published(tree, meta, getattr(found, "date", None))
     docs = [Document(id=stable_id(page_url or Path(path).name, title, body[:200]), title=title, text=body, outlet=outlet,
                      url=page_url, author=author, published=published)]
+    if cut:
+        raise SourceError(cut, documents=docs)
     if HTML_OPEN.search(data[:4096]) and not HTML_CLOSE.search(data[-4096:]):
         raise SourceError("the page ends early (no closing </html>); the text before the cut was read",
                           documents=docs)
