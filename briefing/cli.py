@@ -77,7 +77,7 @@ def build(date, sources, out, config_path, formats, strict, since, until) -> Non
     from .progress import terminal_progress
 
     with terminal_progress(enabled=not (click.get_current_context().obj or {}).get("quiet")) as progress:
-        result = run_build(config, progress=progress)
+        result = run_build(config, progress=progress, hard_deadline=True)
     for fmt, path in result.paths.items():
         click.echo(f"{fmt:7} {path}")
     bad = result.report.bad_sources

@@ -188,20 +188,21 @@ def parse(entry: str, data: bytes, ctx) -> list[Document]:
     if not candidates:
         head = data[:4096]
         candidates = [loader for loader in registry if loader.sniff is not None and _sniffs(loader, head, ctx)]
-    for loader in candidates:
+    failed = ""
+    for loader in candidates:  # a loader that fails passes the source on to the next one, like one that declines
         ok, docs = ctx.contained(loader.plugin, f"loader {loader.name}", lambda: loader.load(entry, data, ctx))
+        if ok and docs is not None and (problem := check_documents(docs)):
+            ctx.plugin_failed(loader.plugin, f"loader {loader.name}", problem, "")
+            ok = False
         if not ok:
-            raise SourceError(f"the {loader.name} loader failed on it (see plugin errors)")
+            failed = failed or f"the {loader.name} loader failed on it (see plugin errors)"
+            continue
         if docs is None:
             continue
-        problem = check_documents(docs)
-        if problem:
-            ctx.plugin_failed(loader.plugin, f"loader {loader.name}", problem, "")
-            raise SourceError(f"the {loader.name} loader failed on it (see plugin errors)")
         if not docs:
             raise SourceError("no text found")
         return docs
-    raise SourceError("no loader understands this kind of file")
+    raise SourceError(failed or "no loader understands this kind of file")
 
 
 GZIP_MAGIC = b"\x1f\x8b"
