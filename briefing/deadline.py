@@ -28,7 +28,7 @@ from .errors import OutOfTime
 
 DEFAULT_SECONDS = 1800.0
 AGAIN = 5.0  # seconds between two reminders to a build that swallowed the first
-GRACE = 30.0  # seconds past the deadline after which the command line ends the process
+GRACE = 30.0  # seconds past the deadline (at most max_seconds again) after which the command line ends the process
 
 
 class BuildGuard:
@@ -40,6 +40,7 @@ class BuildGuard:
         self.stage = ""
         self.running: tuple[str, str] | None = None  # (plugin, hook) being called
         self.expired = False
+        self.fired_at = ""
         self.interrupted = False
         self.tells_interrupts = False  # true while a SIGINT handler of ours is installed
         self.published = False  # the new issue is in place (only the publish plugins were left)
@@ -67,7 +68,7 @@ class BuildGuard:
     def message(self) -> str:
         kept = ("the new issue is in place, but not every publish plugin finished" if self.published
                 else "nothing was published: the previous issue is as it was")
-        return (f"build stopped after {self.seconds:g} s ([briefing] max_seconds) {self.where()}; {kept}")
+        return f"build stopped after {self.seconds:g} s ([briefing] max_seconds) {self.fired_at or self.where()}; {kept}"
 
     # -- holding the deadline off while the issue is swapped in -----------------------------------------
     @contextmanager
@@ -97,7 +98,7 @@ class BuildGuard:
         else:
             self._schedule(self.seconds)
         if self.hard:
-            timer = threading.Timer(self.seconds + GRACE, self._end_process)
+            timer = threading.Timer(self.seconds + min(GRACE, self.seconds), self._end_process)
             timer.daemon = True
             timer.start()
             self._timers.append(timer)
@@ -116,6 +117,8 @@ class BuildGuard:
 
     def _due(self) -> bool:
         """True when OutOfTime is to be raised now (False while held: it is raised when the hold ends)."""
+        if not self.expired:
+            self.fired_at = self.where()  # where the build was when its time ran out
         self.expired = True
         if self._held:
             self._pending = True

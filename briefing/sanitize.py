@@ -28,11 +28,12 @@ BLOCK_END = re.compile(r"<(?:/p|br\s*/?|/li|/div|/h[1-6]|/blockquote|/tr|/pre)\s
 # invisible format characters: bidirectional marks, embeddings, overrides and isolates, zero-width spaces
 # and joiners, word joiner and invisible operators, the byte-order mark, interlinear annotation marks.
 INVISIBLE = ("\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb")
-CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff" + INVISIBLE + "]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff" + INVISIBLE + "]")
 SURROGATE = re.compile("[\ud800-\udfff]")  # half a UTF-16 pair: no character at all (e.g. from "&#xD800;")
 # libxml2's HTML parser stops at this depth (without its "huge" option); the sanitizer's cost per tag grows
 # with the depth, so nothing deeper ever reaches it
 MAX_DEPTH = 255
+AMPERSAND = "\ufdd0"  # a noncharacter (never in text: dropped as invisible) standing for "&" inside nh3
 DEPTH_PROBLEM = f"HTML nested more than {MAX_DEPTH} levels deep: the text from there on was left out"
 
 
@@ -62,12 +63,15 @@ def _well_nested(fragment: str) -> tuple[str, str]:
 
 def html_text(fragment: str) -> tuple[str, str]:
     """HTML → (plain text, problem): the text as :func:`html_to_text` gives it, and "" or what went wrong
-    (the fragment was nested deeper than :data:`MAX_DEPTH`, so the text from there on is missing)."""
-    fragment = BLOCK_END.sub("\n\n", SURROGATE.sub("\ufffd", fragment or ""))
+    (the fragment was nested deeper than :data:`MAX_DEPTH`, so the text from there on is missing).
+
+    Character references are left to :func:`html.unescape`, after the sanitizer: every "&" reaches it as
+    :data:`AMPERSAND` (the sanitizer grows a text node one reference at a time, quadratic in its length)."""
+    fragment = BLOCK_END.sub("\n\n", SURROGATE.sub("\ufffd", (fragment or "").replace(AMPERSAND, "")))
     problem = ""
     if fragment.count("<") > MAX_DEPTH:  # fewer tags than that cannot nest deeper (cheap to know)
         fragment, problem = _well_nested(fragment)
-    cleaned = nh3.clean(fragment, tags=set(), strip_comments=True)
+    cleaned = nh3.clean(fragment.replace("&", AMPERSAND), tags=set(), strip_comments=True).replace(AMPERSAND, "&")
     text = printable(html.unescape(cleaned))
     lines = (SPACE.sub(" ", line).strip() for line in text.splitlines())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), problem
