@@ -135,12 +135,12 @@ def _walk(root: Path, follow: bool, report: Report, config: Config, pattern: lis
             if e.is_symlink():
                 shown = _shown(e.path, config)
                 target = os.path.realpath(e.path)
+                if not os.path.exists(target):
+                    report.bad_source(shown, "a broken symbolic link")
+                    continue
                 if not follow and os.path.commonpath([real_root, target]) != real_root:
                     report.bad_source(shown, "a symbolic link leading outside the source folder; not followed "
                                              "([briefing] follow_symlinks = true reads it)")
-                    continue
-                if not os.path.exists(target):
-                    report.bad_source(shown, "a broken symbolic link")
                     continue
             try:
                 is_dir = e.is_dir()

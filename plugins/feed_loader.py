@@ -87,6 +87,15 @@ def body_start(data: bytes) -> int:
     return -1  # no element at all
 
 
+def _added_lines(data: bytes, encoding: str) -> int:
+    """1 when feedparser's conversion put a declaration line of its own before the feed (it had none)."""
+    try:
+        head = data[:256].decode(encoding, "ignore").lstrip("\ufeff")
+    except LookupError:
+        return 0
+    return 0 if head.startswith("<?xml") else 1
+
+
 def safe_xml(data: bytes) -> tuple[bytes, str]:
     """The feed as feedparser may read it (our prolog, the feed's elements, forbidden characters repaired),
     and what was repaired ("" when nothing was)."""
@@ -128,7 +137,7 @@ def safe_xml(data: bytes) -> tuple[bytes, str]:
     repaired = ""
     if count:
         at, what = first[0]
-        line = utf8.count(b"\n", 0, start + at) + 1
+        line = utf8.count(b"\n", 0, start + at) + 1 - _added_lines(data.lstrip(), result["encoding"])
         repaired = (f"{count} character(s) XML does not allow replaced or dropped (the first, "
                     f"{what.decode('ascii', 'replace')}, on line {line})")
     return DECLARATION + body, repaired
