@@ -57,7 +57,7 @@ cases = {
         (b"&lt;div&gt;" * 200_000) + b"Kyiv" + (b"&lt;/div&gt;" * 200_000))),
     "'&#' x 500,000 in a feed item": ("amp.xml", lambda: feed(b"&amp;#" * 500_000)),
     "&#xD800; in one of two items": ("ref.xml", lambda: feed(b"Kyiv &#xD800; said")),
-    "Markdown heading '#' + ' #' x 20000": ("h.md", lambda: ("# Kyiv" + " #" * 20000 + "\n\nUkraine said.\n").encode()),
+    "Markdown heading '#' + ' #' x 20000": ("h.md", lambda: ("# Kyiv" + " #" * 20000 + " !\n\nUkraine said.\n").encode()),
     "text file: 100,000 blank lines": ("blank.txt", lambda: ("Kyiv\n" + "\n" * 100_000 + "Ukraine said.\n").encode()),
 }
 name, make = cases[case]

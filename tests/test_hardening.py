@@ -33,7 +33,7 @@ from briefing.build import build
 from briefing.config import load_config
 from briefing.context import BuildContext
 from briefing.deadline import BuildGuard
-from briefing.errors import BuildError, OutOfTime, SourceError
+from briefing.errors import OutOfTime, PluginError, SourceError
 from briefing.load import expand, load_one
 from briefing.plugins import Plugins
 from briefing.publish import remove_leftovers, write_issue
@@ -167,20 +167,25 @@ OLD_CAPTION = re.compile(
     r"\((?i:pictured|picture|photo)[^)]*\)|\[[^\]]*(?:via|/)\s*[^\]]*(?:Reuters|AP|AFP|Getty|EPA)[^\]]*\]"
     r"|(?:\s|^)(?:AP|AFP|Reuters|Getty Images|EPA|Bloomberg)\s*$|\bphotograph:\s"
     r"|\([^()]*(?:/|\bvia\s)[^()]*(?:Reuters|AP|AFP|Getty(?: Images)?|EPA|Sputnik|Pool|Shutterstock)\)\s*$")
-OLD_SEEN = re.compile(r"\b(?:is|are)\sseen\b.*\s(?:19|20)\d\d\.?$", re.IGNORECASE)
-SHORT_TEXT = st.lists(st.sampled_from(adversarial.PIECES["segment"] + ["Photo", "(photo", "are", "1999", "\t"]),
+OLD_SENTENCE_DEBRIS = re.compile(
+    r"pic\.twitter\.com/|https?://t\.co/|\{\w+\}|^(?:subscribe|sign up|click here|follow us)\b"
+    r"|\bis on substack now\b|^welcome to\b.*\bnewsletter\b"
+    r"|\bwe (?:take a )?look at the (?:main|key|latest) developments\b|\bhere(?:'s|’s| is) what we know\b"
+    r"|^(?-i:[A-Z][\w.]*(?:\s[A-Z][\w.]*)?['’]s?\s(?:[A-Z][\w'’-]+\s){1,3})(?:reports\.$|has the latest\b|has more\b)"
+    r"|,\s(?:on\s)?(?-i:[A-Z][a-z]{2,8}\.?\s\d{1,2},\s|\d{1,2}\s[A-Z][a-z]{2,8}\s)(?:19|20)\d\d\.?$"
+    r"|\b(?:is|are)\sseen\b.*\s(?:19|20)\d\d\.?$", re.IGNORECASE)
+SHORT_TEXT = st.lists(st.sampled_from(adversarial.PIECES["segment"] + ["Photo", "(photo", "are", "1999", "\t",
+                                                                       "is seen", "subscribe", "CNN's Alex "]),
                       max_size=14).map("".join)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(SHORT_TEXT)
 def test_the_caption_rules_give_the_verdicts_of_the_original_rules(text):
     from briefing import segment
 
     assert bool(segment.CAPTION.search(text)) == bool(OLD_CAPTION.search(text))
-    new_seen = re.compile(r"(?:\A|(?<=\n))(?>.*?\b(?:is|are)\sseen\b).*\s(?:19|20)\d\d\.?$", re.IGNORECASE)
-    assert bool(new_seen.search(text)) == bool(OLD_SEEN.search(text))
-    assert segment.SENTENCE_DEBRIS.search(text + " is seen in 2022.") is not None
+    assert bool(segment.SENTENCE_DEBRIS.search(text)) == bool(OLD_SENTENCE_DEBRIS.search(text))
 
 
 OLD_TEXT = {"SOURCE_LINE": re.compile(r"^\s*Source:\s*(?P<outlet>.+?)\s*$", re.MULTILINE),
@@ -198,7 +203,7 @@ def _outcome(load_fn, path: str, text: str):
         return str(exc)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(adversarial.PIECES["text"] + ["Reuters", "http://x.org/a", "2023-03-19", "\v"]),
                 min_size=1, max_size=16).map("".join),
        st.lists(st.sampled_from(adversarial.PIECES["markdown"] + ["+++", "title = \"T\"\n", "-", "="]),
@@ -338,10 +343,10 @@ def test_a_plugin_returning_the_wrong_thing_is_named_and_the_issue_is_built_with
 def test_a_plugin_that_exits_while_imported_is_a_one_line_error(tmp_path):
     ws = make_workspace(tmp_path, [ARTICLE])
     (ws / "plugins" / "quits.py").write_text("import sys\nsys.exit(0)\n")
-    r = cli("build", "--date", DATE, "--format", "md", cwd=ws, limit=False)
-    assert r.returncode == 1
-    assert r.stderr.splitlines() == [f"briefing: error: plugin file {ws / 'plugins' / 'quits.py'}: called sys.exit(0) "
-                                     "while being imported"]
+    with pytest.raises(PluginError) as caught:  # the command line prints it as one line, exit code 1
+        build(load_config(ws / "briefing.toml", date=DATE, formats="md"))
+    assert str(caught.value) == f"plugin file {ws / 'plugins' / 'quits.py'}: called sys.exit(0) while being imported"
+    assert caught.value.exit_code == 1 and not (ws / "out" / DATE).exists()
 
 
 # ------------------------------------------------------------------------------------------------ deadline
@@ -531,14 +536,16 @@ def test_a_looping_plugin_is_stopped_by_max_seconds_and_the_previous_issue_kept(
 def test_a_plugin_that_will_not_be_interrupted_ends_the_process_after_the_grace(tmp_path):
     ws = make_workspace(tmp_path, [ARTICLE], config_text="max_seconds = 3\nlock_timeout = 0\n")
     (ws / "plugins" / "deaf.py").write_text(textwrap.dedent('''
-        import signal
         from briefing import hookimpl
 
         @hookimpl
         def briefing_build_start():
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})  # the reminders never arrive
-            while True:
-                pass
+            while True:  # catches the deadline and every reminder of it
+                try:
+                    while True:
+                        pass
+                except BaseException:
+                    continue
     '''))
     r = cli("build", "--date", DATE, "--format", "md", cwd=ws, timeout=120)
     assert r.returncode == 1
