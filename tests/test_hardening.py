@@ -567,11 +567,23 @@ def one_builds_files(folder: Path) -> str:
     return "" if own == files else f"files {sorted(own)} against the report's {sorted(files)}"
 
 
+def wait_for_staging(out: Path, proc, limit: float) -> None:
+    """Return as soon as a build's staging folder appears in ``out`` (the moment it publishes), or at ``limit``."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end and proc.poll() is None:
+        try:
+            if any(".staging-" in name for name in os.listdir(out)):
+                return
+        except OSError:
+            pass
+        time.sleep(0.0005)
+
+
 @pytest.mark.slow
 def test_builds_killed_at_random_moments_never_leave_a_mixed_issue_or_temp_files(tmp_path):
     ws = make_workspace(tmp_path, [ROOT / "seeds" / name for name in sorted(os.listdir(ROOT / "seeds"))
                                    if name.endswith(".txt")] + [FEED])
-    folder = ws / "out" / DATE
+    out, folder = ws / "out", ws / "out" / DATE
     changing = ws / "seeds" / "changing.txt"
 
     def start(n: int, formats: str):
@@ -580,16 +592,24 @@ def test_builds_killed_at_random_moments_never_leave_a_mixed_issue_or_temp_files
         return subprocess.Popen([sys.executable, "-m", "briefing", "build", "--date", DATE, "--format", formats],
                                 cwd=ws, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=limited)
 
-    started = time.monotonic()
-    first = start(0, "md,html,pdf")
-    assert first.wait(300) == 0, first.stderr.read()
-    took = time.monotonic() - started
+    took = {}
+    for formats in ("md,html,pdf", "md,html,pdf", "md"):  # the first build fills the cache: time the second
+        began = time.monotonic()
+        proc = start(0, formats)
+        assert proc.wait(300) == 0, proc.stderr.read()
+        took[formats] = time.monotonic() - began
     (folder / "sent.json").write_text('{"sends": []}\n')  # a file of the send's own: must survive every swap
     rng = random.Random(17)
     for n in range(1, 21):
-        proc = start(n, rng.choice(["md,html,pdf", "md", "md,html"]))
-        # half the kills anywhere, half late in the build, around the moment the folder is swapped
-        time.sleep(rng.uniform(0, took) if n % 2 else rng.uniform(0.6 * took, 1.2 * took))
+        formats = rng.choice(sorted(took))
+        proc = start(n, formats)
+        if n % 3 == 0:  # anywhere in the build
+            time.sleep(rng.uniform(0, took[formats]))
+        elif n % 3 == 1:  # while it publishes: once its staging folder is there, within a few milliseconds
+            wait_for_staging(out, proc, 2 * took[formats])
+            time.sleep(rng.uniform(0, 0.005))
+        else:  # late: publishing, or running the publish plugins
+            time.sleep(rng.uniform(0.8, 1.1) * took[formats])
         proc.send_signal(signal.SIGKILL)
         proc.wait(60)
         problem = one_builds_files(folder)
@@ -599,7 +619,7 @@ def test_builds_killed_at_random_moments_never_leave_a_mixed_issue_or_temp_files
     assert last.wait(300) == 0, last.stderr.read()
     assert one_builds_files(folder) == ""
     assert "Kyiv update 21:" in (folder / "report.json").read_text()  # the last build's own report
-    leftovers = [str(p.relative_to(ws / "out")) for p in (ws / "out").rglob(".*") if p.name != ".lock"]
+    leftovers = [str(p.relative_to(out)) for p in out.rglob(".*") if p.name != ".lock"]
     assert leftovers == []
 
 
