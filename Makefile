@@ -27,9 +27,16 @@ check: $(STAMP)
 eval: $(STAMP)
 	$(PY) -m briefing.evaluate
 
+# Learn the editorial model's weights and thresholds from the labelled dev days (plugins/data/*.json).
+tune: $(STAMP)
+	$(PY) -m briefing.tune
+
 clean:
 	rm -rf out $(VENV) *.egg-info
 
-# Timings per stage for 100 to 10,000 documents, cache and LexRank comparisons (several minutes).
+# Timings per stage for 100 to 10,000 documents, cache and LexRank comparisons (several minutes); then the
+# desk's time from a correction to the rebuilt page on the day-389 feeds.
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/fetch.py
+	$(PY) bench/desk.py

@@ -1,6 +1,7 @@
 """Build: the whole pipeline for one day, stage by stage, from configuration to files in ``out/``.
 
-load → segment → select → cluster → stories → compose (summarize inside) → prepare → render → publish.
+load → articles → gate → segment → select → cluster → stories → compose (summarize inside) → prepare → render
+→ publish.
 One :class:`~briefing.context.BuildContext` carries the build's state to every hook. Nothing is written
 until every output has been rendered; a failure before that leaves ``out/`` as it was.
 """
@@ -14,14 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import segment, termscore, text
+from . import segment, termscore
+from .articles import read_articles
 from .cache import SourceCache
 from .cluster import cluster
-from .compose import compose, configured_sections
+from .compose import compose
 from .config import Config
 from .context import BuildContext
 from .deadline import BuildGuard, build_guard
 from .errors import BuildError, OutOfTime, PluginError
+from .gate import gate, warm_up
+from .judge import Judge, subject_of
+from .sections import sections_of
 from .load import load
 from .lock import out_lock
 from .models import Issue, Section, Story
@@ -41,30 +46,15 @@ class BuildResult:
     report: Report
     paths: dict[str, Path]
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def sections_of(ctx: BuildContext) -> list[Section]:
-    """Every section the plugins contribute, configured; two sections with one key are an error."""
-    found: list[Section] = []
-    owner: dict[str, str] = {}
-    ctx.config.check_plugins(ctx.plugins)  # the plugins' own tables first: their sections may read them
-    for plugin_name, sections in ctx.call_named("briefing_sections"):
-        for section in sections:
-            if section.key in owner:
-                raise PluginError(
-                    f"plugin {plugin_name!r}: section key {section.key!r} is already used by {owner[section.key]!r}"
-                )
-            owner[section.key] = plugin_name
-            found.append(section.replace(plugin=plugin_name))
-    ctx.check_settings([s.key for s in found])
-    return configured_sections(found, ctx.config)
+    documents: list = field(default_factory=list)  # every document the build read, after the window
 
 
 def issue_date(config: Config) -> dt.date:
     return config.date or dt.date.today()
 
 
-STAGES = ("load", "segment", "select", "cluster", "cache", "summarize", "render", "pdf", "publish")
+STAGES = ("load", "articles", "gate", "segment", "select", "cluster", "cache", "summarize", "render", "pdf",
+          "publish")
 
 
 def build(config: Config, plugins: Plugins | None = None,
@@ -90,7 +80,8 @@ def build(config: Config, plugins: Plugins | None = None,
 def keep_stories(ctx: BuildContext, stories: list[Story]) -> list[Story]:
     """The stories the ``briefing_stories`` plugins keep, in their order; one left out without a word is
     recorded as left out by that plugin."""
-    for plugin_name, kept in ctx.call_named("briefing_stories", stories=list(stories)):
+    args = {"stories": list(stories)}
+    for plugin_name, kept in ctx.call_each("briefing_stories", args):  # each plugin sees what the last one kept
         kept = list(kept)
         ids = {s.id for s in kept}
         explained = ctx.dropped_stories()
@@ -98,6 +89,7 @@ def keep_stories(ctx: BuildContext, stories: list[Story]) -> list[Story]:
             if story.id not in ids and story.id not in explained:
                 ctx.drop_story(story, f"left out by plugin {plugin_name}")
         stories = kept
+        args["stories"] = list(kept)
     return stories
 
 
@@ -124,9 +116,14 @@ def _build(config: Config, plugins: Plugins | None = None,
             progress(name, following[0] if following else None)
 
     t = time.perf_counter()
+    config.check_plugins(plugins)  # every table is checked before anything is decided from it
+    ctx.subject = subject_of(ctx)
     sections = ctx.sections = sections_of(ctx)
+    ctx.judge = judge = Judge(ctx.subject, sections)
     ctx.call("briefing_build_start")
     cache = SourceCache.for_build(config, plugins)
+    if config.table("briefing")["language"]:
+        warm_up()  # the language identifier loads while the sources are read
     documents = load(ctx, cache)
     documents = in_window(documents, date, config, report)
     stage("load", t)
@@ -134,18 +131,29 @@ def _build(config: Config, plugins: Plugins | None = None,
         names = ", ".join(f"{b['path']} ({b['reason']})" for b in report.bad_sources)
         raise BuildError(f"--strict: {len(report.bad_sources)} bad source(s): {names}")
 
+    t = time.perf_counter()  # the article behind each on-subject feed item, read in place of its teaser
+    documents = read_articles(ctx, documents, cache, progress)
+    stage("articles", t)
+
     t = time.perf_counter()
     articles = [d for d in documents if d.kind == "article"]
+    with termscore.memo(cache.scores if cache else None):
+        relevance = gate(articles, judge, report, config.table("briefing")["language"])  # before any split
+    articles = [d for d in articles if d.id in relevance]
+    stage("gate", t)
+
+    t = time.perf_counter()
     segmented = {d.id: cache.sentences(d) if cache else segment.sentences(d) for d in articles}
     stage("segment", t)
 
     t = time.perf_counter()
     with termscore.memo(cache.scores if cache else None):
-        passages = select(articles, segmented, sections, config.subject, report)
+        passages = select(articles, segmented, relevance, judge, report)
     stage("select", t)
 
     t = time.perf_counter()
-    stories = cluster(passages, token_memo=cache.tokens if cache else None)
+    with termscore.memo(cache.scores if cache else None):
+        stories = cluster(passages, judge)
     stories = keep_stories(ctx, stories)
     stage("cluster", t)
     if cache:
@@ -154,8 +162,7 @@ def _build(config: Config, plugins: Plugins | None = None,
         stage("cache", t)
 
     t = time.perf_counter()
-    with text.memo(cache.tokens if cache else None):  # the sentences' tokens, kept by the cache
-        issue = compose(date, stories, documents, sections, ctx)
+    issue = compose(date, stories, documents, sections, ctx)
     ctx.call("briefing_prepare_issue", issue=issue, report=report)
     stage("summarize", t)
 
@@ -179,4 +186,4 @@ def _build(config: Config, plugins: Plugins | None = None,
     ctx.call("briefing_publish", issue=issue, paths=paths, report=report)
     stage("publish", t)
     log.info("built %s: %s", issue.name, ", ".join(str(p) for p in paths.values()))
-    return BuildResult(issue=issue, report=report, paths=paths, timings=timings)
+    return BuildResult(issue=issue, report=report, paths=paths, timings=timings, documents=documents)

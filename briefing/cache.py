@@ -1,13 +1,14 @@
-"""Cache: what each source became (documents, sentences, word tokens, section scores), kept between builds.
+"""Cache: what each source became (documents and their sentences) and the section scores, kept between builds.
 
-In: a source's path and bytes. Out, on a later build of the same bytes: its text Documents, their sentences
-and the tokens of those sentences, without parsing, segmenting or tokenizing again; and the section scores
-of the texts the last build scored (``scores/``, keyed by a digest of the profiles and the text).
+In: a source's path and bytes. Out, on a later build of the same bytes: its text Documents and their
+sentences, without parsing or segmenting again; and the term scores of the texts the last build scored
+(``scores/``, keyed by a digest of the profiles and the text).
 
 An entry is a JSON file under ``<workspace>/.briefing-cache/sources/``, named by the SHA-256 of the
 source's bytes, its path and a fingerprint of everything that shapes the result: the code of the loader
-plugins, the segmenter, the tokenizer, the term scorer and this module, the syntok version and the
-settings that shape loading (options declared with ``cache=True``, and the loaders' own tables). Change any of them and the old entries are simply not found again. Entries are written to a temporary file and renamed
+plugins, the page extractor and the articles stage, the segmenter, the tokenizer, the term scorer and this
+module, the syntok version and the settings that shape loading (options declared with ``cache=True``, and the
+loaders' own tables). Change any of them and the old entries are simply not found again. Entries are written to a temporary file and renamed
 into place, so a concurrent build sees a whole entry or none; an entry that cannot be read or does not
 check out is ignored and rebuilt. Entries unused for ``KEEP_DAYS`` days are removed, by one build at a
 time (under a file lock), at most once a day. ``[briefing] cache = false`` turns the cache off.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import importlib.metadata
 import inspect
 import json
@@ -38,7 +40,7 @@ from .models import Document, Sentence
 log = logging.getLogger("briefing.cache")
 
 FOLDER = ".briefing-cache"
-FORMAT = 2
+FORMAT = 3
 KEEP_DAYS = 30
 DOC_FIELDS = ("id", "title", "text", "path", "outlet", "url", "author", "kind", "origin")
 
@@ -57,6 +59,8 @@ def fingerprint(config, plugins) -> str:
     h = hashlib.sha256(f"format {FORMAT}\n".encode())
     for module in (segment_module, text_module, termscore, sys.modules[__name__]):
         h.update(_code_of(module))
+    for name in ("briefing.extract", "briefing.articles"):  # what pages and the articles behind feed items become
+        h.update(_code_of(importlib.import_module(name)))
     try:
         h.update(importlib.metadata.version("syntok").encode())
     except importlib.metadata.PackageNotFoundError:
@@ -104,7 +108,6 @@ class SourceCache:
     def __init__(self, folder: Path, fingerprint: str):
         self.folder = Path(folder)
         self.fingerprint = fingerprint
-        self.tokens: dict[str, list[str] | str] = {}  # sentence or title text → its tokens (see cluster)
         self.entries: dict[str, dict] = {}  # key → entry, for the sources of this build
         self.dirty: set[str] = set()
         self.owner: dict[int, tuple[str, int]] = {}  # id(document) → (key, index in its entry)
@@ -159,7 +162,7 @@ class SourceCache:
             if not isinstance(raw, dict) or raw.get("format") != FORMAT or raw.get("key") != key:
                 raise ValueError("not an entry of this cache")
             docs = [_doc_from_json(d) for d in raw["documents"]]
-            if not docs or not isinstance(raw.get("sentences"), dict) or not isinstance(raw.get("tokens"), dict):
+            if not docs or not isinstance(raw.get("sentences"), dict):
                 raise ValueError("incomplete entry")
         except FileNotFoundError:
             self.stats["misses"] += 1
@@ -177,9 +180,6 @@ class SourceCache:
         self.entries[key] = raw
         for i, doc in enumerate(docs):
             self.owner[id(doc)] = (key, i)
-        for text, joined in raw["tokens"].items():
-            if isinstance(joined, str):
-                self.tokens.setdefault(text, joined)  # split when the clustering needs it
         return docs
 
     def remember(self, path: str, data: bytes, docs: list[Document]) -> None:
@@ -189,7 +189,7 @@ class SourceCache:
         encoded = [_doc_to_json(d) for d in docs]
         key = self.key(path, data)
         self.entries[key] = {"format": FORMAT, "key": key, "path": path, "documents": encoded,
-                             "sentences": {}, "tokens": {}}
+                             "sentences": {}}
         self.dirty.add(key)
         for i, doc in enumerate(docs):
             self.owner[id(doc)] = (key, i)
@@ -217,24 +217,7 @@ class SourceCache:
 
     # -- writing ---------------------------------------------------------------------------------
     def save(self) -> int:
-        """Write the entries that are new or gained sentences or tokens; returns how many were written."""
-        for key, entry in self.entries.items():
-            known = entry["tokens"]
-            before = len(known)
-            if before and key not in self.dirty:
-                continue  # read from the cache: it has the tokens its documents had then
-            for raw_doc in entry["documents"]:
-                if raw_doc["title"] in self.tokens:
-                    known.setdefault(raw_doc["title"], _joined(self.tokens[raw_doc["title"]]))
-            for index, paragraphs in entry["sentences"].items():
-                text = entry["documents"][int(index)]["text"]
-                for _, spans in paragraphs:
-                    for start, end in spans:
-                        sentence = text[start:end]
-                        if sentence not in known and sentence in self.tokens:
-                            known[sentence] = _joined(self.tokens[sentence])
-            if len(known) != before:
-                self.dirty.add(key)
+        """Write the entries that are new or gained sentences; returns how many were written."""
         written = 0
         for key in sorted(self.dirty):
             if self._write(self._file(key), self.entries[key]):
@@ -294,10 +277,6 @@ class SourceCache:
         except OSError as exc:
             log.warning("cannot prune the cache in %s: %s", self.folder, exc)
             return 0
-
-
-def _joined(tokens: list[str] | str) -> str:
-    return tokens if isinstance(tokens, str) else " ".join(tokens)
 
 
 class ScoreMemo(dict):

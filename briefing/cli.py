@@ -60,12 +60,15 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 @click.option("--since", "since", metavar="TIME", help="Articles published from TIME (date or ISO time, UTC unless "
               "given) count; default: the start of the day before --date.")
 @click.option("--until", "until", metavar="TIME", help="...and before TIME (a date alone: the end of that day).")
-def build(date, sources, out, config_path, formats, strict, since, until) -> None:
+@click.option("--offline", is_flag=True, default=None,
+              help="Touch no network: URL sources and articles come from the HTTP cache only.")
+def build(date, sources, out, config_path, formats, strict, since, until, offline) -> None:
     """Build one issue into OUT/<date>/."""
     from .build import build as run_build
 
     config = load_config(Path(config_path) if config_path else None, date=date,
-                         sources=_absolute_sources(sources), out=out, formats=formats, strict=strict)
+                         sources=_absolute_sources(sources), out=out, formats=formats, strict=strict,
+                         offline=offline)
     if since or until:  # the day's window, laid over [window] in briefing.toml (read by briefing.window)
         from .options import Moment
 
@@ -106,11 +109,43 @@ def send(date, force, out, config_path) -> None:
 
 
 @cli.command()
+@click.option("--date", "date", metavar="YYYY-MM-DD", help="The day to review (default: today).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; beyond loopback a token is required.")
+@click.option("--port", default=8077, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--token", default=None, metavar="TOKEN",
+              help="Require this token on every request (default: the [desk] token_env variable).")
+@click.option("--out", "out", metavar="DIR", help="Output folder (default from briefing.toml, else out/).")
+@click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Configuration file (default: the nearest briefing.toml).")
+@click.option("--sources", "sources", multiple=True, metavar="PATH",
+              help="Files, folders, globs or URLs; replaces the configured sources. Repeatable.")
+def serve(date, host, port, token, out, config_path, sources) -> None:
+    """The morning desk: review, correct and send the day's draft in a browser (docs/desk.md)."""
+    import datetime as dt
+
+    from .desk import Desk, address, listen, server_for, token_for
+
+    config = load_config(Path(config_path) if config_path else None, date=date, out=out)
+    token = token_for(host, token, config.table("desk")["token_env"])
+    day = config.date or dt.date.today()
+    sock = listen(host, port)
+    desk = Desk(config.path, day, out=out, sources=_absolute_sources(sources) or None, token=token, host=host,
+                port=sock.getsockname()[1])
+    state = desk.rebuild(day)
+    if not state.ok:
+        click.echo(f"briefing: the draft of {day.isoformat()} could not be built: {state.error}", err=True)
+    click.echo(f"desk    {address(desk, desk.port)}")
+    click.echo("        (Ctrl+C to stop)")
+    server_for(desk, sock).run(sockets=[sock])
+
+
+@cli.command()
 @click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option("--trace", is_flag=True, help="Show each hook call and its result while building the list.")
 def plugins(config_path, trace) -> None:
     """List every plugin, the hooks it implements and the sections it adds."""
-    from .build import sections_of
+    from .sections import sections_of
     from .context import BuildContext
     from .plugins import Plugins
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .fetch import USER_AGENT
 from .options import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, Option, Str,
                       Table, TimeZone, Unknown, check_table, suggest)
 
@@ -39,6 +40,8 @@ ENGINE_TABLES: dict[str, Table] = {
         "follow_symlinks": Option(Bool(), False,
                                   "read symbolic links in a source folder that lead outside it (loops never)"),
         "cache": Option(Bool(), True, "keep parsed sources between builds in .briefing-cache/"),
+        "language": Option(Str(), "en", "the issue's language (ISO 639-1): documents in another are left out; "
+                           "empty keeps every language"),
     }),
     "budget": Table("How long the issue may be.", {
         "item_sentences": Option(Int(1), 4, "sentences an item may hold"),
@@ -51,12 +54,31 @@ ENGINE_TABLES: dict[str, Table] = {
         "since": Option(Moment(), None, "a fixed start instead (a date alone: that day's start)"),
         "until": Option(Moment(), None, "a fixed end instead (a date alone: that day's end)"),
     }),
-    "fetch": Table("Fetching sources given as http(s) URLs.", {
-        "timeout": Option(Number(0, above=True), 20, "seconds a whole download may take"),
+    "fetch": Table("The one fetcher every download goes through: URL sources, OPML lists, the losses source, articles.", {
+        "timeout": Option(Number(0, above=True), 20, "seconds a whole download of a URL source may take, headers included"),
+        "allow_private": Option(Bool(), False, "let sources and links reach loopback, private and link-local "
+                                "addresses (the desk's own network); cloud metadata addresses stay refused"),
+        "list_feeds": Option(Int(1), 200, "feeds one OPML list may name; the rest are reported and not fetched"),
+        "list_seconds": Option(Number(0, above=True), 120,
+                               "seconds the feeds named by OPML lists may take together; the rest are reported"),
     }),
-    "subject": Table("The briefing's subject: documents under the threshold are left out, with the reason.", {
-        "threshold": Option(Number(0), 3.0, "the relevance a document needs to be read further"),
-        "terms": Option(Mapping(Number(0)), {}, "terms added to the built-in ones (a weight of 0 removes one)"),
+    "articles": Table("Reading the article behind each on-subject feed item (see docs/articles.md).", {
+        "fetch": Option(Bool(), True, "false builds feed items from their descriptions and fetches no article"),
+        "concurrency": Option(Int(1, 64), 8, "downloads at a time across hosts (articles and feeds alike)"),
+        "per_host": Option(Int(1, 16), 2, "downloads at a time from one host"),
+        "timeout": Option(Number(0, above=True), 15, "seconds one article's whole download may take, headers included"),
+        "max_mb": Option(Number(0, above=True), 5, "a page larger than this is abandoned while it streams"),
+        "deadline": Option(Number(0, above=True), 120,
+                           "seconds the whole stage may take; the items not read by then keep their descriptions"),
+        "user_agent": Option(Str(non_empty=True), USER_AGENT, "the User-Agent of every request the build makes"),
+        "cache_days": Option(Number(0), 14, "days a downloaded page is kept and served without asking (0: no cache)"),
+    }),
+    "subject": Table("The briefing's subject: every document is measured against it before anything else is done.", {
+        "preset": Option(Str(), "", "a subject a plugin provides with its learned model ('russia-ukraine-war' is built in)"),
+        "terms": Option(Mapping(Number(0)), {}, "words and phrases of the subject and their weights, laid over the "
+                        "preset's (a weight of 0 removes one)"),
+        "examples": Option(ListOf(Str(non_empty=True)), [], "texts that are about the subject, added to the preset's"),
+        "threshold": Option(Number(0), 3.0, "without a learned model: the term score a story needs to print"),
     }),
     "sections": Table("Each section's title, place and length; the keys are the sections' keys.", each=Table("", {
         "title": Option(Str(non_empty=True), None, "the section's heading (default: the plugin's)"),
@@ -65,6 +87,14 @@ ENGINE_TABLES: dict[str, Table] = {
         "max_items": Option(Int(1), None, "items it may hold (default: [budget] section_items)"),
         "terms": Option(Mapping(Number(0)), None, "terms that replace the plugin's own"),
     })),
+    "notes": Table("The editor's notes: one TOML file per day, applied to that day's issue (see docs/desk.md).", {
+        "folder": Option(Str(non_empty=True), "notes", "where notes/YYYY-MM-DD.toml files are kept"),
+    }),
+    "desk": Table("The morning desk, `briefing serve`: review, correct and send the draft in a browser.", {
+        "learn_days": Option(Int(0), 60, "how many days of the desk's moves and leave-outs desk_history() returns"),
+        "token_env": Option(Str(non_empty=True), "BRIEFING_DESK_TOKEN",
+                            "the environment variable holding the token the desk needs beyond loopback"),
+    }),
     "mail": Table("Mailing a built issue with `briefing send`.", {
         "host": Option(Str(non_empty=True), None, "the SMTP server"),
         "port": Option(Int(1, 65535), None, "its port (default: 587 starttls, 465 tls, 25 none)"),
@@ -136,6 +166,7 @@ class Config:
     subject: dict[str, Any] = field(default_factory=dict)
     max_source_bytes: int = 20 * 1024 * 1024
     strict: bool = False
+    offline: bool = False  # build --offline: downloads come from the HTTP cache only, never the network
     raw: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # checked values, defaults filled in
@@ -254,7 +285,7 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
     cfg.formats = tuple(dict.fromkeys(main["formats"]))
     cfg.max_source_bytes = int(float(main["max_source_mb"]) * 1024 * 1024)
     cfg.budget = cfg.tables["budget"]
-    cfg.subject = {k: v for k, v in cfg.tables["subject"].items() if k in (raw.get("subject") or {})}
+    cfg.subject = cfg.tables["subject"]
     cfg.sections = {k: dict(v) for k, v in (raw.get("sections") or {}).items() if isinstance(v, dict)}
 
     if overrides.get("date") is not None:
@@ -267,6 +298,8 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
         cfg.formats = parse_formats(overrides["formats"])
     if overrides.get("strict") is not None:
         cfg.strict = bool(overrides["strict"])
+    if overrides.get("offline") is not None:
+        cfg.offline = bool(overrides["offline"])
     cfg.out = cfg.resolve(cfg.out)
     return cfg
 

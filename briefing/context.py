@@ -2,8 +2,8 @@
 
 In: the configuration, the plugins and the issue date. Out: what plugins share with the engine during one
 build, and nothing that outlives it: the report, the checked settings (``config.table(name)``), a scratch
-dict per plugin (``build.scratch(key)``), the one Jinja environment (the environment hook runs once), and
-contained calls into the plugins that report failures to this build's report. Two builds in one process
+dict per plugin (``build.scratch(key)``), the one Jinja environment (the environment hook runs once), the one
+fetcher every download goes through (``build.fetcher``), and contained calls into the plugins that report failures to this build's report. Two builds in one process
 never see each other's state.
 """
 
@@ -31,8 +31,11 @@ class BuildContext:
         self.strict = config.strict
         self._scratch: dict[Any, dict] = {}
         self._env = None
+        self._fetcher = None
         self.sections = []  # set by the build once the plugins have contributed them
         self.guard = None  # the build's deadline and where it is (briefing.deadline), set by the build
+        self.subject = None  # the briefing's subject (briefing.judge.Subject), set by the build
+        self._judge = None  # the build's editorial model (briefing.judge.Judge)
 
     # -- plugins ---------------------------------------------------------------------------------------
     def call(self, hook: str, **kwargs: Any) -> list[Any]:
@@ -40,6 +43,11 @@ class BuildContext:
 
     def call_named(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         return self.plugins.call_named(hook, sink=self, build=self, config=self.config, **kwargs)
+
+    def call_each(self, hook: str, args: dict[str, Any], **kwargs: Any):
+        """One implementation at a time, each offered ``args`` as they are when it is called (see
+        :meth:`briefing.plugins.Plugins.call_each`)."""
+        return self.plugins.call_each(hook, args, sink=self, build=self, config=self.config, **kwargs)
 
     def first(self, hook: str, **kwargs: Any) -> Any:
         return self.plugins.first(hook, sink=self, build=self, config=self.config, **kwargs)
@@ -61,11 +69,38 @@ class BuildContext:
         headline = headline or next((p.title for p in story.passages if p.title), "") or story.id
         self.report.drop(headline, reason, story=story.id, **details)
         self.scratch("briefing.context")[story.id] = reason
+        self.scratch("briefing.context.stories")[story.id] = story
 
     def dropped_stories(self) -> dict[str, str]:
         return dict(self.scratch("briefing.context"))
 
+    def restore_story(self, story_id: str):
+        """Take back a story left out with :meth:`drop_story` (the editor brought it back): its entry leaves
+        the report's ``dropped``; returns the story, or None when no story of that id was left out."""
+        story = self.scratch("briefing.context.stories").pop(story_id, None)
+        if story is None:
+            return None
+        self.scratch("briefing.context").pop(story_id, None)
+        self.report.dropped[:] = [d for d in self.report.dropped if d.get("story") != story_id]
+        return story
+
     # -- shared services -------------------------------------------------------------------------------
+    @property
+    def judge(self):
+        """The build's editorial model (:class:`briefing.judge.Judge`), made from its subject and sections."""
+        if self._judge is None:
+            from .sections import sections_of
+            from .judge import Judge, subject_of
+
+            self.subject = self.subject or subject_of(self)
+            self.sections = self.sections or sections_of(self)
+            self._judge = Judge(self.subject, self.sections)
+        return self._judge
+
+    @judge.setter
+    def judge(self, value) -> None:
+        self._judge = value
+
     @property
     def env(self):
         """The Jinja environment every template of this build is rendered with (plugins add to it once)."""
@@ -75,6 +110,15 @@ class BuildContext:
             self._env = environment(self.config)
             self.call("briefing_jinja_environment", env=self._env)
         return self._env
+
+    @property
+    def fetcher(self):
+        """The build's :class:`~briefing.fetch.Fetcher`: address checks, limits, robots.txt, the HTTP cache."""
+        if self._fetcher is None:
+            from .fetch import Fetcher
+
+            self._fetcher = Fetcher.for_config(self.config)
+        return self._fetcher
 
     def check_settings(self, section_keys: list[str]) -> None:
         """Check the plugins' tables and report every unknown key; under ``--strict`` they fail (exit 2)."""

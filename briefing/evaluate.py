@@ -1,432 +1,283 @@
-"""Evaluate: measure the editorial stages on real data, side by side with simple baselines (``make eval``).
+"""Evaluate: the editorial judgment measured on hand-labelled whole days, beside the rules it replaced.
 
-In: the sample Day 390 issue, the day-389 feed items with hand-assigned story labels, and the human-written
-daily summaries with the feed items of the day before each. Out: a plain-text table of
+In: the labelled days in ``tests/data/labels/DAY.jsonl`` (every feed item of ``tests/data/feeds-full/DAY/``: on
+or off the subject, and for on-subject items the section an analyst would choose and a story id; see
+``docs/labelling.md``). Out (``make eval``): for the **test** days first, then the dev days, and for the
+product and the baseline side by side:
 
-- section accuracy on the sample issue's own bold-headed items (the editors' section is the label),
-  for the product's section scoring, a one-keyword-per-section baseline and a majority baseline;
-- pairwise precision, recall and F1 of story merging on the labelled feed items, for the product's
-  clustering and a title-only fuzzy-match baseline;
-- ROUGE-1 and ROUGE-2 recall of the issue built from each day's documents against that day's reference
-  summary, for the product, a lead baseline and LexRank (sumy, given a syntok tokenizer), all cut to the
-  product's word count.
+- relevance precision and recall (a document is kept when it reaches a story);
+- section accuracy over the on-subject documents the product kept, and its confusion matrix;
+- merge precision, recall and F1, pairwise over the on-subject documents the product kept;
+- off-subject items printed (an item whose documents are mostly labelled off the subject);
+- the labelled stories told by three or more outlets, and how many of them printed.
 
-ROUGE-N recall here is the classic definition: the clipped count of reference n-grams that also occur in
-the candidate, divided by the number of reference n-grams; tokens are lower-cased alphanumeric runs, with no
-stemming and no stop-word removal. It is computed per day and averaged over the days (macro average).
+Every figure is computed from what a build writes (``report.json`` and ``issue.json``), so the baseline is
+simply an older commit of this repository built the same way (``--baseline REV``; by default the rules as they
+stood before the editorial model). Weights are tuned on dev days only (``make tune``); test days are measured,
+never read to fix a case.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime as dt
 import itertools
 import json
-import re
+import os
+import subprocess
 import sys
-import time
-from collections import Counter
-from dataclasses import dataclass
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import syntok.segmenter as syntok
-
-from . import segment
-from .cluster import cluster
-from .compose import compose, decide, story_scores
-from .config import Config, load_config
-from .context import BuildContext
-from .load import load
-from .models import Document, Section, Story, stable_id
-from .plugins import Plugins
-from .report import Report
-from .select import select, split_passages
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
+LABELS = DATA / "labels"
+FEEDS = DATA / "feeds-full"
+DEV_DAYS = ("2023-03-13", "2023-03-15", "2023-03-17", "2023-03-19")  # the only days anything is tuned on
+TEST_DAYS = ("2023-03-14", "2023-03-16", "2023-03-18")  # measured, never read to fix a case
+BASELINE = "3a686be"  # the hand-grown rules, before the editorial model
+SECTIONS = ("key_takeaways", "comments", "containment", "sanctions", "putin_russia", "china")
+BIG_STORY = 3  # a story told by this many outlets or more must print
 
 
-# ---------------------------------------------------------------- the sample issue's items, with their sections
+def labels_of(day: str) -> list[dict]:
+    return [json.loads(line) for line in (LABELS / f"{day}.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def _key(feed: str, title: str) -> tuple[str, str]:
+    return feed, " ".join(title.split())[:300]
+
+
+# ------------------------------------------------------------------------------------------- building a day
+
+BUILD_SCRIPT = """
+import json, sys
+from pathlib import Path
+from briefing.build import build
+from briefing.config import load_config
+from briefing.plugins import Plugins
+root, day, out, date = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+config = load_config(root / "briefing.toml", date=date, sources=[day], out=out, formats="md")
+kwargs = {"entry_points": False} if sys.argv[5] == "baseline" else {}
+build(config, Plugins(root, **kwargs))
+"""
+
 
 @dataclass
-class SampleItem:
-    section: str  # the section's title in the sample
-    headline: str
-    text: str
+class Built:
+    report: dict
+    issue: dict
 
 
-BOLD_HEAD = re.compile(r"^\*\*(?P<head>.+?)\*\*\s*(?:[-–—:]\s*)?(?P<rest>.*)$", re.S)
-MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$])")
-COMMENT = re.compile(r"\(?\*\*Comment\*\*.*", re.S)
+def issue_date(day: str) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
 
 
-def _unmarkdown(text: str) -> str:
-    text = COMMENT.sub("", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    return MD_ESCAPE.sub(r"\1", text).replace("**", "").strip()
+def build_day(day: str, out: Path, code: Path | None = None) -> Built:
+    """Build the issue of the day after ``day`` from that day's whole subscription; ``code`` is a checkout of
+    another commit (run in a subprocess, its own modules first on the path)."""
+    date = issue_date(day)
+    folder = FEEDS / day
+    if code is None:
+        from .build import build
+        from .config import load_config
+
+        config = load_config(ROOT / "briefing.toml", date=date, sources=[str(folder)], out=str(out), formats="md")
+        config.tables["articles"] = {**config.table("articles"), "fetch": False}  # the labelled texts: the teasers
+        build(config)
+    else:
+        env = {**os.environ, "PYTHONPATH": str(code)}
+        r = subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(code), str(folder), str(out), date, "baseline"],
+                           cwd=code, env=env, capture_output=True, text=True, timeout=900)
+        if r.returncode:
+            raise RuntimeError(f"the baseline build of {day} failed:\n{r.stderr[-2000:]}")
+    where = out / date
+    return Built(json.loads((where / "report.json").read_text(encoding="utf-8")),
+                 json.loads((where / "issue.json").read_text(encoding="utf-8")))
 
 
-def sample_items(path: Path, skip_sections: tuple[str, ...] = ("Conflict Assessment",)) -> list[SampleItem]:
-    """Each bold-headed item of a Markdown issue, with the title of the section it stands in."""
-    items: list[SampleItem] = []
-    section = ""
-    for para in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")):
-        para = para.strip()
-        if para.startswith("## "):
-            section = para[3:].strip()
+def checkout(rev: str, into: Path) -> Path:
+    """The tree of commit ``rev`` unpacked into ``into``, its packages importable by their installed names."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev], capture_output=True, check=True)
+    with tarfile.open(fileobj=__import__("io").BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    for package, folder in (("briefing_plugins", "plugins"), ("briefing_templates", "templates")):
+        if (into / folder).is_dir() and not (into / package).exists():
+            (into / package).symlink_to(folder)
+    return into
+
+
+# --------------------------------------------------------------------------------------------- the figures
+
+@dataclass
+class DayScore:
+    day: str
+    relevance: collections.Counter = field(default_factory=collections.Counter)  # tp, fp, fn
+    confusion: collections.Counter = field(default_factory=collections.Counter)  # (gold, product) → count
+    pairs: collections.Counter = field(default_factory=collections.Counter)  # tp, fp, fn
+    off_printed: list[str] = field(default_factory=list)
+    big: list[tuple[str, int, bool]] = field(default_factory=list)  # (story, outlets, printed)
+    printed_items: int = 0
+    unmatched: int = 0
+
+
+def score_day(day: str, built: Built, labels: list[dict] | None = None) -> DayScore:
+    labels = labels if labels is not None else labels_of(day)
+    by_key = {_key(label["feed"], label["title"]): label for label in labels}
+    doc_label: dict[str, dict] = {}
+    unmatched = 0
+    for doc in built.report["documents"]:
+        if doc.get("kind", "article") != "article":
             continue
-        if not section or section in skip_sections or not para:
+        label = by_key.get(_key(Path(doc.get("path", "")).name, doc.get("title", "")))
+        if label is None:
+            unmatched += 1
             continue
-        m = BOLD_HEAD.match(para)
-        if m and not m.group("head").strip().lower().startswith("comment"):
-            items.append(SampleItem(section, _unmarkdown(m.group("head")).rstrip(" .-–"), _unmarkdown(m.group("rest"))))
-        elif items and items[-1].section == section and not para.startswith("**Comment"):
-            body = _unmarkdown(para.lstrip("#").strip())
-            if body:
-                items[-1].text = (items[-1].text + "\n\n" + body).strip()
-    return items
+        doc_label[doc["id"]] = label
+    score = DayScore(day, unmatched=unmatched)
+    story_of: dict[str, str] = {}
+    section_of: dict[str, str] = {}
+    for entry in built.report["stories"]:
+        if not entry.get("section"):
+            continue  # left out before it was placed (off the subject): not kept
+        for doc in entry.get("documents", []):
+            story_of.setdefault(doc, entry["story"])
+            section_of.setdefault(doc, entry["section"])
+    for doc, label in doc_label.items():
+        kept = doc in story_of
+        score.relevance["tp" if kept and label["on"] else "fp" if kept else "fn" if label["on"] else "tn"] += 1
+        if kept and label["on"]:
+            score.confusion[(label["section"], section_of[doc])] += 1
+    on_kept = sorted(d for d in doc_label if doc_label[d]["on"] and d in story_of)
+    for a, b in itertools.combinations(on_kept, 2):
+        same_product = story_of[a] == story_of[b]
+        same_gold = doc_label[a]["story"] == doc_label[b]["story"]
+        if same_product or same_gold:
+            score.pairs["tp" if same_product and same_gold else "fp" if same_product else "fn"] += 1
+    printed_docs: set[str] = set()
+    for section in built.issue.get("sections", []):
+        for item in section.get("items", []):
+            docs = [d for d in item.get("documents", []) if d in doc_label]
+            if not docs:
+                continue
+            score.printed_items += 1
+            printed_docs.update(docs)
+            off = sum(not doc_label[d]["on"] for d in docs)
+            if 2 * off >= len(docs):
+                score.off_printed.append(item["headline"])
+    outlets: dict[str, set[str]] = collections.defaultdict(set)
+    members: dict[str, set[str]] = collections.defaultdict(set)
+    for doc, label in doc_label.items():
+        if label["on"]:
+            outlets[label["story"]].add(label["feed"])
+            members[label["story"]].add(doc)
+    for story, feeds in sorted(outlets.items()):
+        if len(feeds) >= BIG_STORY:
+            score.big.append((story, len(feeds), bool(members[story] & printed_docs)))
+    return score
 
 
-def classify(item: SampleItem, sections: list[Section], plugins: Plugins, config: Config) -> str:
-    """The section key the product would give this item as a one-document story (fallback when unclaimed)."""
-    doc = Document(id=stable_id(item.headline), title=item.headline, text=item.text or item.headline)
-    paragraphs = segment.sentences(doc)
-    claiming = [s for s in sections if s.make_items is None and not s.fallback]
-    fallback = next((s.key for s in sections if s.fallback), "")
-    passages = split_passages(doc, paragraphs, sections)
-    scores = story_scores(Story(id=doc.id, passages=passages), claiming, BuildContext(config, plugins))
-    best, _ = decide(scores)
-    return best or fallback
+def ratio(a: float, b: float) -> float:
+    return a / b if b else 0.0
 
 
-def keyword_baseline(item: SampleItem, sections: list[Section], fallback: str, top: int = 3) -> str:
-    """A hurried editor's sort: the section whose three heaviest profile terms occur most often."""
-    text = (item.headline + " " + item.text).lower()
-    counts = {}
-    for s in sections:
-        terms = sorted(s.profile.get("terms", {}).items(), key=lambda kv: -float(kv[1]))[:top]
-        if terms:
-            counts[s.key] = sum(text.count(t) for t, _ in terms)
-    best = max(sorted(counts), key=lambda k: counts[k]) if counts else ""
-    return best if best and counts[best] else fallback
-
-
-def section_accuracy(sample: Path, sections: list[Section], plugins: Plugins, config: Config) -> dict:
-    items = sample_items(sample)
-    by_title = {s.title.lower(): s.key for s in sections}
-    fallback = next((s.key for s in sections if s.fallback), "")
-    gold = [by_title.get(i.section.lower(), "?") for i in items]
-    product = [classify(i, sections, plugins, config) for i in items]
-    claiming = [s for s in sections if s.make_items is None and not s.fallback]
-    keyword = [keyword_baseline(i, claiming, fallback) for i in items]
-    majority_label = Counter(gold).most_common(1)[0][0]
-    def acc(pred):
-        return sum(p == g for p, g in zip(pred, gold)) / len(gold)
+def summary(scores: list[DayScore]) -> dict:
+    rel = sum((s.relevance for s in scores), collections.Counter())
+    pairs = sum((s.pairs for s in scores), collections.Counter())
+    confusion = sum((s.confusion for s in scores), collections.Counter())
+    correct = sum(n for (gold, got), n in confusion.items() if gold == got)
+    total = sum(confusion.values())
+    big = [b for s in scores for b in s.big]
+    p, r = ratio(pairs["tp"], pairs["tp"] + pairs["fp"]), ratio(pairs["tp"], pairs["tp"] + pairs["fn"])
     return {
-        "items": len(items),
-        "product": acc(product),
-        "keyword": acc(keyword),
-        "majority": acc([majority_label] * len(gold)),
-        "majority_label": majority_label,
-        "errors": [(i.headline[:70], g, p) for i, g, p in zip(items, gold, product) if g != p],
+        "relevance_precision": ratio(rel["tp"], rel["tp"] + rel["fp"]),
+        "relevance_recall": ratio(rel["tp"], rel["tp"] + rel["fn"]),
+        "section_accuracy": ratio(correct, total), "section_items": total, "confusion": confusion,
+        "merge_precision": p, "merge_recall": r, "merge_f1": ratio(2 * p * r, p + r),
+        "off_printed": [h for s in scores for h in s.off_printed],
+        "printed_items": sum(s.printed_items for s in scores),
+        "big_stories": len(big), "big_printed": sum(1 for b in big if b[2]),
+        "big_missed": [b[0] for b in big if not b[2]],
+        "unmatched": sum(s.unmatched for s in scores),
     }
 
 
-# ---------------------------------------------------------------- story merging against hand labels
-
-def pairwise(pred: dict[str, str], gold: dict[str, str]) -> dict[str, float]:
-    """Pairwise precision/recall/F1: a pair of items is positive when both carry the same story."""
-    keys = sorted(gold)
-    tp = fp = fn = 0
-    for a, b in itertools.combinations(keys, 2):
-        same_pred = pred[a] == pred[b]
-        same_gold = gold[a] == gold[b]
-        tp += same_pred and same_gold
-        fp += same_pred and not same_gold
-        fn += same_gold and not same_pred
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": p, "recall": r, "f1": f, "tp": tp, "fp": fp, "fn": fn}
+def evaluate(days: tuple[str, ...], code: Path | None, work: Path) -> tuple[dict, list[DayScore]]:
+    scores = []
+    for day in days:
+        out = work / ("base" if code else "product") / day
+        scores.append(score_day(day, build_day(day, out, code)))
+    return summary(scores), scores
 
 
-def product_stories(documents: list[Document], sections: list[Section], config: Config,
-                    report: Report) -> list[Story]:
-    articles = [d for d in documents if d.kind == "article"]
-    segmented = {d.id: segment.sentences(d) for d in articles}
-    return cluster(select(articles, segmented, sections, config.subject, report))
+# --------------------------------------------------------------------------------------------- printing
+
+ROWS = (("relevance precision", "relevance_precision", "{:.3f}"), ("relevance recall", "relevance_recall", "{:.3f}"),
+        ("section accuracy", "section_accuracy", "{:.1%}"), ("merge precision", "merge_precision", "{:.3f}"),
+        ("merge recall", "merge_recall", "{:.3f}"), ("merge F1", "merge_f1", "{:.3f}"))
 
 
-def story_of_documents(documents: list[Document], stories: list[Story]) -> dict[str, str]:
-    """Each document's story: the one holding its opening passage; a dropped document is its own story."""
-    out = {d.id: "dropped:" + d.id for d in documents}
-    for story in stories:
-        for p in story.passages:
-            if p.lead:
-                out[p.doc.id] = story.id
-    return out
+def table(name: str, days: tuple[str, ...], product: dict, baseline: dict | None) -> list[str]:
+    lines = [f"{name} days ({', '.join(days)})", f"  {'':28s} {'product':>10s} {'baseline':>10s}"]
+    for label, key, fmt in ROWS:
+        base = fmt.format(baseline[key]) if baseline else "-"
+        lines.append(f"  {label:28s} {fmt.format(product[key]):>10s} {base:>10s}")
+    for label, value in (("off-subject items printed", lambda s: f"{len(s['off_printed'])}/{s['printed_items']}"),
+                         (f"stories of {BIG_STORY}+ outlets printed",
+                          lambda s: f"{s['big_printed']}/{s['big_stories']}")):
+        lines.append(f"  {label:28s} {value(product):>10s} {value(baseline) if baseline else '-':>10s}")
+    lines.append(f"  section accuracy over {product['section_items']} kept on-subject documents; confusion "
+                 "(rows: label, columns: product):")
+    cols = SECTIONS
+    lines.append("    " + f"{'':14s}" + "".join(f"{c[:9]:>10s}" for c in cols))
+    for gold in cols:
+        lines.append("    " + f"{gold[:14]:14s}" + "".join(f"{product['confusion'].get((gold, c), 0):10d}" for c in cols))
+    if product["unmatched"]:
+        lines.append(f"  ({product['unmatched']} documents matched no label)")
+    return lines
 
 
-def title_fuzzy_baseline(documents: list[Document], threshold: float = 60.0) -> dict[str, str]:
-    """Single-link clusters of titles whose rapidfuzz token-set similarity reaches ``threshold``."""
-    from rapidfuzz import fuzz
+def tuned_figures() -> str:
+    """The leave-one-day-out figures ``make tune`` wrote into the model file, in one line."""
+    path = ROOT / "plugins" / "data" / "russia-ukraine-war.json"
+    try:
+        models = json.loads(path.read_text(encoding="utf-8"))["models"]
+    except (OSError, ValueError, KeyError):
+        return "no model file"
+    sections = models["sections"]["info"].get("leave_one_day_out_accuracy")
+    merge = models["merge"]["info"]
+    return (f"leave one day out: section accuracy {sections:.1%}, merge precision "
+            f"{merge.get('leave_one_day_out_precision', 0):.3f}, recall {merge.get('leave_one_day_out_recall', 0):.3f}")
 
-    parent = list(range(len(documents)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in itertools.combinations(range(len(documents)), 2):
-        if fuzz.token_set_ratio(documents[i].title.lower(), documents[j].title.lower()) >= threshold:
-            parent[root(i)] = root(j)
-    return {d.id: str(root(i)) for i, d in enumerate(documents)}
-
-
-def load_feed_documents(folder: Path, config: Config, plugins: Plugins) -> list[Document]:
-    cfg = load_config(config.path, date=config.date, sources=[str(folder)], out=str(config.out))
-    return load(BuildContext(cfg, plugins))
-
-
-def merging(feeds: Path, labels_path: Path, sections: list[Section], plugins: Plugins, config: Config) -> dict:
-    documents = load_feed_documents(feeds, config, plugins)
-    labels = json.loads(labels_path.read_text(encoding="utf-8"))["items"]
-    by_url = {i["url"]: i["story"] for i in labels}
-    gold = {d.id: by_url[d.url] for d in documents if d.url in by_url}
-    if len(gold) != len(labels):
-        raise ValueError(f"{labels_path}: {len(labels)} labelled items but {len(gold)} found in {feeds}")
-    started = time.perf_counter()
-    stories = product_stories(documents, sections, config, Report())
-    elapsed = time.perf_counter() - started
-    product = story_of_documents(documents, stories)
-    baseline = title_fuzzy_baseline(documents)
-    return {
-        "items": len(gold),
-        "gold_stories": len(set(gold.values())),
-        "product": pairwise(product, gold),
-        "product_stories": len(set(product[k] for k in gold)),
-        "title_fuzzy": pairwise(baseline, gold),
-        "title_fuzzy_stories": len(set(baseline[k] for k in gold)),
-        "seconds": elapsed,
-    }
-
-
-# ---------------------------------------------------------------- ROUGE against the daily human summaries
-
-def ngrams(text: str, n: int) -> Counter:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
-
-
-def rouge_recall(candidate: str, reference: str, n: int) -> float:
-    """ROUGE-N recall: clipped reference n-grams found in the candidate / reference n-grams."""
-    ref, cand = ngrams(reference, n), ngrams(candidate, n)
-    total = sum(ref.values())
-    return sum(min(c, cand[g]) for g, c in ref.items()) / total if total else 0.0
-
-
-REFERENCE_FURNITURE = re.compile(r"See all our Russia-Ukraine war coverage|Continue reading\.*", re.I)
-
-
-def reference_text(line: dict) -> str:
-    return REFERENCE_FURNITURE.sub(" ", line["reference"]["summary_text"]).strip()
-
-
-def day_documents(line: dict) -> list[Document]:
-    """The day's feed items as Documents (the reference itself left out)."""
-    from briefing_plugins.feed_loader import plain  # the same HTML-to-text the feed loader uses
-
-    ref_url = line["reference"]["url"]
-    docs = []
-    for d in line["documents"]:
-        if d["url"] == ref_url:
-            continue
-        published = dt.datetime.fromisoformat(d["date_published"]) if d.get("date_published") else None
-        docs.append(Document(id=stable_id(d["source"], d["title"], d["url"]), title=plain(d["title"]),
-                             text=plain(d.get("description_html", "")), outlet=d["source"], url=d["url"],
-                             published=published))
-    return docs
-
-
-def issue_text(issue, headlines: bool = True) -> str:
-    """The issue's text in order: each item's headline (unless left out) and its sentences."""
-    parts = []
-    for item in issue.all_items():
-        if not item.sentences:
-            continue
-        if headlines:
-            parts.append(item.headline + ".")
-        parts.extend(s.text for s in item.sentences)
-    return "\n".join(parts)
-
-
-def cut(sentences: list[str], words: int) -> str:
-    out, n = [], 0
-    for s in sentences:
-        if n >= words:
-            break
-        k = len(s.split())
-        out.append(s if n + k <= words else " ".join(s.split()[: words - n]))
-        n += k
-    return "\n".join(out)
-
-
-def lead_baseline(docs: list[Document], words: int) -> str:
-    """The first sentence of each document in publication order, then the second ones, … up to ``words``."""
-    docs = sorted(docs, key=lambda d: (d.published or dt.datetime.min.replace(tzinfo=dt.timezone.utc), d.id))
-    per_doc = [[s.text for p in segment.sentences(d) for s in p] or [d.title] for d in docs]
-    ordered = [doc_sents[k] for k in range(max(map(len, per_doc), default=0))
-               for doc_sents in per_doc if k < len(doc_sents)]
-    return cut(ordered, words)
-
-
-class SyntokTokenizer:
-    """A sumy tokenizer built on syntok, so that sumy needs no NLTK data (the benchmark uses it too)."""
-
-    language = "english"
-
-    def __init__(self):
-        from syntok.tokenizer import Tokenizer
-
-        self._tokenizer = Tokenizer()
-
-    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
-        return tuple(text for para in syntok.process(paragraph) for sentence in para
-                     if (text := "".join(t.spacing + t.value for t in sentence).strip()))
-
-    def to_words(self, sentence: str) -> tuple[str, ...]:
-        return tuple(t.value for t in self._tokenizer.tokenize(sentence) if any(c.isalnum() for c in t.value))
-
-
-def lexrank_baseline(docs: list[Document], words: int) -> str:
-    """sumy's LexRank over all the day's documents; best-rated sentences until ``words``."""
-    from sumy.nlp.stemmers import Stemmer
-    from sumy.parsers.plaintext import PlaintextParser
-    from sumy.summarizers.lex_rank import LexRankSummarizer
-    from sumy.utils import get_stop_words
-
-    text = "\n\n".join(f"{d.title}.\n{d.text}" for d in docs)
-    document = PlaintextParser.from_string(text, SyntokTokenizer()).document
-    summarizer = LexRankSummarizer(Stemmer("english"))
-    summarizer.stop_words = get_stop_words("english")
-    sentences = list(document.sentences)
-    if not sentences:
-        return ""
-    words_sets = [summarizer._to_words_set(s) for s in sentences]
-    matrix = summarizer._create_matrix(words_sets, summarizer.threshold, summarizer._compute_tf(words_sets),
-                                       summarizer._compute_idf(words_sets))
-    scores = summarizer.power_method(matrix, summarizer.epsilon)
-    ranked = sorted(range(len(sentences)), key=lambda i: -scores[i])
-    return cut([str(sentences[i]) for i in ranked], words)
-
-
-def rouge(summaries: Path, sections: list[Section], plugins: Plugins, config: Config) -> dict:
-    rows = []
-    for raw in summaries.read_text(encoding="utf-8").splitlines():
-        if not raw.strip():
-            continue
-        line = json.loads(raw)
-        if not line["reference"].get("looks_complete"):
-            continue
-        reference = reference_text(line)
-        docs = day_documents(line)
-        date = dt.date.fromisoformat(line["reference"]["date_published"][:10])
-        started = time.perf_counter()
-        report = Report()
-        stories = product_stories(docs, sections, config, report)
-        issue = compose(date, stories, docs, sections, BuildContext(config, plugins, date, report))
-        product = issue_text(issue)
-        seconds = time.perf_counter() - started
-        budget = len(product.split())
-        systems = {"product": product, "lead": lead_baseline(docs, budget),
-                   "lexrank": lexrank_baseline(docs, budget)}
-        short = len(reference.split())  # the same systems cut to the reference's own length
-        row = {"day": line["day_of_war"], "documents": len(docs), "words": budget, "seconds": seconds,
-               "reference_words": short}
-        for name, text in systems.items():
-            row[name] = (rouge_recall(text, reference, 1), rouge_recall(text, reference, 2))
-            cut_text = cut(text.split("\n"), short)
-            row[name + "@ref"] = (rouge_recall(cut_text, reference, 1), rouge_recall(cut_text, reference, 2))
-        # the same comparison on the items' sentences alone: the baselines write no headlines
-        bare = issue_text(issue, headlines=False)
-        bare_budget = len(bare.split())
-        for name, text in {"product": bare, "lead": lead_baseline(docs, bare_budget),
-                           "lexrank": lexrank_baseline(docs, bare_budget)}.items():
-            row[name + "@bare"] = (rouge_recall(text, reference, 1), rouge_recall(text, reference, 2))
-        rows.append(row)
-    names = ("product", "lead", "lexrank", "product@ref", "lead@ref", "lexrank@ref",
-             "product@bare", "lead@bare", "lexrank@bare")
-    mean = {name: tuple(sum(r[name][k] for r in rows) / len(rows) for k in (0, 1)) for name in names} if rows else {}
-    return {"days": rows, "mean": mean}
-
-
-# ---------------------------------------------------------------- the command
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m briefing.evaluate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", type=Path, default=ROOT / "briefing.toml")
-    parser.add_argument("--sample", type=Path, default=DATA / "sample_issue_day390.md")
-    parser.add_argument("--feeds", type=Path, default=DATA / "feeds" / "2023-03-19")
-    parser.add_argument("--labels", type=Path, default=DATA / "story_labels_2023-03-19.json")
-    parser.add_argument("--summaries", type=Path, default=DATA / "summaries_complete_days_375-389.jsonl")
-    parser.add_argument("--errors", action="store_true", help="list the misclassified sample items")
+    parser.add_argument("--days", choices=("test", "dev", "all"), default="all")
+    parser.add_argument("--baseline", default=BASELINE, help="the commit to compare with ('' for none)")
+    parser.add_argument("--details", action="store_true", help="list off-subject items printed and big stories missed")
     args = parser.parse_args(argv)
-
-    from .build import sections_of
-
-    config = load_config(args.config, date="2023-03-20", out="/tmp/briefing-eval-out")
-    plugins = Plugins(config.workspace)
-    from .context import BuildContext
-
-    sections = sections_of(BuildContext(config, plugins))
-
-    acc = section_accuracy(args.sample, sections, plugins, config)
-    print(f"Section accuracy on the sample issue's {acc['items']} bold-headed items (goal >= 85%)")
-    print(f"  {'product (section profiles)':32s} {acc['product']:6.1%}")
-    print(f"  {'baseline: 3 top terms a section':32s} {acc['keyword']:6.1%}")
-    print(f"  {'baseline: majority (' + acc['majority_label'] + ')':32s} {acc['majority']:6.1%}")
-    for head, gold, pred in acc["errors"] if args.errors else []:
-        print(f"    wrong: {head!r}: editors {gold}, product {pred}")
-
-    m = merging(args.feeds, args.labels, sections, plugins, config)
-    print(f"\nStory merging on {m['items']} feed items of 2023-03-19, {m['gold_stories']} hand-labelled stories"
-          " (pairwise; goal F1 >= 0.9)")
-    print(f"  {'':32s} {'precision':>9s} {'recall':>7s} {'F1':>6s} {'stories':>8s}")
-    for name, key, n in (("product (TF-IDF clustering)", "product", m["product_stories"]),
-                         ("baseline: title fuzzy match", "title_fuzzy", m["title_fuzzy_stories"])):
-        r = m[key]
-        print(f"  {name:32s} {r['precision']:9.3f} {r['recall']:7.3f} {r['f1']:6.3f} {n:8d}")
-
-    rg = rouge(args.summaries, sections, plugins, config)
-    print(f"\nROUGE recall against {len(rg['days'])} complete human daily summaries "
-          "(same word budget for all systems; no stemming)")
-    print(f"  {'day':>4s} {'docs':>5s} {'words':>6s}   {'product R1/R2':>14s}   {'lead R1/R2':>14s}   "
-          f"{'LexRank R1/R2':>14s}")
-    for r in rg["days"]:
-        print(f"  {r['day']:4d} {r['documents']:5d} {r['words']:6d}   "
-              + "   ".join(f"{r[k][0]:6.3f}/{r[k][1]:6.3f}" for k in ("product", "lead", "lexrank")))
-    if rg["mean"]:
-        print(f"  {'mean':>4s} {'':5s} {'':6s}   "
-              + "   ".join(f"{rg['mean'][k][0]:6.3f}/{rg['mean'][k][1]:6.3f}" for k in ("product", "lead", "lexrank")))
-    if rg["mean"]:
-        ahead = {(other, k): sum(r["product"][k] > r[other][k] for r in rg["days"])
-                 for other in ("lead", "lexrank") for k in (0, 1)}
-        print(f"  days the product is ahead: of lead R1 {ahead['lead', 0]}/{len(rg['days'])}, "
-              f"R2 {ahead['lead', 1]}/{len(rg['days'])}; of LexRank R1 {ahead['lexrank', 0]}/{len(rg['days'])}, "
-              f"R2 {ahead['lexrank', 1]}/{len(rg['days'])}")
-        words = sum(r["reference_words"] for r in rg["days"]) // len(rg["days"])
-        print(f"  mean, each system cut to its day's reference length (~{words} words; product in issue order)")
-        print(f"  {'':17s}"
-              + "   ".join(f"{rg['mean'][k + '@ref'][0]:6.3f}/{rg['mean'][k + '@ref'][1]:6.3f}"
-                           for k in ("product", "lead", "lexrank")))
-        print("  mean, items' sentences only (headlines left out; budget = the product's sentence words)")
-        print(f"  {'':17s}"
-              + "   ".join(f"{rg['mean'][k + '@bare'][0]:6.3f}/{rg['mean'][k + '@bare'][1]:6.3f}"
-                           for k in ("product", "lead", "lexrank")))
-    slowest = max((r["seconds"] for r in rg["days"]), default=0.0)
-    print(f"\nproduct clustering of the 61 feed items: {m['seconds']:.2f} s; slowest day's issue: {slowest:.2f} s")
+    splits = {"test": (("Test", TEST_DAYS),), "dev": (("Dev", DEV_DAYS),),
+              "all": (("Test", TEST_DAYS), ("Dev", DEV_DAYS))}[args.days]
+    with tempfile.TemporaryDirectory(prefix="briefing-eval-") as tmp:
+        work = Path(tmp)
+        code = checkout(args.baseline, work / "baseline-code") if args.baseline else None
+        for name, days in splits:
+            product, product_days = evaluate(days, None, work)
+            baseline = evaluate(days, code, work)[0] if code else None
+            print("\n".join(table(name, days, product, baseline)))
+            if name == "Dev":
+                print("  (in-sample: the model was tuned on these days and holds their labelled texts as examples;"
+                      " " + tuned_figures() + ")")
+            if args.details:
+                for headline in product["off_printed"]:
+                    print(f"    off-subject printed: {headline}")
+                for story in product["big_missed"]:
+                    print(f"    {BIG_STORY}+ outlets, not printed: {story}")
+            print()
     return 0
 
 

@@ -31,6 +31,17 @@ def briefing_sections(config, build):
     """
 
 
+@hookspec(firstresult=True)
+def briefing_subject(config, build):
+    """Return the briefing's :class:`briefing.judge.Subject` (its terms, examples and learned model), or None.
+
+    The first answer wins; with none, the subject is what ``[subject]`` in ``briefing.toml`` declares.
+
+    :param config: the build's configuration.
+    :param build: the build's context.
+    """
+
+
 @hookspec
 def briefing_loaders(config, build):
     """Return the source loaders this plugin contributes, as a list of :class:`briefing.models.Loader`.

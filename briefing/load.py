@@ -2,9 +2,11 @@
 
 In: the configured source entries (files, folders, globs, URLs). Out: a list of :class:`Document`.
 Each source is read by the loaders the plugins declare (``briefing_loaders``): by its suffix, else by its
-first bytes. Files are read with a size cap; URLs are fetched by :mod:`briefing.fetch`; lists of sources (OPML) add
-their feeds to the queue. Every source that cannot be read is recorded in the report with its name and
-the reason; the others are loaded all the same. Every document's metadata is tidied and reported.
+first bytes. Files are read with a size cap; URLs are fetched by the build's fetcher (:mod:`briefing.fetch`), all
+the URLs of one round in parallel and revalidated against the HTTP cache; lists of sources (OPML) add their feeds
+to the next round, at most ``[fetch] list_feeds`` per list and within ``[fetch] list_seconds`` in all. Every
+source that cannot be read is recorded in the report with its name and the reason; the others are loaded all
+the same. Every document's metadata is tidied (links lose their tracking parameters) and reported.
 """
 
 from __future__ import annotations
@@ -15,18 +17,17 @@ import fnmatch
 import glob
 import logging
 import os
+import time
 import urllib.parse
 import zlib
-from collections import deque
 from pathlib import Path
 
 from .config import Config
 from .errors import SourceError
-from .fetch import fetch
 from .files import display_path, read_bytes
 from .models import Document, Loader
 from .report import Report
-from .sanitize import http_url, one_line, path_suffix
+from .sanitize import clean_link, one_line, path_suffix
 
 log = logging.getLogger("briefing.load")
 
@@ -250,15 +251,16 @@ def check_documents(docs) -> str:
     return ""
 
 
-def load_one(entry: str, ctx, cache=None) -> list[Document]:
+def load_one(entry: str, ctx, cache=None, data: bytes | None = None) -> list[Document]:
     """The documents of one source; raises :class:`SourceError` with the reason when it cannot be read.
 
-    With a :class:`~briefing.cache.SourceCache`, a file read before with the same bytes is not parsed again.
+    A URL's bytes are fetched here unless given as ``data``. With a :class:`~briefing.cache.SourceCache`, a source
+    read before with the same bytes is not parsed again.
     """
     config = ctx.config
     if is_url(entry):
-        timeout = float(config.table("fetch")["timeout"])
-        data = fetch(entry, timeout=timeout, limit=config.max_source_bytes)
+        if data is None:
+            data = fetch_source(entry, ctx).body
         if not data.strip():
             raise SourceError("empty answer")
     else:
@@ -267,18 +269,35 @@ def load_one(entry: str, ctx, cache=None) -> list[Document]:
             raise SourceError("empty file")
     if data.startswith(GZIP_MAGIC):  # a compressed file, or an answer sent gzip-encoded
         data = gunzip(data, config.max_source_bytes)
-    use_cache = cache is not None and not is_url(entry)
-    cached = cache.documents(entry, data) if use_cache else None
+    cached = cache.documents(entry, data) if cache is not None else None
     if cached is not None:
         return cached
     docs = parse(entry, data, ctx)
-    if use_cache:
+    if cache is not None:
         cache.remember(entry, data, list(docs))
     return list(docs)
 
 
+def fetch_source(url: str, ctx, deadline: float | None = None):
+    """A URL source's response, revalidated against the HTTP cache (a feed is never served stale unasked)."""
+    timeout = float(ctx.config.table("fetch")["timeout"])
+    late = f"timed out: the lists' feeds took [fetch] list_seconds ({ctx.config.table('fetch')['list_seconds']:g} s)"
+    return ctx.fetcher.get(url, timeout=timeout, limit=ctx.config.max_source_bytes, deadline=deadline,
+                           late=late)
+
+
+def fetch_round(urls: list[str], ctx, deadline: float | None = None) -> dict:
+    """The response (or the error) of each URL, fetched in parallel within the fetcher's limits."""
+    if not urls:
+        return {}
+    late = f"not fetched: the lists' feeds took [fetch] list_seconds ({ctx.config.table('fetch')['list_seconds']:g} s)"
+    found = dict(ctx.fetcher.map(urls, lambda url: fetch_source(url, ctx, deadline), deadline=deadline, late=late))
+    return found
+
+
 def tidy(doc: Document, entry: str, name: str, report: Report) -> None:
-    """Metadata every later stage can trust: one-line, bounded title; http(s) URL or none; aware time."""
+    """Metadata every later stage can trust: one-line, bounded title; http(s) URL without tracking parameters,
+    or none; aware time."""
     if not doc.path or doc.path == entry:
         doc.path = name
     title = one_line(doc.title)
@@ -290,7 +309,7 @@ def tidy(doc: Document, entry: str, name: str, report: Report) -> None:
     doc.title = title
     doc.outlet = one_line(doc.outlet)[:120]
     doc.author = one_line(doc.author)[:200]
-    doc.url = http_url(doc.url)
+    doc.url = clean_link(doc.url)  # the one place a document's link is tidied: every printed link is clean
     if doc.published is not None and doc.published.tzinfo is None:
         doc.published = doc.published.replace(tzinfo=dt.timezone.utc)
 
@@ -298,36 +317,53 @@ def tidy(doc: Document, entry: str, name: str, report: Report) -> None:
 def load(ctx, cache=None) -> list[Document]:
     config, report = ctx.config, ctx.report
     documents: list[Document] = []
-    queue = deque((entry, 0) for entry in expand(config.sources, config, report))
-    seen = {entry for entry, _ in queue}
-    while queue:
-        entry, depth = queue.popleft()
-        name = entry if is_url(entry) else display_path(entry, config.workspace)
-        try:
-            docs = load_one(entry, ctx, cache)
-        except SourceError as exc:
-            report.bad_source(name, str(exc), partial=bool(exc.documents))
-            if not exc.documents:
-                continue
-            docs = exc.documents  # damaged, but part of it was read
-        lists = [d for d in docs if d.kind == SOURCE_LIST]
-        docs = [d for d in docs if d.kind != SOURCE_LIST]
-        for listed in lists:
-            for address in listed.data.get("refused", []):
-                report.bad_source(f"{address[:200]} (listed in {name})", "only http and https addresses are fetched")
-            for address in listed.data.get("feeds", []):
-                if depth >= MAX_LIST_DEPTH:
-                    report.bad_source(f"{address} (listed in {name})", "lists nested too deep")
-                elif address not in seen:
-                    seen.add(address)
-                    queue.append((address, depth + 1))
-        for doc in docs:
-            tidy(doc, entry, name, report)
-        entry_report = {"path": name, "documents": len(docs)}
-        if lists:
-            entry_report["lists"] = sum(len(d.data.get("feeds", [])) for d in lists)
-        report.sources.append(entry_report)
-        report.documents.extend(doc.to_report() for doc in docs)
-        documents.extend(docs)
+    fetch_table = config.table("fetch")
+    per_list = int(fetch_table["list_feeds"])
+    batch = [(entry, 0) for entry in expand(config.sources, config, report)]
+    seen = {entry for entry, _ in batch}
+    lists_deadline: float | None = None
+    while batch:
+        # one round: the URLs of the round fetched in parallel, then every entry read in order
+        deadline = lists_deadline if batch[0][1] > 0 else None
+        fetched = fetch_round([entry for entry, _ in batch if is_url(entry)], ctx, deadline)
+        following: list[tuple[str, int]] = []
+        for entry, depth in batch:
+            name = entry if is_url(entry) else display_path(entry, config.workspace)
+            try:
+                answer = fetched.get(entry)
+                if isinstance(answer, SourceError):
+                    raise answer
+                docs = load_one(entry, ctx, cache, answer.body if answer is not None else None)
+            except SourceError as exc:
+                report.bad_source(name, str(exc), partial=bool(exc.documents))
+                if not exc.documents:
+                    continue
+                docs = exc.documents  # damaged, but part of it was read
+            lists = [d for d in docs if d.kind == SOURCE_LIST]
+            docs = [d for d in docs if d.kind != SOURCE_LIST]
+            for listed in lists:
+                for address in listed.data.get("refused", []):
+                    report.bad_source(f"{address[:200]} (listed in {name})", "only http and https addresses are fetched")
+                for n, address in enumerate(listed.data.get("feeds", [])):
+                    if depth >= MAX_LIST_DEPTH:
+                        report.bad_source(f"{address} (listed in {name})", "lists nested too deep")
+                    elif n >= per_list:
+                        report.bad_source(f"{address} (listed in {name})",
+                                          f"not fetched: the list names more than [fetch] list_feeds ({per_list}) feeds")
+                    elif address not in seen:
+                        seen.add(address)
+                        following.append((address, depth + 1))
+            for doc in docs:
+                tidy(doc, entry, name, report)
+            entry_report = {"path": name, "documents": len(docs)}
+            if lists:
+                entry_report["lists"] = sum(len(d.data.get("feeds", [])) for d in lists)
+            report.sources.append(entry_report)
+            report.documents.extend(doc.to_report() for doc in docs)
+            documents.extend(docs)
+        if following and lists_deadline is None:
+            lists_deadline = time.monotonic() + float(fetch_table["list_seconds"])
+        batch = following
+    ctx.fetcher.release()
     log.info("loaded %d documents from %d sources", len(documents), len(report.sources))
     return documents

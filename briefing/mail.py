@@ -209,12 +209,18 @@ def sent_records(folder: Path) -> list[dict]:
         raise MailError(f"{path}: unreadable send record ({exc}); fix or remove it, then send again") from None
 
 
-def send_issue(config: Config, date: dt.date, force: bool = False, plugins=None) -> SendResult:
-    """Mail the issue of ``date`` unless it was already sent (or ``force``); record the send."""
+def send_issue(config: Config, date: dt.date, force: bool = False, plugins=None,
+               test_address: str | None = None) -> SendResult:
+    """Mail the issue of ``date`` unless it was already sent (or ``force``); record the send.
+
+    ``test_address``: one copy to that address only, "[Test]" before the subject; not recorded, so it is
+    neither blocked by the issue's send nor blocks it."""
     from .context import BuildContext
     from .plugins import Plugins
 
     settings = mail_settings(config)
+    if test_address is not None:
+        return _send_test(config, date, settings, test_address, plugins)
     ctx = BuildContext(config, plugins or Plugins(config.workspace), date)
     config.check_plugins(ctx.plugins, [])
     with out_lock(config, "send"):
@@ -240,3 +246,23 @@ def send_issue(config: Config, date: dt.date, force: bool = False, plugins=None)
     if refused:
         raise MailError(f"{issue.name} sent, but the server refused {_refusals(refused)}")
     return SendResult(True, f"{issue.name} sent to {', '.join(record['recipients'])}", record)
+
+
+def _send_test(config: Config, date: dt.date, settings: MailSettings, address: str, plugins=None) -> SendResult:
+    import dataclasses
+
+    from .context import BuildContext
+    from .plugins import Plugins
+
+    settings = dataclasses.replace(settings, recipients=[address], subject="[Test] " + settings.subject)
+    ctx = BuildContext(config, plugins or Plugins(config.workspace), date)
+    config.check_plugins(ctx.plugins, [])
+    with out_lock(config, "send"):
+        issue, _ = issue_files(config, date)
+        msg = compose_message(config, date, settings, ctx.env)
+        refused = _smtp_send(msg, settings)
+    if refused:
+        raise MailError(f"test copy of {issue.name}: the server refused {_refusals(refused)}")
+    record = {"at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(), "recipients": [address],
+              "message_id": msg["Message-ID"], "test": True}
+    return SendResult(True, f"test copy of {issue.name} sent to {address}", record)

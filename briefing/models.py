@@ -86,6 +86,7 @@ class Story:
     score: float = 0.0
     scores: dict[str, float] = field(default_factory=dict)
     comments: list[str] = field(default_factory=list)  # Markdown lines the item will carry (a back-reference)
+    relevance: float = 0.0  # its most relevant report's fit to the subject (log-odds)
 
     @property
     def documents(self) -> list[Document]:
@@ -136,6 +137,18 @@ class Item:
             groups.setdefault(source.outlet, []).append(source)
         return list(groups.items())
 
+    def source_line(self, links: int) -> tuple[list[tuple[str, list[Source]]], int]:
+        """The outlets a sources line shows, each with the reports it links (at most ``links`` links in all,
+        an outlet's first report before any outlet's second), and how many outlets are left for "and N more"."""
+        groups = self.outlets
+        shown = [(outlet, reports[:1]) for outlet, reports in groups[:links]]
+        room = links - len(shown)
+        for k, (outlet, reports) in enumerate(groups[:len(shown)]):
+            extra = reports[1:1 + room]
+            shown[k] = (outlet, shown[k][1] + extra)
+            room -= len(extra)
+        return shown, max(0, len(groups) - links)
+
     @property
     def paragraphs(self) -> list[str]:
         """The item's sentences joined into paragraphs as they stood in their sources."""
@@ -169,6 +182,7 @@ class Section:
     max_items: int | None = None
     make_items: Callable[..., list[Item]] | None = None
     plugin: str = ""
+    subject: str = ""  # the subject (preset) this section belongs to; "" for any
 
     def replace(self, **changes: Any) -> "Section":
         return dataclasses.replace(self, **changes)

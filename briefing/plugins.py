@@ -169,6 +169,14 @@ class Plugins:
                 results.append((impl.plugin_name, result))
         return results
 
+    def call_each(self, hook: str, args: dict[str, Any], *, sink=None, **kwargs: Any):
+        """Call the implementations of ``hook`` one at a time, yielding ``(plugin name, result)`` for each that
+        answers; ``args`` is read afresh for every call, so the caller can hand one plugin's result to the next."""
+        for impl in self._impls(hook):
+            ok, result = self._call_one(hook, impl, {**kwargs, **args}, sink)
+            if ok and result is not None:
+                yield impl.plugin_name, result
+
     def first(self, hook: str, *, sink=None, **kwargs: Any) -> Any:
         """Call implementations of ``hook`` in order until one returns something other than None."""
         for impl in self._impls(hook):

@@ -24,6 +24,7 @@ from .config import Config
 from .models import Issue
 
 PACKAGE_TEMPLATES = "briefing_templates"
+SOURCE_LINKS = 8  # a sources line links at most this many reports, then says "and N more" (report.json has all)
 MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
 MD_LINE_START = re.compile(r"^(\s*)([-+>#=|]|\d+[.)])", re.MULTILINE)
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -52,6 +53,22 @@ def md_text(text: str) -> str:
     return MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
+# what an editor's comment may not do: raw HTML, entities, links and images, escapes of its own
+EDITOR_SPECIAL = re.compile(r"([\\\[\]<>]|&(?=#?\w+;))")
+# bidi overrides and isolates, zero-width and other invisible format characters: they can disguise text
+INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def editor_markdown(text: str) -> str:
+    """An editor's comment as Markdown that is safe in every output: *emphasis*, **bold** and `code` are kept;
+    raw HTML, entities, links, images and block syntax are escaped; control and bidi characters are dropped;
+    one line."""
+    text = " ".join(INVISIBLE.sub(" ", str(text)).split())
+    text = EDITOR_SPECIAL.sub(r"\\\1", text)
+    text = re.sub(r"^(\d+)([.)])", r"\1\\\2", text)  # "1. one" is not a list
+    return re.sub(r"^([-+>#=|])", r"\\\1", text)
+
+
 def safe_url(url: str) -> str:
     """The URL if it is plain http(s), percent-encoded so it cannot break out of a link; else ''."""
     url = (url or "").strip()
@@ -67,6 +84,13 @@ def href(url: str) -> str:
     if urlsplit(url).scheme:
         return safe_url(url)
     return quote(url, safe="/?#&=%~.-_") if url else ""
+
+
+def source_line(item, links: int = SOURCE_LINKS):
+    """The outlets a sources line shows and how many are left (an Item, or the desk's view of one)."""
+    if isinstance(item, dict):
+        return item["shown"], item["more"]
+    return item.source_line(links)
 
 
 def md_link(text: str, url: str) -> str:
@@ -146,6 +170,8 @@ def environment(config: Config) -> jinja2.Environment:
     env.filters.update(md=md_text, md_link=md_link, safe_url=safe_url, href=href, markdown=markdown_html,
                        markdown_text=markdown_text, long_date=long_date, plain_date=plain_date)
     env.globals["escape"] = escape
+    env.globals["source_links"] = SOURCE_LINKS
+    env.globals["source_line"] = source_line
     return env
 
 

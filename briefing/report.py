@@ -26,6 +26,7 @@ class Report:
     dropped: list[dict[str, Any]] = field(default_factory=list)
     plugin_errors: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
+    articles: list[dict[str, Any]] = field(default_factory=list)  # each feed item's article: read, or why not
     files: dict[str, str] = field(default_factory=dict)  # the other files and their SHA-256 (publish)
 
     def bad_source(self, path: str, reason: str, partial: bool = False) -> None:
@@ -63,6 +64,7 @@ class Report:
             "dropped": self.dropped,
             "plugin_errors": self.plugin_errors,
             "notes": self.notes,
+            "articles": self.articles,
             **({"files": self.files} if self.files else {}),
         }
 

@@ -49,7 +49,7 @@ FIELDS: dict[type, list[tuple[str, Callable[[Any], bool], str]]] = {
               ("order", _int, "a whole number"), ("profile", lambda v: isinstance(v, dict), "a dict"),
               ("fallback", lambda v: isinstance(v, bool), "true or false"),
               ("max_items", lambda v: v is None or (_int(v) and v >= 1), "None or a whole number from 1"),
-              ("make_items", _callable_or_none, "None or a function")],
+              ("make_items", _callable_or_none, "None or a function"), ("subject", _str, "a string")],
     Loader: [("name", lambda v: _str(v) and bool(v), "a non-empty string"), ("load", callable, "a function"),
              ("suffixes", lambda v: isinstance(v, (set, frozenset)) and all(_str(s) for s in v),
               "a set of suffixes"),
@@ -71,7 +71,7 @@ FIELDS: dict[type, list[tuple[str, Callable[[Any], bool], str]]] = {
             ("section", _str, "a string"), ("score", finite, "a finite number"),
             ("scores", lambda v: isinstance(v, dict) and all(_str(k) and finite(x) for k, x in v.items()),
              "a dict of finite numbers"),
-            ("comments", _strs, "a list of strings")],
+            ("comments", _strs, "a list of strings"), ("relevance", finite, "a finite number")],
     Passage: [("id", _str, "a string"), ("title", _str, "a string"),
               ("sentences", lambda v: isinstance(v, list) and all(isinstance(s, Sentence) for s in v),
                "a list of Sentence"),
@@ -141,6 +141,11 @@ def check_result(hook: str, result: Any) -> str | None:
         return _list_of(result, Item, "a list of Item or a SectionContent")
     if hook == "briefing_options" and not isinstance(result, dict):
         return f"returned {short(result)}, not a dict of tables"
+    if hook == "briefing_subject":
+        from .judge import Subject
+
+        if not isinstance(result, Subject):
+            return f"returned {short(result)}, not a Subject"
     return None
 
 

@@ -1,7 +1,8 @@
 """Untrusted source text made safe for loaders: HTML fragments → plain text, links checked, dates read.
 
 In: strings from sources (HTML fragments, URLs, titles, date strings). Out: plain text with every tag gone
-(script and style contents included), http(s) URLs or nothing, one-line titles, time-zone-aware datetimes.
+(script and style contents included), http(s) URLs or nothing (links without their tracking parameters),
+one-line titles, time-zone-aware datetimes.
 Nothing that cannot be seen is kept: control characters, bidirectional overrides and zero-width characters
 are dropped (:func:`printable`), so a title cannot reorder what it shows ("Kyiv \u202egnp.exe") or hide
 words. HTML is read in time linear in its length: a fragment that could be nested deeper than
@@ -19,6 +20,7 @@ import urllib.parse
 
 import lxml.etree
 import nh3
+from courlan.clean import TRACKERS_RE, clean_query
 
 SPACE = re.compile(r"[ \t\f\v\u00a0]+")
 # paragraph breaks: closing block tags, and an opening <p> (a standfirst often runs straight into it); an
@@ -99,6 +101,26 @@ def http_url(url: str) -> str:
             or CONTROL.search(url) or SURROGATE.search(url):
         return ""
     return url
+
+
+def clean_link(url: str) -> str:
+    """``url`` as :func:`http_url` gives it, without tracking parameters (``utm_*``, ``at_medium``, ``fbclid``, …,
+    as courlan knows them); the rest of the address is left exactly as it was."""
+    url = http_url(url)
+    if not url:
+        return ""
+    parts = urllib.parse.urlsplit(url)
+    query, fragment = parts.query, parts.fragment
+    if query:
+        kept = clean_query(query)
+        if len(urllib.parse.parse_qsl(kept, keep_blank_values=True)) < len(
+                urllib.parse.parse_qsl(query, keep_blank_values=True)):
+            query = kept  # only rebuilt when a tracker was taken out
+    if fragment and "=" in fragment and TRACKERS_RE.search(fragment.lower()):
+        fragment = ""  # e.g. #xtor=RSS-3208
+    if (query, fragment) == (parts.query, parts.fragment):
+        return url
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, query, fragment))
 
 
 def host_outlet(url: str) -> str:

@@ -10,12 +10,15 @@ with briefing installed can use it; without pytest, call :func:`build_workspace`
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 # The engine is imported when a build is made, not here: pytest loads this module in every session.
-BASE_CONFIG = '[briefing]\nsources = ["seeds"]\nout = "out"\n'
+BASE_CONFIG = '[subject]\npreset = "russia-ukraine-war"\n\n[briefing]\nsources = ["seeds"]\nout = "out"\n'
+# A test workspace never reaches the network: feed items keep their descriptions unless the test says otherwise.
+NO_ARTICLES = '\n[articles]\nfetch = false\n'
 
 
 class WorkspaceBuild:
@@ -43,7 +46,8 @@ class WorkspaceBuild:
 def make_workspace(tmp: Path, sources: list[Path | str] | None = None, config_text: str = "",
                    plugins: list[Path | str] | None = None, texts: dict[str, str] | None = None) -> Path:
     """A fresh workspace in ``tmp/ws``: briefing.toml, seeds/ with copies of ``sources`` and files made from
-    ``texts`` (name → content; a ``.txt`` article's first line is its title), plugins/ with copies of ``plugins``."""
+    ``texts`` (name → content; a ``.txt`` article's first line is its title), plugins/ with copies of ``plugins``.
+    Its ``[articles] fetch`` is false unless ``config_text`` has an ``[articles]`` table of its own."""
     ws = Path(tmp) / "ws"
     (ws / "seeds").mkdir(parents=True)
     (ws / "plugins").mkdir()
@@ -56,7 +60,8 @@ def make_workspace(tmp: Path, sources: list[Path | str] | None = None, config_te
         (ws / "seeds" / name).write_text(text, encoding="utf-8")
     for plugin in map(Path, plugins or []):
         shutil.copy(plugin, ws / "plugins" / plugin.name)
-    (ws / "briefing.toml").write_text(BASE_CONFIG + config_text, encoding="utf-8")
+    no_articles = "" if re.search(r"^\s*\[articles\]", config_text, re.MULTILINE) else NO_ARTICLES
+    (ws / "briefing.toml").write_text(BASE_CONFIG + config_text + no_articles, encoding="utf-8")
     return ws
 
 

@@ -16,8 +16,12 @@ no nor not now of off on once only or other our ours ourselves out over own same
 than that the their theirs them themselves then there these they this those through to too under until up
 very was we were what when where which while who whom why will with would you your yours yourself
 said says say told according new one two three year years day days last week also since however still
-mr ms mrs
+mr ms mrs us
 """.split())
+# Countries and bodies written in capitals or with dots, which lower-casing would lose or confuse with a word:
+# "U.S." and "US" (not the pronoun "us"), "U.K.", "U.N.".
+ABBREVIATIONS = re.compile(r"\bU\.S\.(?:A\.)?|\bUSA?\b|\bU\.K\.|\bU\.N\.")
+ABBREVIATION_WORD = {"U.S.": "usa", "U.S.A.": "usa", "US": "usa", "USA": "usa", "U.K.": "uk", "U.N.": "un"}
 
 
 def tokens(text: str) -> list[str]:
@@ -47,6 +51,8 @@ def memo(known: dict | None):
 @lru_cache(maxsize=1 << 17)
 def _tokens(text: str) -> tuple[str, ...]:
     # a sentence is tokenized by clustering, then again by summarizing: the second time is a look-up
+    if "U" in text:
+        text = ABBREVIATIONS.sub(lambda m: " " + ABBREVIATION_WORD.get(m.group(), m.group()) + " ", text)
     low = text.lower()
     if "’" in low:
         low = low.replace("’", "'")  # the same words: both quotes belong to WORD, and both are trimmed

@@ -17,7 +17,7 @@ from .errors import BriefingError, UsageError
 
 SKELETON = resources.files("briefing") / "skeleton"
 PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-TEMPLATE_FILES = ("issue.md", "issue.html", "style.css")
+TEMPLATE_FILES = ("issue.md", "issue.html", "issue_item.html", "style.css")
 
 
 def _skeleton(name: str) -> str:

@@ -19,4 +19,5 @@ PROFILE = {
 
 @hookimpl
 def briefing_sections():
-    return [Section(key="china", title="China", order=70, profile=PROFILE)]
+    return [Section(key="china", title="China", order=70, profile=PROFILE,
+                    subject="russia-ukraine-war")]

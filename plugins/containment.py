@@ -27,4 +27,5 @@ PROFILE = {
 
 @hookimpl
 def briefing_sections():
-    return [Section(key="containment", title="Containment", order=40, profile=PROFILE)]
+    return [Section(key="containment", title="Containment", order=40, profile=PROFILE,
+                    subject="russia-ukraine-war")]

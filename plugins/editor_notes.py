@@ -1,163 +1,322 @@
-"""Editor's notes: a TOML file per day, ``notes/<YYYY-MM-DD>.toml`` in the workspace, applied to the issue.
+"""Editor's notes: ``notes/<YYYY-MM-DD>.toml`` in the workspace, applied to that day's issue.
 
-A ``[[note]]`` finds one item by ``item`` (its stable id: ``report.json`` ``stories[].story``, the HTML's
-``id="item-…"``) or by ``match`` (a phrase from its headline, else its text; case-insensitive) and may:
+The file is written by hand or by the desk (``briefing serve``); its schema is in :mod:`briefing.notes` and
+docs/desk.md. A ``[[note]]`` names one item by ``item`` (its id: ``report.json`` ``stories[].story``, the HTML's
+``id="item-…"``) or by ``match`` (a phrase from its headline, else its text; any case) and may:
 
-- ``comment = "…"``: add a ``**Comment** – …`` paragraph (Markdown, raw HTML disabled);
-- ``pin = true``: move it to the top of its section;
-- ``kill = true``: leave it out of the issue;
-- ``headline = "…"``: replace its headline.
+- ``kill = true``: leave it out; ``section = "KEY"``: move it to another section; ``restore = true``: bring back
+  a story the draft left out. These change what is composed, so they are applied to the day's stories before
+  they are placed (``briefing_stories``, ``briefing_score``): a story left out frees its place for the next
+  one, a moved story is placed and summarized in its new section, a story brought back takes a place;
+- ``pin = true``: first in its section; ``headline = "…"``: the editor's headline; ``comment = "…"``: a
+  ``**Comment** –`` line (emphasis kept, HTML and links escaped in every output). These touch the finished items
+  (``briefing_prepare_issue``), as do notes on items that are not stories (the losses line, hand-written items).
 
-An ``[[add]]`` puts a hand-written item into a section: ``section`` (its key), ``headline``, ``text``, and
-optionally ``comment``, ``pin``, ``sources = [{outlet = "…", url = "…"}]``.
+An ``[[add]]`` puts a hand-written item into a section: ``section``, ``headline``, ``text``, and optionally
+``comment``, ``pin``, ``sources = [{outlet = "…", url = "…"}]``.
 
-A note that matches nothing, is ambiguous, or has unknown keys is reported: a warning on stderr and an
-entry in ``report.json`` (``notes`` of kind ``editor-unmatched`` / ``editor-warning``), never dropped silently.
-Configuration (optional): ``[notes] folder = "notes"``.
+The notes decide what is published, so a file that cannot be read, an unknown key, a value of the wrong type or
+a section that is not in the issue fails the build (exit 1, the previous issue kept). A note that matches no
+item (yesterday's id, a phrase no headline has) is a warning on stderr and an entry in ``report.json`` (``notes``
+of kind ``editor-unmatched`` / ``editor-warning``). What each note did is noted (kind ``editor``); a story left
+out by the editor is in ``dropped`` with ``editor: true`` and the note's number.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import tomllib
-from pathlib import Path
 from typing import Any
 
 from briefing import Item, Source, hookimpl, stable_id
-from briefing.api import Option, Str, Table
+from briefing.api import NotesError, clean_headline, editor_markdown, extractive_item, notes_path, read_notes
 
 log = logging.getLogger("briefing.editor_notes")
 
-NOTE_KEYS = {"item", "match", "comment", "pin", "kill", "headline"}
-ADD_KEYS = {"section", "headline", "text", "comment", "pin", "sources"}
-
-
-def notes_path(config, date) -> Path:
-    folder = config.resolve(config.table("notes")["folder"])
-    return folder / f"{date.isoformat()}.toml"
-
-
-def read_notes(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"editor's notes {path}: not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - {"note", "add"})
-    if unknown:
-        raise ValueError(f"editor's notes {path}: unknown table(s) {', '.join(unknown)}; use [[note]] and [[add]]")
-    for key in ("note", "add"):
-        if not isinstance(data.get(key, []), list):
-            raise ValueError(f"editor's notes {path}: {key} must be written [[{key}]]")
-    return data
+# added by ``briefing_score`` to a moved story's fit for the section the editor chose: more than any profile
+# gives, so the story is placed there and nowhere else
+MOVE_BONUS = 1000.0
 
 
 def _one_line(text: Any) -> str:
     return " ".join(str(text).split())
 
 
-def _text_of(item: Item) -> str:
-    return " ".join(item.paragraphs).lower()
-
-
-def find(issue, note: dict[str, Any]) -> list[tuple[Any, Item]]:
-    """(section, item) pairs the note points at: by id, else by phrase in headline, else in text."""
-    pairs = [(section, item) for section in issue.sections for item in section.items]
-    if "item" in note:
-        return [(s, i) for s, i in pairs if i.id == str(note["item"]).strip()]
-    phrase = _one_line(note.get("match", "")).lower()
-    if not phrase:
-        return []
-    by_headline = [(s, i) for s, i in pairs if phrase in _one_line(i.headline).lower()]
-    return by_headline or [(s, i) for s, i in pairs if phrase in _one_line(_text_of(i))]
-
-
-def _warn(report, kind: str, path: Path, message: str, **details: Any) -> None:
+def _warn(report, kind: str, path, message: str, **details: Any) -> None:
     log.warning("%s: %s", path, message)
     report.note(kind, f"{path.name}: {message}", file=str(path), **details)
 
 
-def _sources(value: Any) -> list[Source]:
-    out = []
-    for entry in value if isinstance(value, list) else [value]:
-        if isinstance(entry, dict):
-            out.append(Source(outlet=_one_line(entry.get("outlet", "")), url=str(entry.get("url", "")).strip()))
-        elif entry:
-            out.append(Source(outlet=_one_line(entry)))
-    return [s for s in out if s.outlet]
+def _target(note: dict[str, Any]) -> str:
+    return note.get("item", note.get("match", ""))
 
 
-def apply_notes(issue, data: dict[str, Any], path: Path, report) -> None:
-    for number, note in enumerate(data.get("note", []), 1):
-        where = {"note": number}
-        if not isinstance(note, dict):
-            _warn(report, "editor-unmatched", path, f"note {number} is not a table", **where)
-            continue
-        unknown = sorted(set(note) - NOTE_KEYS)
-        if unknown:
-            _warn(report, "editor-warning", path, f"note {number}: unknown key(s) {', '.join(unknown)} ignored",
-                  **where)
-        target = note.get("item", note.get("match", ""))
-        found = find(issue, note)
-        if not found:
-            _warn(report, "editor-unmatched", path, f"note {number} ({target!r}) matches no item in the issue",
-                  **where)
-            continue
-        if len(found) > 1:
-            _warn(report, "editor-warning", path, f"note {number} ({target!r}) matches {len(found)} items; "
-                  f"applied to the first, {found[0][1].headline!r}", **where)
-        section, item = found[0]
-        done = []
-        if note.get("headline"):
-            item.headline = _one_line(note["headline"])
-            done.append("headline")
-        if note.get("comment"):
-            item.comments.append(_one_line(note["comment"]))
-            done.append("comment")
-        if note.get("pin"):
-            item.pinned = True
-            done.append("pin")
-        if note.get("kill"):
-            section.items = [i for i in section.items if i is not item]
-            done.append("kill")
-        report.note("editor", f"note {number}: {', '.join(done) or 'nothing to do'} on {item.headline!r}",
-                    item=item.id, section=section.key, file=str(path), **where)
-    sections = {s.key: s for s in issue.sections}
-    for number, add in enumerate(data.get("add", []), 1):
-        where = {"add": number}
-        if not isinstance(add, dict) or not add.get("headline") or not add.get("section"):
-            _warn(report, "editor-unmatched", path, f"add {number} needs a section and a headline", **where)
-            continue
-        unknown = sorted(set(add) - ADD_KEYS)
-        if unknown:
-            _warn(report, "editor-warning", path, f"add {number}: unknown key(s) {', '.join(unknown)} ignored",
-                  **where)
-        section = sections.get(str(add["section"]))
-        if section is None:
-            _warn(report, "editor-unmatched", path, f"add {number}: no section {add['section']!r} in the issue "
-                  f"(sections: {', '.join(sections)})", **where)
-            continue
-        headline = _one_line(add["headline"])
-        item = Item(id=stable_id("editor", issue.date, headline), headline=headline,
-                    text=_one_line(add.get("text", "")), sources=_sources(add.get("sources", [])),
-                    comments=[_one_line(add["comment"])] if add.get("comment") else [],
-                    pinned=bool(add.get("pin")))
-        section.items.append(item)
-        report.note("editor", f"add {number}: hand-written item {headline!r} in {section.key}",
-                    item=item.id, section=section.key, file=str(path), **where)
-    for section in issue.sections:  # pinned items first, otherwise in their order
-        section.items.sort(key=lambda i: not i.pinned)
+class Desk:
+    """The notes of one build and what has been done with them (kept in ``build.scratch``)."""
+
+    def __init__(self, path, notes: dict[str, list[dict[str, Any]]]):
+        self.path = path
+        self.notes = notes["note"]
+        self.adds = notes["add"]
+        self.story_of: dict[int, str] = {}  # note number → the story id it was applied to at the story stage
+        self.done: dict[int, list[str]] = {}  # note number → what it did
+        self.headline_of: dict[int, str] = {}
+        self.moves: dict[str, str] = {}  # story id → section key
+        self.restore: set[str] = set()  # stories that must print
+        self.killed: set[str] = set()
+        self.stories: dict[str, Any] = {}  # every story the last briefing_stories saw, by id
+
+    def did(self, number: int, what: str, headline: str = "") -> None:
+        self.done.setdefault(number, []).append(what)
+        if headline:
+            self.headline_of.setdefault(number, headline)
+
+
+def _desk(build) -> Desk | None:
+    return build.scratch(__name__).get("desk")
+
+
+# -- finding what a note names --------------------------------------------------------------------------------
+
+
+def story_headline(story, config) -> str:
+    """The headline the draft gives the story: its source's title, else the sentence its item would lead with."""
+    lead = next((p for p in story.passages if p.lead and p.title), None)
+    if lead:
+        return clean_headline(lead.title, lead.doc.outlet)
+    return extractive_item(story, config.item_budget()).headline or story.id
+
+
+def find_stories(stories, note: dict[str, Any]) -> list:
+    if "item" in note:
+        return [s for s in stories if s.id == note["item"].strip()]
+    phrase = _one_line(note["match"]).lower()
+    by_title = [s for s in stories if any(phrase in _one_line(p.title).lower() for p in s.passages if p.title)]
+    return by_title or [s for s in stories if phrase in _one_line(s.text).lower()]
+
+
+def find_items(issue, note: dict[str, Any], story_id: str | None = None) -> list[tuple[Any, Item]]:
+    """(section, item) pairs the note points at: by id, else by phrase in headline, else in text."""
+    pairs = [(section, item) for section in issue.sections for item in section.items]
+    wanted = story_id or note.get("item")
+    if wanted:
+        return [(s, i) for s, i in pairs if i.id == wanted.strip()]
+    phrase = _one_line(note.get("match", "")).lower()
+    by_headline = [(s, i) for s, i in pairs if phrase in _one_line(i.headline).lower()]
+    return by_headline or [(s, i) for s, i in pairs if phrase in " ".join(i.paragraphs).lower()]
+
+
+# -- hooks ----------------------------------------------------------------------------------------------------
 
 
 @hookimpl
-def briefing_options():
-    return {"notes": Table("The editor's notes applied to each day's issue.", {
-        "folder": Option(Str(non_empty=True), "notes", "where notes/YYYY-MM-DD.toml files are kept"),
-    })}
+def briefing_build_start(config, build):
+    """Read and check the day's notes before any source is read: a bad file fails the build at once."""
+    path = notes_path(config, build.date)
+    if not path.is_file():
+        return
+    notes = read_notes(path, config.workspace)
+    sections = {s.key: s for s in build.sections}
+    where = f"editor's notes {path.name}"
+    for kind, entries in (("note", notes["note"]), ("add", notes["add"])):
+        for number, entry in enumerate(entries, 1):
+            key = entry.get("section")
+            if key is None:
+                continue
+            if key not in sections:
+                raise NotesError(f"{where}: {kind} {number}: no section {key!r} in the issue (sections: "
+                                 f"{', '.join(sections)})")
+    build.scratch(__name__)["desk"] = Desk(path, notes)
 
 
 @hookimpl(trylast=True)
-def briefing_prepare_issue(issue, config, report):
-    path = notes_path(config, issue.date)
-    if not path.is_file():
+def briefing_stories(stories, config, build):
+    """Leave out, move and bring back stories before they are placed."""
+    desk = _desk(build)
+    if desk is None:
+        return None
+    kept = list(stories)
+    desk.stories = {s.id: s for s in stories}
+    fallback = {s.key for s in build.sections if s.fallback}
+    for number, note in enumerate(desk.notes, 1):
+        if not any(note.get(k) for k in ("kill", "section", "restore")):
+            continue
+        found = find_stories(kept, note)
+        if not found and "item" in note and note.get("restore"):
+            story = build.restore_story(note["item"].strip())  # left out by a plugin before us
+            if story is not None:
+                kept.append(story)
+                desk.stories[story.id] = story
+                found = [story]
+        if not found:
+            continue  # perhaps an item that is not a story: tried again on the finished issue
+        if len(found) > 1:
+            _warn(build.report, "editor-warning", desk.path, f"note {number} ({_target(note)!r}) matches "
+                  f"{len(found)} stories; applied to the first, {story_headline(found[0], config)!r}", note=number)
+        story = found[0]
+        desk.story_of[number] = story.id
+        headline = story_headline(story, config)
+        if note.get("kill"):
+            kept = [s for s in kept if s is not story]
+            desk.killed.add(story.id)
+            build.drop_story(story, f"left out by the editor ({desk.path.name}, note {number})", headline=headline,
+                             editor=True, note=number, **({"from": note["from"]} if note.get("from") else {}))
+            desk.did(number, "kill", headline)
+            continue
+        if note.get("restore"):
+            desk.restore.add(story.id)
+            desk.did(number, "restore", headline)
+        if note.get("section"):
+            desk.moves[story.id] = note["section"]
+            if note["section"] in fallback:
+                # no section's profile may claim it: it goes to the section that takes what none claims
+                story.passages = [dataclasses.replace(p, scores={k: 0.0 for k in p.scores})
+                                  for p in story.passages]
+            desk.did(number, f"moved to {note['section']}", headline)
+    return kept
+
+
+@hookimpl
+def briefing_score(section, story, build):
+    desk = _desk(build)
+    if desk is not None and desk.moves.get(story.id) == section.key:
+        return MOVE_BONUS
+    return None
+
+
+def _printed(issue) -> tuple[str, ...]:
+    out: list[str] = []
+    for item in issue.all_items():
+        out.append(item.headline)
+        out.extend(s.text for s in item.sentences)
+    return tuple(out)
+
+
+def _make_item(story, config, issue) -> Item:
+    """The item of a story the editor wants printed that the draft left out after placing it."""
+    budget = config.item_budget()
+    item = extractive_item(story, budget, _printed(issue))
+    if not item.sentences:  # none stands alone: the editor asked for it, so its opening sentences
+        words, chosen = 0, []
+        for sentence in story.sentences[: int(budget["sentences"])]:
+            words += len(sentence.text.split())
+            if chosen and words > int(budget["words"]):
+                break
+            chosen.append(sentence)
+        item.sentences = chosen
+    for comment in story.comments:
+        if comment not in item.comments:
+            item.comments.append(comment)
+    return item
+
+
+def _provenance(report, story_id: str, item: Item, section: str) -> None:
+    entry = next((e for e in report.stories if e.get("story") == story_id), None)
+    if entry is None:
         return
-    apply_notes(issue, read_notes(path), path, report)
+    entry["section"] = section
+    entry["item"] = {"headline": item.headline, "sentences": [
+        {"doc": s.doc_id, "start": s.start, "end": s.end, "text": s.text} for s in item.sentences]}
+
+
+def _bring_in(issue, config, report, desk: Desk, fallback_key: str | None) -> None:
+    """Moves and restores the composition could not honour (a full section, no sentence that stands alone):
+    the item is made, or moved, here."""
+    sections = {s.key: s for s in issue.sections}
+    where = {item.id: section for section in issue.sections for item in section.items}
+    for story_id in sorted(set(desk.moves) | desk.restore, key=lambda i: list(desk.stories).index(i)
+                           if i in desk.stories else 0):
+        if story_id in desk.killed:
+            continue
+        target_key = desk.moves.get(story_id)
+        current = where.get(story_id)
+        if current is not None:
+            if target_key and current.key != target_key and target_key in sections:
+                item = next(i for i in current.items if i.id == story_id)
+                current.items.remove(item)
+                sections[target_key].items.append(item)
+                _provenance(report, story_id, item, target_key)
+            continue
+        story = desk.stories.get(story_id)
+        if story is None:
+            continue
+        entry = next((e for e in report.stories if e.get("story") == story_id), {})
+        key = target_key or entry.get("section") or fallback_key or issue.sections[-1].key
+        if key not in sections:
+            continue
+        item = _make_item(story, config, issue)
+        sections[key].items.append(item)
+        report.dropped[:] = [d for d in report.dropped if d.get("story") != story_id]
+        _provenance(report, story_id, item, key)
+
+
+def _add_items(issue, desk: Desk, report) -> None:
+    sections = {s.key: s for s in issue.sections}
+    for number, add in enumerate(desk.adds, 1):
+        section = sections[add["section"]]
+        headline = _one_line(add["headline"])
+        sources = [Source(outlet=_one_line(s)) if isinstance(s, str) else
+                   Source(outlet=_one_line(s.get("outlet", "")), url=str(s.get("url", "")).strip())
+                   for s in add.get("sources", [])]
+        item = Item(id=stable_id("editor", issue.date, headline), headline=headline,
+                    text=_one_line(add.get("text", "")), sources=[s for s in sources if s.outlet],
+                    comments=[editor_markdown(add["comment"])] if add.get("comment", "").strip() else [],
+                    pinned=bool(add.get("pin")))
+        section.items.append(item)
+        report.note("editor", f"add {number}: hand-written item {headline!r} in {section.key}", item=item.id,
+                    section=section.key, file=str(desk.path), add=number)
+
+
+@hookimpl(trylast=True)
+def briefing_prepare_issue(issue, config, report, build):
+    """Bring in what the composition could not, then headlines, comments, pins and leave-outs of items that are
+    not stories; then the hand-written items; pinned items first."""
+    desk = _desk(build)
+    if desk is None:
+        return
+    _bring_in(issue, config, report, desk, next((s.key for s in build.sections if s.fallback), None))
+    _add_items(issue, desk, report)
+    for number, note in enumerate(desk.notes, 1):
+        story_id = desk.story_of.get(number)
+        if story_id in desk.killed:
+            continue
+        found = find_items(issue, note, story_id)
+        if not found:
+            if number not in desk.done:
+                _warn(report, "editor-unmatched", desk.path, f"note {number} ({_target(note)!r}) matches no item "
+                      "in the issue", note=number)
+            continue
+        if len(found) > 1 and story_id is None:
+            _warn(report, "editor-warning", desk.path, f"note {number} ({_target(note)!r}) matches {len(found)} "
+                  f"items; applied to the first, {found[0][1].headline!r}", note=number)
+        section, item = found[0]
+        headline = item.headline
+        if note.get("kill"):  # not a story (the losses line, a hand-written item): left out here
+            section.items = [i for i in section.items if i is not item]
+            report.drop(headline, f"left out by the editor ({desk.path.name}, note {number})", story=item.id,
+                        section=section.key, editor=True, note=number)
+            desk.did(number, "kill", headline)
+            continue
+        if note.get("section") and story_id is None and note["section"] != section.key:
+            target = next(s for s in issue.sections if s.key == note["section"])
+            section.items = [i for i in section.items if i is not item]
+            target.items.append(item)
+            section = target
+            desk.did(number, f"moved to {target.key}", headline)
+        if note.get("headline", "").strip():
+            item.headline = _one_line(note["headline"])
+            desk.did(number, "headline", headline)
+        if note.get("comment", "").strip():
+            item.comments.append(editor_markdown(note["comment"]))
+            desk.did(number, "comment", headline)
+        if note.get("pin"):
+            item.pinned = True
+            desk.did(number, "pin", headline)
+        if number not in desk.done:
+            desk.did(number, "nothing to do", headline)
+    for number in sorted(desk.done):
+        report.note("editor", f"note {number}: {', '.join(desk.done[number])} on {desk.headline_of.get(number, '')!r}",
+                    item=desk.story_of.get(number, desk.notes[number - 1].get("item", "")), file=str(desk.path),
+                    note=number)
+    for section in issue.sections:  # pinned items first, otherwise in their order
+        section.items.sort(key=lambda i: not i.pinned)

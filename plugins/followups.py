@@ -129,8 +129,19 @@ def briefing_stories(stories, config, build):
             continue
         story.passages = passages
         story.comments.append(back_reference(match))
-        build.report.note("follow-up", f"{_story_headline(story) or story.id!r}: new facts since the Update of Day "
-                          f"{match['issue_day']}; told from them, with a back-reference", story=story.id,
-                          followup="printed", **decision)
+        build.scratch(__name__)[story.id] = decision  # noted once it prints (briefing_prepare_issue)
         kept.append(story)
     return kept
+
+
+@hookimpl
+def briefing_prepare_issue(issue, build):
+    """Note each follow-up that printed, told from its new facts with a back-reference."""
+    decisions = build.scratch(__name__)
+    for section in issue.sections:
+        for item in section.items:
+            decision = decisions.get(item.id)
+            if decision is not None:
+                build.report.note("follow-up", f"{item.headline!r}: new facts since the Update of Day "
+                                  f"{decision['earlier_day']}; told from them, with a back-reference",
+                                  story=item.id, section=section.key, followup="printed", **decision)

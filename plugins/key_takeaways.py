@@ -27,4 +27,5 @@ PROFILE = {
 
 @hookimpl
 def briefing_sections():
-    return [Section(key="key_takeaways", title="Key Takeaways", order=20, profile=PROFILE)]
+    return [Section(key="key_takeaways", title="Key Takeaways", order=20, profile=PROFILE,
+                    subject="russia-ukraine-war")]

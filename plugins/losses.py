@@ -1,8 +1,8 @@
 """Conflict Assessment: the day's Russian losses line and a chart of the last 30 days.
 
 In: the losses figures among the build's sources (read by ``losses_sources``: the dataset's JSON, CSV, the
-General Staff's statement) and ``[losses] source`` (a file relative to the workspace, or a URL fetched with a
-timeout and a size cap). Out: the section's one item — the line in the house style, remarks an analyst needs
+General Staff's statement) and ``[losses] source`` (a file relative to the workspace, or a URL fetched by the
+build's fetcher with a timeout and a size cap: the same address checks, cache and ``--offline``). Out: the section's one item — the line in the house style, remarks an analyst needs
 (corrections, categories new or gone), and an SVG chart for HTML and PDF — plus notes in the build report.
 A day without figures gives the section a message saying so; the rest of the issue is built as usual.
 
@@ -57,7 +57,7 @@ def configured_figures(config, report) -> list[Figures]:
         for path in paths:
             name = entry if is_url else display_path(path, config.workspace)
             try:
-                data = fetch(entry, timeout, limit) if is_url else read_bytes(str(path), limit)
+                data = fetch(entry, timeout, limit, config=config) if is_url else read_bytes(str(path), limit)
                 figures = read_figures(name, data, config, claim_text=True)
             except SourceError as exc:
                 report.bad_source(name, f"[losses] source: {exc}")
@@ -120,7 +120,8 @@ def make_items(date, documents, config, report):
 
 @hookimpl
 def briefing_sections():
-    return [Section(key=KEY, title="Conflict Assessment", order=10, make_items=make_items)]
+    return [Section(key=KEY, title="Conflict Assessment", order=10, make_items=make_items,
+                    subject="russia-ukraine-war")]
 
 
 @hookimpl

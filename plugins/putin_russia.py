@@ -23,4 +23,5 @@ PROFILE = {
 
 @hookimpl
 def briefing_sections():
-    return [Section(key="putin_russia", title="Putin & Russia", order=60, profile=PROFILE)]
+    return [Section(key="putin_russia", title="Putin & Russia", order=60, profile=PROFILE,
+                    subject="russia-ukraine-war")]

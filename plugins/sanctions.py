@@ -21,4 +21,5 @@ PROFILE = {
 
 @hookimpl
 def briefing_sections():
-    return [Section(key="sanctions", title="Sanctions", order=50, profile=PROFILE)]
+    return [Section(key="sanctions", title="Sanctions", order=50, profile=PROFILE,
+                    subject="russia-ukraine-war")]

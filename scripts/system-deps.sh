@@ -9,6 +9,7 @@ ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || { need+=(libpango-1.0-0 l
 ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so' || need+=(libharfbuzz-subset0)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || need+=(fonts-dejavu-core)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)  # the desk's browser tests
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}" >&2
 sudo=""

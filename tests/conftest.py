@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,24 @@ def pytest_addoption(parser):
                      help="Rewrite the golden files from the current output instead of comparing.")
 
 
+@pytest.fixture(autouse=True)
+def no_names_outside(monkeypatch):
+    """Tests never reach outside this machine: in this process, looking up any name but localhost fails at once
+    (addresses need no look-up; the fetcher refuses non-loopback ones in tests by the builds' settings)."""
+    real = socket.getaddrinfo
+
+    def loopback_only(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in (None, "localhost"):
+            try:
+                ipaddress.ip_address(name.split("%", 1)[0])  # an address: nothing to look up
+            except ValueError:
+                raise socket.gaierror(socket.EAI_NONAME, f"tests resolve no name outside this machine: {name}") from None
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+
+
 @pytest.fixture(scope="session")
 def regen_golden(request) -> bool:
     return bool(request.config.getoption("--regen-golden"))
@@ -28,5 +48,5 @@ def regen_golden(request) -> bool:
 def seeds_build(tmp_path_factory):
     """The repository's own workspace built for 2023-03-20 into a temporary out/ (all three formats)."""
     out = tmp_path_factory.mktemp("out")
-    config = load_config(ROOT / "briefing.toml", date="2023-03-20", out=str(out))
+    config = load_config(ROOT / "briefing.toml", date="2023-03-20", out=str(out), offline=True)
     return build(config)

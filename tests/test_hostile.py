@@ -71,7 +71,7 @@ def test_build_succeeds_on_the_good_sources(hostile_build):
     _, folder, report = hostile_build
     md = (folder / "conflict-update-day-390.md").read_text()
     assert "Putin visits Russian-occupied Mariupol" in md  # the real feed
-    assert "Russian drones strike Kyiv" in md  # the payload item, cleaned
+    assert "Russian drones struck Kyiv overnight" in md  # the payload item, cleaned
     assert "grain corridor talks resume" in md  # the Markdown with raw HTML, cleaned
     loaded = {d["path"] for d in report["documents"]}
     assert {"seeds/aljazeera.xml", "seeds/script-feed.xml", "seeds/raw-html.md", "seeds/invalid-utf8.txt",
@@ -143,7 +143,7 @@ def test_no_payload_in_the_pdf(hostile_build):
                 uris.append(str(action["/URI"]))
     assert uris and all(urlsplit(u).scheme in ("https", "http", "") for u in uris), uris
     text = " ".join(page.extract_text() for page in reader.pages).lower()
-    assert "drones strike kyiv" in text.replace("\n", " ")
+    assert "drones struck kyiv overnight" in text.replace("\n", " ")
     for payload in PAYLOADS + ("root:x:0:0",):
         assert payload not in text, payload
     raw = (folder / "conflict-update-day-390.pdf").read_bytes()

@@ -198,7 +198,8 @@ def test_losses_source_in_the_configuration_reads_a_file_and_a_url(tmp_path):
     try:
         base = f"http://127.0.0.1:{server.server_port}/"
         url_ws = make_workspace(tmp_path / "url", [], f'[losses]\nsource = ["{base}{STATEMENT.name}", '
-                                                       f'"{base}missing.csv"]\ntimeout = 5\n')
+                                                       f'"{base}missing.csv"]\ntimeout = 5\n'
+                                                       '[fetch]\nallow_private = true\n')  # a loopback server
         result = build(load_config(url_ws / "briefing.toml", date="2023-03-20", formats="md"))
     finally:
         server.shutdown()
@@ -215,7 +216,7 @@ def test_a_url_over_the_size_cap_is_refused(tmp_path):
     try:
         config = load_config(make_workspace(tmp_path, [], f'[losses]\nsource = "http://127.0.0.1:'
                                             f'{server.server_port}/russia_losses_equipment.json"\n'
-                                            'max_mb = 0.1\n') / "briefing.toml")
+                                            'max_mb = 0.1\n[fetch]\nallow_private = true\n') / "briefing.toml")
         config.check_plugins(Plugins(config.workspace), ["losses"])  # the plugin's [losses] table, checked
         report = Report()
         assert losses.configured_figures(config, report) == []

@@ -60,7 +60,7 @@ def test_a_plugin_from_an_entry_point_loads(tmp_path, monkeypatch):
     assert "energy" in plugins.names()
     assert plugins.sources["energy"].startswith("entry point")
     config = load_config(ROOT / "briefing.toml")
-    from briefing.build import sections_of
+    from briefing.sections import sections_of
     from briefing.context import BuildContext
 
     assert "energy" in [s.key for s in sections_of(BuildContext(config, plugins))]

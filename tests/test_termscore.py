@@ -7,8 +7,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.select import profile_score
-from briefing.termscore import Profiles, profile_scores, term_pattern
+from briefing.termscore import Profiles, profile_score, profile_scores, term_pattern
 
 WORDS = ["ukraine", "russia", "russian", "pro-russian", "black", "sea", "u.s.", "g7", "nato's", "kyiv", "war",
          "Sea", "BLACK", "x", "über", "σ", "_id", "2023", "-", "—", ".", ",", "'", "’s"]

@@ -81,7 +81,7 @@ def test_real_feeds_of_the_day_fall_in_the_window_of_the_next_issue(tmp_path):
 def test_cli_since_and_until(tmp_path):
     feeds = DATA / "feeds" / "2023-03-19"
     out = tmp_path / "o"
-    r = subprocess.run([sys.executable, "-m", "briefing", "build", "--date", "2023-03-20", "--format", "md",
+    r = subprocess.run([sys.executable, "-m", "briefing", "build", "--offline", "--date", "2023-03-20", "--format", "md",
                         "--out", str(out), "--since", "2023-03-19T12:00:00Z", "--until", "2023-03-19T18:00",
                         "--sources", str(feeds / "cnn.xml")], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr

@@ -1,0 +1,251 @@
+"""The desk in a real headless browser (Debian's chromium, driven by Playwright): `briefing serve` on the seeds'
+day, an item left out, another moved, a comment written, and the page, the rebuilt Markdown and PDF and
+notes/DATE.toml agree; the send asks once and sends once, a test copy goes to one address; the forms work with
+script turned off."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import re
+import select
+import socket
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pypdf
+import pytest
+from aiosmtpd.controller import Controller
+from playwright.sync_api import expect
+
+from briefing.render import md_text
+
+from .conftest import ROOT, make_workspace
+
+pytestmark = pytest.mark.slow
+
+DATE = "2023-03-20"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+HAND_WRITTEN = """# The desk's notes for Day 390 (this line was written by hand)
+[[add]]
+section = "putin_russia"
+headline = "Desk note: the call moves to 09:00"   # by hand, too
+text = "From tomorrow on."
+"""
+COMMENT = "Watch the *grain* deal."
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    def __init__(self):
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    """`briefing serve` (the real command, in its own process) on the seeds' day, mailing to a local server."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"the desk's browser tests need Debian's chromium at {CHROMIUM}: apt-get install -y chromium "
+                    "(make test does it through scripts/system-deps.sh)")
+    inbox = Inbox()
+    smtp_port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    tmp = tmp_path_factory.mktemp("browser")
+    ws = make_workspace(tmp, [*sorted((ROOT / "seeds").glob("*.txt")), ROOT / "seeds" / "losses"], config_text=f"""
+[mail]
+host = "127.0.0.1"
+port = {smtp_port}
+security = "none"
+sender = "Briefing Desk <desk@example.org>"
+recipients = ["analyst@example.org", "Chief <chief@example.org>"]
+timeout = 20
+""")
+    (ws / "notes").mkdir()
+    (ws / "notes" / f"{DATE}.toml").write_text(HAND_WRITTEN)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "briefing", "serve", "--date", DATE, "--port", str(port)], cwd=ws,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], 180)
+        line = proc.stdout.readline() if ready else ""
+        assert line.startswith("desk    http://127.0.0.1:"), (line, proc.poll())
+        yield {"url": f"http://127.0.0.1:{port}/issues/{DATE}", "ws": ws, "inbox": inbox, "tmp": tmp}
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(desk):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        def launch(name: str, script: bool = True):
+            return p.chromium.launch_persistent_context(
+                str(desk["tmp"] / name), executable_path=CHROMIUM, headless=True, args=FLAGS,
+                java_script_enabled=script, viewport={"width": 1360, "height": 1000})
+        yield launch
+
+
+def headlines_by_section(md: str) -> dict[str, list[str]]:
+    out = {}
+    for block in md.split("\n## ")[1:]:
+        title, _, body = block.partition("\n")
+        out[title] = [h for h in re.findall(r"^\*\*(.+?)\*\*(?: – |$)", body, re.MULTILINE) if h != "Comment"]
+    return out
+
+
+def settle(page) -> None:
+    """Wait until the correction just clicked has been saved and the draft redrawn."""
+    expect(page.locator("#status")).not_to_have_text(re.compile(r"^(Rebuilding|$)"), timeout=60_000)
+
+
+def pdf_text(path: Path) -> str:
+    return " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(path).pages).split())
+
+
+def test_leave_out_move_and_comment_in_the_browser_and_every_output_agrees(desk, browser):
+    ws = desk["ws"]
+    context = browser("profile-script")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(desk["url"])
+    reloads = []
+    page.on("load", lambda: reloads.append(1))
+    first = lambda key: page.locator(f"section#{key} article.item").first  # noqa: E731
+    a, b, c = first("key_takeaways"), first("china"), first("putin_russia")
+    a_id, b_id, c_id = (x.get_attribute("data-item") for x in (a, b, c))
+    a_head, b_head, c_head = (x.locator(".headline").first.inner_text() for x in (a, b, c))
+    page.screenshot(path=str(desk["tmp"] / "desk-before.png"))
+
+    a.get_by_role("button", name="Leave out").click()
+    settle(page)
+    assert page.locator(f"#draft main #item-{a_id}").count() == 0
+    assert "left out by the editor" in page.inner_text(f"#dropped-{a_id} .reason")
+
+    item = page.locator(f"#item-{b_id}")
+    item.locator("select[name=value]").select_option("comments")
+    item.get_by_role("button", name="Move").click()
+    settle(page)
+    assert page.locator(f"section#comments #item-{b_id}").count() == 1
+    assert page.locator(f"section#china #item-{b_id}").count() == 0
+
+    item = page.locator(f"#item-{c_id}")
+    item.locator("summary").click()
+    item.locator("textarea[name=value]").fill(COMMENT)
+    item.get_by_role("button", name="Save comment").click()
+    settle(page)
+    assert page.inner_text(f"#item-{c_id} p.comment") == "Comment – Watch the grain deal."
+    assert page.inner_html(f"#item-{c_id} p.comment em") == "grain"
+    assert reloads == [] and errors == []  # no page load: the draft was swapped in place
+    assert "rebuilt in" in page.inner_text("#status")
+    page.screenshot(path=str(desk["tmp"] / "desk-after.png"), full_page=False)
+
+    # the page shows what the Markdown says, section by section
+    folder = ws / "out" / DATE
+    md = (folder / "conflict-update-day-390.md").read_text()
+    shown = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#draft main section.section')]
+        .map(s => [s.querySelector('h2').innerText, [...s.querySelectorAll('article.item')]
+        .map(i => i.querySelector('.headline').innerText)]))""")
+    md_sections = headlines_by_section(md)
+    for title, heads in shown.items():
+        assert [md_text(h) for h in heads] == md_sections.pop(title), title
+    assert md_sections == {}
+    sections = headlines_by_section(md)
+    assert md_text(a_head) not in sum(sections.values(), [])
+    assert md_text(b_head) in sections["Comments, Updates, Developments and Reports"]
+    assert md_text(b_head) not in sections["China"]
+    assert f"**Comment** – {COMMENT}" in md.split(f"**{md_text(c_head)}**", 1)[1].split("\n**", 2)[1] or \
+        f"\n**Comment** – {COMMENT}\n" in md
+    assert "**Desk note: the call moves to 09:00** – From tomorrow on." in md
+
+    text = pdf_text(folder / "conflict-update-day-390.pdf")
+    assert " ".join(a_head.split()) + " –" not in text  # (a source may bear the same title in a sources line)
+    comments_at = text.index("Comments, Updates, Developments and Reports")
+    assert comments_at < text.index(" ".join(b_head.split()) + " –") < text.index("Containment", comments_at)
+    assert "Comment – Watch the grain deal." in text
+
+    written = (ws / "notes" / f"{DATE}.toml").read_text()
+    for line in HAND_WRITTEN.splitlines():
+        assert line in written.splitlines()  # what was there is kept, comments included
+    notes = {n["item"]: n for n in tomllib.loads(written)["note"]}
+    assert notes == {a_id: {"item": a_id, "kill": True, "from": "key_takeaways"},
+                     b_id: {"item": b_id, "section": "comments", "from": "china"},
+                     c_id: {"item": c_id, "comment": COMMENT}}
+    context.close()
+
+
+def test_send_asks_once_sends_once_and_a_test_goes_to_one_address(desk, browser):
+    inbox = desk["inbox"]
+    context = browser("profile-send")
+    page = context.new_page()
+    page.goto(desk["url"])
+    page.click(".send-open")
+    dialog = page.locator("#send-dialog")
+    assert dialog.is_visible()
+    assert dialog.locator(".recipients li").all_inner_texts() == ["analyst@example.org", "Chief <chief@example.org>"]
+    assert dialog.get_by_role("link", name="conflict-update-day-390.pdf").get_attribute("href").endswith("/files/pdf")
+    picture = dialog.locator(".pdf-page img")
+    expect(picture).to_have_js_property("naturalWidth", 497)  # page 1 at 60 dpi: A4 is 8.27 in, 497 px wide
+    page.screenshot(path=str(desk["tmp"] / "desk-send.png"))
+    dialog.get_by_role("button", name="Send to 2 recipients").click()
+    expect(page.locator("#send-status")).to_contain_text("sent to", timeout=60_000)
+    assert len(inbox.messages) == 1 and inbox.messages[0][0] == ["analyst@example.org", "chief@example.org"]
+    assert "Sent on " in dialog.inner_text() and "to 2 recipients." in dialog.inner_text()
+    assert dialog.get_by_role("button", name="Send to 2 recipients").count() == 0
+    # a second send, even straight at the API, says when and to how many, and sends nothing
+    again = page.evaluate("""async (date) => { const r = await fetch('/api/issues/' + date + '/send', {method: 'POST',
+        headers: {'Content-Type': 'application/json'}, body: JSON.stringify({confirm: true})});
+        return [r.status, await r.json()]; }""", DATE)
+    assert again[0] == 409 and "was already sent on" in again[1]["message"] and len(inbox.messages) == 1
+    dialog.locator("input[name=address]").fill("editor@example.org")
+    dialog.get_by_role("button", name="Send a test").click()
+    expect(page.locator("#send-status")).to_contain_text("test copy", timeout=60_000)
+    assert len(inbox.messages) == 2 and inbox.messages[1][0] == ["editor@example.org"]
+    msg = email.message_from_bytes(inbox.messages[1][1], policy=email.policy.default)
+    assert msg["Subject"] == "[Test] Conflict Update Day 390 – 2023-03-20" and msg["To"] == "editor@example.org"
+    sends = json.loads((desk["ws"] / "out" / DATE / "sent.json").read_text())["sends"]
+    assert [s["recipients"] for s in sends] == [["analyst@example.org", "Chief <chief@example.org>"]]  # no test
+    context.close()
+
+
+def test_without_script_every_form_still_works(desk, browser):
+    ws = desk["ws"]
+    context = browser("profile-noscript", script=False)
+    page = context.new_page()
+    page.goto(desk["url"])
+    item = page.locator("section#china article.item").last
+    story = item.get_attribute("data-item")
+    with page.expect_navigation():
+        item.get_by_role("button", name="Leave out").click()
+    assert page.url.endswith(f"#item-{story}") and "Rebuilt in" in page.inner_text("#status"), page.inner_text("body")[:300]
+    assert page.locator(f"#draft main #item-{story}").count() == 0
+    assert {n["item"]: n.get("kill") for n in tomllib.loads((ws / "notes" / f"{DATE}.toml").read_text())["note"]
+            }.get(story) is True
+    with page.expect_navigation():
+        page.locator(f"#dropped-{story}").get_by_role("button", name="Bring back").click()
+    assert page.locator(f"#draft main #item-{story}").count() == 1, page.inner_text("body")[:500]
+    assert page.inner_text("#status").startswith("Rebuilt in")
+    assert story not in {n["item"] for n in tomllib.loads((ws / "notes" / f"{DATE}.toml").read_text())["note"]}
+    with page.expect_navigation():
+        page.click(".send-open")
+    assert page.url.endswith(f"/issues/{DATE}/send") and "Sent on " in page.inner_text("#send-panel")
+    context.close()
