@@ -2,27 +2,44 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# The project's dependencies as wheels, for the test that installs the built wheel into a new environment
+# offline (tests reach nothing beyond this machine).
+WHEELHOUSE := $(VENV)/wheelhouse
 
-.PHONY: demo test check eval tune bench system-deps clean
+.PHONY: demo test check eval tune bench system-deps screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@# the distribution was called "briefing" before it became briefing-desk: an old install would register twice
+	$(PY) -m pip uninstall -q -y briefing 2>/dev/null || true
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,eval]'
+	rm -rf *.egg-info build
 	touch $(STAMP)
 
-system-deps:
-	@bash scripts/system-deps.sh
+$(WHEELHOUSE)/.stamp: $(STAMP)
+	rm -rf $(WHEELHOUSE)
+	$(PY) -m pip download -q --disable-pip-version-check -d $(WHEELHOUSE) '.[test]'
+	rm -rf *.egg-info build
+	touch $@
+
+system-deps: $(STAMP)
+	@bash scripts/system-deps.sh $(PY)
 
 demo: $(STAMP) system-deps
 	$(VENV)/bin/briefing build --date 2023-03-20
 
-test: $(STAMP) system-deps
+test: $(STAMP) $(WHEELHOUSE)/.stamp
+	@bash scripts/system-deps.sh $(PY) --tests
 	$(PY) -m pytest -q
 
-# The fast loop while working: everything but the tests marked slow (new venvs, locks, kills).
+# The fast loop while working: everything but the tests marked slow (new venvs, a browser, locks, kills).
 check: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
+
+# docs/images/issue-390px.png and issue-1200px.png: the issue page in headless Chromium.
+screenshots: $(STAMP)
+	$(PY) -m pytest -q tests/test_screens.py --regen-screenshots
 
 eval: $(STAMP)
 	$(PY) -m briefing.evaluate
@@ -32,7 +49,7 @@ tune: $(STAMP)
 	$(PY) -m briefing.tune
 
 clean:
-	rm -rf out $(VENV) *.egg-info
+	rm -rf out $(VENV) *.egg-info build dist
 
 # Timings per stage for 100 to 10,000 documents, cache and LexRank comparisons (several minutes); then the
 # desk's time from a correction to the rebuilt page on the day-389 feeds.

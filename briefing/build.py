@@ -27,7 +27,7 @@ from .errors import BuildError, OutOfTime, PluginError
 from .gate import gate, warm_up
 from .judge import Judge, subject_of
 from .sections import sections_of
-from .load import load
+from .load import load, nothing_read
 from .lock import out_lock
 from .models import Issue, Section, Story
 from .plugins import Plugins
@@ -35,7 +35,7 @@ from .publish import remove_leftovers, write_issue
 from .render import render
 from .report import Report
 from .select import select
-from .window import in_window
+from .window import in_window, today
 
 log = logging.getLogger("briefing.build")
 
@@ -50,7 +50,8 @@ class BuildResult:
 
 
 def issue_date(config: Config) -> dt.date:
-    return config.date or dt.date.today()
+    """``--date``, else today in ``[briefing] timezone`` (see :mod:`briefing.window`)."""
+    return today(config)
 
 
 STAGES = ("load", "articles", "gate", "segment", "select", "cluster", "cache", "summarize", "render", "pdf",
@@ -125,6 +126,8 @@ def _build(config: Config, plugins: Plugins | None = None,
     if config.table("briefing")["language"]:
         warm_up()  # the language identifier loads while the sources are read
     documents = load(ctx, cache)
+    if report.bad_sources and not report.sources:  # every source failed: say so, publish nothing
+        raise BuildError(nothing_read(config, report))
     documents = in_window(documents, date, config, report)
     stage("load", t)
     if config.strict and report.bad_sources:
@@ -164,6 +167,8 @@ def _build(config: Config, plugins: Plugins | None = None,
     t = time.perf_counter()
     issue = compose(date, stories, documents, sections, ctx)
     ctx.call("briefing_prepare_issue", issue=issue, report=report)
+    if not report.documents and not issue.all_items():  # nothing read, nothing to say: not an issue
+        raise BuildError(nothing_read(config, report))
     stage("summarize", t)
 
     t = time.perf_counter()

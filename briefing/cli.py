@@ -1,6 +1,9 @@
-"""The command line: ``briefing build``, ``briefing plugins`` and friends.
+"""The command line: ``briefing build``, ``briefing send``, ``briefing plugins`` and friends.
 
-Exit codes: 0 done, 1 the build failed (nothing replaced), 2 a usage error (one line on stderr).
+Exit codes: 0 done, 1 the build or send failed (nothing replaced), 2 a usage error (one line on stderr).
+``-q``/``--quiet`` prints nothing at all on success (so cron mails only when something failed) and
+``-v``/``--verbose`` the tool's own records down to debug (its libraries' stay at warnings); both work before
+or after the subcommand. Bare ``briefing`` prints the help.
 """
 
 from __future__ import annotations
@@ -12,17 +15,66 @@ from pathlib import Path
 
 import click
 
-from .config import load_config
+from . import __version__
+from .config import CONFIG_NAME, load_config
 from .errors import BriefingError, UsageError
 
 log = logging.getLogger("briefing")
 
+# Libraries whose warnings are chatter for the user (font subsetting, CSS the PDF engine ignores).
+NOISY = ("weasyprint", "fontTools", "py.warnings")
+
 
 def setup_logging(quiet: bool, verbose: bool) -> None:
-    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="briefing: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
-    for noisy in ("weasyprint", "fontTools"):  # font-subsetting chatter is not the user's business
-        logging.getLogger(noisy).setLevel(logging.ERROR)
+    """The tool's records (logger ``briefing``) at the level asked for; the libraries' at warnings (errors
+    only under --quiet, and the noisy ones' at errors unless --verbose)."""
+    logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING, stream=sys.stderr, force=True,
+                        format="briefing: %(levelname)s: %(name)s: %(message)s" if verbose
+                        else "briefing: %(levelname)s: %(message)s")
+    logging.captureWarnings(True)  # a library's warnings.warn is a record like any other, not a stray line
+    log.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING)
+    for noisy in NOISY:
+        logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
+
+
+def _verbosity(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """-q/-v given to the group or to a subcommand: remembered for the whole command, logging set at once."""
+    meta = ctx.meta
+    if value:
+        meta[f"briefing.{param.name}"] = True
+    quiet, verbose = meta.get("briefing.quiet", False), meta.get("briefing.verbose", False)
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose cannot be used together")
+    setup_logging(quiet, verbose)
+
+
+def verbosity_options(command):
+    """-q/--quiet and -v/--verbose on a command (the group and every subcommand take them)."""
+    command = click.option("--verbose", "-v", is_flag=True, expose_value=False, is_eager=True, callback=_verbosity,
+                           help="The tool's own records too, down to debug, on stderr.")(command)
+    return click.option("--quiet", "-q", is_flag=True, expose_value=False, is_eager=True, callback=_verbosity,
+                        help="Nothing on success; errors only, on stderr.")(command)
+
+
+def quiet() -> bool:
+    return bool(click.get_current_context().meta.get("briefing.quiet"))
+
+
+def say(text: str, err: bool = False) -> None:
+    """A line for the user, unless --quiet (errors are raised, never said)."""
+    if not quiet():
+        click.echo(text, err=err)
+
+
+def workspace_config(config_path: str | None, needs_sources: bool = True, **overrides):
+    """The configuration of the workspace (the nearest briefing.toml, or --config); none found is a usage
+    error unless the sources are given on the command line."""
+    config = load_config(Path(config_path) if config_path else None, **overrides)
+    if config.path is None and not (overrides.get("sources") and needs_sources):
+        raise UsageError(f"no {CONFIG_NAME} in {Path.cwd()} or any folder above it: run this in a workspace "
+                         f"(make one with `briefing init DIR`), or name one with --config"
+                         + (", or give --sources" if needs_sources else ""))
+    return config
 
 
 def _absolute_sources(entries: tuple[str, ...]) -> list[str]:
@@ -38,18 +90,22 @@ def _absolute_sources(entries: tuple[str, ...]) -> list[str]:
     return out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr.")
-@click.option("--verbose", "-v", is_flag=True, help="Everything the build does, on stderr.")
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
+@verbosity_options
+@click.version_option(__version__, "--version", prog_name="briefing", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
-    """Build the daily Conflict Update from the day's sources."""
-    setup_logging(quiet, verbose)
-    ctx.obj = {"quiet": quiet}
+def cli(ctx: click.Context) -> None:
+    """Build the daily Conflict Update from the day's sources, and mail it.
+
+    Shell completion: eval "$(_BRIEFING_COMPLETE=bash_source briefing)" (zsh_source, fish_source).
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 @cli.command()
-@click.option("--date", "date", metavar="YYYY-MM-DD", help="Issue date (default: today).")
+@verbosity_options
+@click.option("--date", "date", metavar="YYYY-MM-DD", help="Issue date (default: today in [briefing] timezone).")
 @click.option("--sources", "sources", multiple=True, metavar="PATH",
               help="Files, folders, globs or URLs; replaces the configured sources. Repeatable.")
 @click.option("--out", "out", metavar="DIR", help="Output folder (default from briefing.toml, else out/).")
@@ -66,9 +122,8 @@ def build(date, sources, out, config_path, formats, strict, since, until, offlin
     """Build one issue into OUT/<date>/."""
     from .build import build as run_build
 
-    config = load_config(Path(config_path) if config_path else None, date=date,
-                         sources=_absolute_sources(sources), out=out, formats=formats, strict=strict,
-                         offline=offline)
+    config = workspace_config(config_path, date=date, sources=_absolute_sources(sources), out=out, formats=formats,
+                              strict=strict, offline=offline)
     if since or until:  # the day's window, laid over [window] in briefing.toml (read by briefing.window)
         from .options import Moment
 
@@ -79,36 +134,40 @@ def build(date, sources, out, config_path, formats, strict, since, until, offlin
         config.tables["window"] = window
     from .progress import terminal_progress
 
-    with terminal_progress(enabled=not (click.get_current_context().obj or {}).get("quiet")) as progress:
+    with terminal_progress(enabled=not quiet()) as progress:
         result = run_build(config, progress=progress, hard_deadline=True)
     for fmt, path in result.paths.items():
-        click.echo(f"{fmt:7} {path}")
+        say(f"{fmt:7} {path}")
     bad = result.report.bad_sources
     damaged = sum(1 for b in bad if b.get("partial"))
     parts = [f"{len(bad) - damaged} source(s) skipped" if len(bad) > damaged else "",
              f"{damaged} damaged source(s) partly read" if damaged else ""]
     if bad:
-        click.echo(f"{'; '.join(p for p in parts if p)}; see {result.paths['report']}", err=True)
+        say(f"{'; '.join(p for p in parts if p)}; see {result.paths['report']}", err=True)
 
 
 @cli.command()
-@click.option("--date", "date", metavar="YYYY-MM-DD", help="Issue date (default: today).")
-@click.option("--force", is_flag=True, help="Send even if this issue was already sent.")
+@verbosity_options
+@click.option("--date", "date", metavar="YYYY-MM-DD", help="Issue date (default: today in [briefing] timezone).")
+@click.option("--force", is_flag=True, help="Send even if this issue was already sent, may have been delivered "
+              "by an interrupted send, or has no items.")
+@click.option("--to", "to", multiple=True, metavar="ADDRESS",
+              help="A test send to ADDRESS only (repeatable): not recorded as the issue's send.")
 @click.option("--out", "out", metavar="DIR", help="Output folder (default from briefing.toml, else out/).")
 @click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Configuration file (default: the nearest briefing.toml).")
-def send(date, force, out, config_path) -> None:
-    """Mail a built issue to the [mail] recipients (once; --force sends again)."""
-    import datetime as dt
-
+def send(date, force, to, out, config_path) -> None:
+    """Mail a built issue to the [mail] recipients, one message each, at most once (--force sends again)."""
     from .mail import send_issue
+    from .window import today
 
-    config = load_config(Path(config_path) if config_path else None, date=date, out=out)
-    result = send_issue(config, config.date or dt.date.today(), force=force)
-    click.echo(result.message, err=not result.sent)
+    config = workspace_config(config_path, needs_sources=False, date=date, out=out)
+    result = send_issue(config, today(config), force=force, test_to=list(to))
+    say(result.message, err=not result.sent)
 
 
 @cli.command()
+@verbosity_options
 @click.option("--date", "date", metavar="YYYY-MM-DD", help="The day to review (default: today).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; beyond loopback a token is required.")
@@ -141,6 +200,7 @@ def serve(date, host, port, token, out, config_path, sources) -> None:
 
 
 @cli.command()
+@verbosity_options
 @click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option("--trace", is_flag=True, help="Show each hook call and its result while building the list.")
 def plugins(config_path, trace) -> None:
@@ -166,6 +226,7 @@ def plugins(config_path, trace) -> None:
 
 
 @cli.command()
+@verbosity_options
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--copy-templates", is_flag=True,
               help="Also copy the packaged templates into templates/ (in an existing workspace too).")
@@ -174,11 +235,12 @@ def init(directory, copy_templates) -> None:
     from .workspace import init_workspace
 
     for path in init_workspace(directory, copy_templates):
-        click.echo(f"wrote   {path}")
-    click.echo(f"next:   cd {directory} && briefing build   (put sources in seeds/)")
+        say(f"wrote   {path}")
+    say(f"next:   cd {directory} && briefing build   (seeds/ holds sample articles: replace them with yours)")
 
 
 @cli.command("new-plugin")
+@verbosity_options
 @click.argument("name")
 @click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="The workspace's configuration (default: the nearest briefing.toml).")
@@ -192,7 +254,7 @@ def new_plugin(name, config_path) -> None:
         raise UsageError("no briefing.toml here or above; make a workspace first with `briefing init DIR`")
     for path in write_plugin(config.workspace, name):
         shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-        click.echo(f"wrote   {shown}")
+        say(f"wrote   {shown}")
 
 
 def main(argv: list[str] | None = None) -> None:

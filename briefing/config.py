@@ -24,8 +24,10 @@ FORMATS = ("md", "html", "pdf")
 
 ENGINE_TABLES: dict[str, Table] = {
     "briefing": Table("The briefing itself: its name, its sources, its outputs and the limits of a build.", {
-        "title": Option(Str(non_empty=True), "Conflict Update", "the newsletter's name: masthead, file names, mail"),
-        "first_day": Option(Date(), dt.date(2022, 2, 24), "Day 1: the issue's day number counts from here"),
+        "title": Option(Str(non_empty=True), "Briefing", "the newsletter's name: masthead, file names, mail"),
+        "first_day": Option(Date(), None, "Day 1: issues are numbered from it (\"Day 390\"); unset, they are dated only"),
+        "timezone": Option(TimeZone(), "UTC", "the zone whose date is today's issue and whose day is its window "
+                           "(not the machine's TZ)"),
         "back_issues_text": Option(Str(), "the archive", "the words of the masthead's back-issues link"),
         "back_issues_url": Option(Str(), "../index.html", "where the back-issues link points"),
         "sources": Option(ListOf(Str(non_empty=True)), ["seeds"],
@@ -49,8 +51,10 @@ ENGINE_TABLES: dict[str, Table] = {
         "section_items": Option(Int(1), 8, "items a section may hold"),
         "issue_items": Option(Int(1), 40, "items the whole issue may hold"),
     }),
-    "window": Table("Which publication times count for the issue dated D (default: the UTC day before D).", {
-        "hours": Option(Number(0, above=True), 24, "the window ends at D 00:00 and reaches back this many hours"),
+    "window": Table("Which publication times count for the issue dated D (default: the calendar day before D in "
+                    "[briefing] timezone). Times without a zone are in that zone too.", {
+        "hours": Option(Number(0, above=True), None, "the window ends at D 00:00 and reaches back this many hours "
+                        "(default: the whole day before, 23 or 25 hours when the clocks change)"),
         "since": Option(Moment(), None, "a fixed start instead (a date alone: that day's start)"),
         "until": Option(Moment(), None, "a fixed end instead (a date alone: that day's end)"),
     }),
@@ -104,9 +108,17 @@ ENGINE_TABLES: dict[str, Table] = {
         "username": Option(Str(), "", "the login, when the server needs one"),
         "password_env": Option(Str(non_empty=True), "BRIEFING_SMTP_PASSWORD",
                                "the environment variable holding the password (never the file)"),
-        "subject": Option(Str(non_empty=True), "{title} Day {day} – {date}", "the subject line's pattern"),
-        "timeout": Option(Number(0, above=True), 60, "seconds the whole send may take"),
+        "subject": Option(Str(non_empty=True), "{name} – {date}", "the subject line's pattern ({name}, {title}, "
+                          "{day}, {date})"),
+        "timeout": Option(Number(0, above=True), 60, "seconds the whole send may take (a wall-clock limit, not "
+                          "per reply)"),
         "cafile": Option(Str(), "", "a CA bundle for the server's certificate"),
+        "list_id": Option(Str(), "", "the List-Id header, e.g. 'Conflict Update <conflict-update.example.org>' "
+                          "(default: the title at the sender's domain)"),
+        "unsubscribe": Option(Str(), "", "how to unsubscribe: a mailto: or https: address for List-Unsubscribe "
+                              "(default: mailto:SENDER?subject=unsubscribe)"),
+        "one_click": Option(Bool(), False, "the https unsubscribe address takes a one-click POST (RFC 8058): "
+                            "adds List-Unsubscribe-Post"),
     }),
 }
 
@@ -153,8 +165,8 @@ class Config:
     """Everything a build needs to know, resolved to absolute paths."""
 
     workspace: Path
-    title: str = "Conflict Update"
-    first_day: dt.date = dt.date(2022, 2, 24)
+    title: str = "Briefing"
+    first_day: dt.date | None = None
     back_issues_text: str = "the archive"
     back_issues_url: str = "../index.html"
     sources: list[str] = field(default_factory=lambda: ["seeds"])
@@ -185,8 +197,9 @@ class Config:
         p = Path(value).expanduser()
         return p if p.is_absolute() else self.workspace / p
 
-    def day_number(self, date: dt.date) -> int:
-        return (date - self.first_day).days + 1
+    def day_number(self, date: dt.date) -> int | None:
+        """The issue's number, counted from ``first_day`` (None when the briefing counts no days)."""
+        return (date - self.first_day).days + 1 if self.first_day else None
 
     def item_budget(self) -> dict[str, int]:
         return {"sentences": int(self.budget["item_sentences"]), "words": int(self.budget["item_words"])}
@@ -243,6 +256,16 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def default_workspace() -> dict[str, Any]:
+    """The configuration ``briefing init`` writes (the skeleton's ``briefing.toml``): what a build outside any
+    workspace uses, so that its subject and title are the documented ones, never the engine's own."""
+    from importlib import resources
+
+    raw = tomllib.loads((resources.files("briefing") / "skeleton" / CONFIG_NAME).read_text(encoding="utf-8"))
+    raw.get("briefing", {}).pop("sources", None)
+    return raw
+
+
 def _date(value: Any, what: str) -> dt.date:
     try:
         return Date().check(value, what)
@@ -264,7 +287,8 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UsageError(f"{path.name}: not valid TOML: {exc}") from None
         workspace = path.parent
-    else:
+    else:  # no workspace: the one `briefing init` makes, with the sources of the command line
+        raw = default_workspace()
         workspace = Path.cwd().resolve()
 
     cfg = Config(workspace=workspace, raw=raw, path=path)

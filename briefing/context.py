@@ -16,6 +16,7 @@ from typing import Any
 from .config import Config
 from .errors import UsageError
 from .report import Report
+from .window import today
 
 log = logging.getLogger("briefing.build")
 
@@ -26,7 +27,7 @@ class BuildContext:
     def __init__(self, config: Config, plugins, date: dt.date | None = None, report: Report | None = None):
         self.config = config
         self.plugins = plugins
-        self.date = date or config.date or dt.date.today()
+        self.date = date or today(config)
         self.report = report if report is not None else Report()
         self.strict = config.strict
         self._scratch: dict[Any, dict] = {}

@@ -200,7 +200,8 @@ class Desk:
                     "more": more,
                     "comment": desk_note.get(item.id, {}).get("comment", ""),
                     "comments": list(item.comments), "paragraphs": item.paragraphs, "note": item.note,
-                    "figure_svg": item.figure_svg, "pinned": item.pinned, "kind": kind,
+                    "figure_svg": item.figure_svg, "figure_svg_small": item.figure_svg_small,
+                    "pinned": item.pinned, "kind": kind,
                 })
             sections.append({"key": section.key, "title": section.title, "message": section.message,
                              "stories": self.section_info.get(section.key, {}).get("stories", False),
@@ -440,7 +441,7 @@ class Desk:
                     raise DeskError(422, f"{test_address[:200]!r} is not one email address")
             try:
                 result = send_issue(config, date, plugins=self.plugins,
-                                    **({"test_address": address} if test_address is not None else {}))
+                                    **({"test_to": [address]} if test_address is not None else {}))
             except UsageError as exc:
                 raise DeskError(409, str(exc)) from None
             except MailError as exc:

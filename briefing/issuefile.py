@@ -29,6 +29,7 @@ def item_to_dict(item: Item) -> dict[str, Any]:
                       for s in item.sentences],
         "text": item.text,
         "figure_svg": item.figure_svg,
+        "figure_svg_small": item.figure_svg_small,
         "comments": list(item.comments),
         "note": item.note,
         "score": item.score,
@@ -61,7 +62,8 @@ def item_from_dict(raw: dict[str, Any]) -> Item:
             sentences.append(Sentence(str(s["text"]), str(s.get("doc", "")), int(s.get("start", 0)),
                                       int(s.get("end", 0)), int(s.get("paragraph", 0))))
     return Item(id=str(raw["id"]), headline=str(raw["headline"]), sentences=sentences, text=str(raw.get("text", "")),
-                figure_svg=str(raw.get("figure_svg", "")), comments=[str(c) for c in raw.get("comments", [])],
+                figure_svg=str(raw.get("figure_svg", "")), figure_svg_small=str(raw.get("figure_svg_small", "")),
+                comments=[str(c) for c in raw.get("comments", [])],
                 note=str(raw.get("note", "")), score=float(raw.get("score") or 0), pinned=bool(raw.get("pinned")),
                 sources=[Source(outlet=str(s.get("outlet", "")), url=str(s.get("url", "")),
                                 title=str(s.get("title", "")), doc_id=str(s.get("doc", "")))
@@ -71,7 +73,7 @@ def item_from_dict(raw: dict[str, Any]) -> Item:
 def issue_from_dict(raw: dict[str, Any]) -> Issue:
     if raw.get("format") != FORMAT:
         raise ValueError(f"issue.json format {raw.get('format')!r}, expected {FORMAT}; rebuild the issue")
-    issue = Issue(title=str(raw["title"]), day=int(raw["day"]), date=dt.date.fromisoformat(raw["date"]),
+    issue = Issue(title=str(raw["title"]), day=None if raw.get("day") is None else int(raw["day"]), date=dt.date.fromisoformat(raw["date"]),
                   back_issues_text=str(raw.get("back_issues_text", "")),
                   back_issues_url=str(raw.get("back_issues_url", "")))
     for s in raw["sections"]:

@@ -367,3 +367,19 @@ def load(ctx, cache=None) -> list[Document]:
     ctx.fetcher.release()
     log.info("loaded %d documents from %d sources", len(documents), len(report.sources))
     return documents
+
+
+def nothing_read(config: Config, report: Report, shown: int = 20) -> str:
+    """Why a build read no document at all, for the error that stops it: each failed source with its reason."""
+    entries = ", ".join(config.sources) or "(none)"
+    bad = report.bad_sources
+    if not bad and not report.sources:
+        return f"no documents: the sources ({entries}) hold no files"
+    lines = [f"no documents read from the sources ({entries}):"]
+    lines += [f"  {b['path']}: {b['reason']}" for b in bad[:shown]]
+    if len(bad) > shown:
+        lines.append(f"  … and {len(bad) - shown} more")
+    empty = [s["path"] for s in report.sources if not s.get("documents")]
+    if empty:
+        lines.append(f"  {', '.join(empty[:shown])}: read, but held no documents")
+    return "\n".join(lines)

@@ -124,6 +124,7 @@ class Item:
     sources: list[Source] = field(default_factory=list)
     text: str = ""  # plugin-made text (e.g. computed figures) when there are no source sentences
     figure_svg: str = ""  # a drawing made by plugin code (never source text); HTML and PDF only
+    figure_svg_small: str = ""  # the same drawing laid out for a phone's width (the HTML on small screens, mail)
     comments: list[str] = field(default_factory=list)  # editor's comments, Markdown
     note: str = ""  # a plain remark shown under the headline (e.g. a back-reference)
     score: float = 0.0
@@ -233,7 +234,7 @@ class Issue:
     """The whole newsletter for one day; every renderer reads only this."""
 
     title: str
-    day: int
+    day: int | None  # counted from [briefing] first_day; None when the briefing counts no days
     date: dt.date
     back_issues_text: str
     back_issues_url: str
@@ -241,12 +242,14 @@ class Issue:
 
     @property
     def name(self) -> str:
-        return f"{self.title} Day {self.day}"
+        """"Conflict Update Day 390", or the title and the date for a briefing that counts no days."""
+        return f"{self.title} Day {self.day}" if self.day is not None else f"{self.title} of {self.date:%B} " \
+            f"{self.date.day}, {self.date.year}"
 
     @property
     def slug(self) -> str:
         words = "".join(c if c.isalnum() else " " for c in self.title.lower()).split()
-        return "-".join(words) + f"-day-{self.day}"
+        return "-".join(words) + (f"-day-{self.day}" if self.day is not None else f"-{self.date.isoformat()}")
 
     def all_items(self) -> list[Item]:
         return [item for section in self.sections for item in section.items]

@@ -70,6 +70,18 @@ def _load_file(path: Path) -> types.ModuleType:
     return module
 
 
+def _same_source(a: object, b: object) -> bool:
+    """Two plugin modules from one file, or from files with the same bytes (an installed copy of a file)."""
+    files = [getattr(m, "__file__", None) for m in (a, b)]
+    if not all(files):
+        return False
+    first, second = (Path(f).resolve() for f in files)
+    try:
+        return first == second or first.read_bytes() == second.read_bytes()
+    except OSError:
+        return False
+
+
 class Plugins:
     """The plugin manager of one build, with contained calls and an optional trace."""
 
@@ -111,9 +123,8 @@ class Plugins:
         _check_module(name, plugin)
         old = self.pm.get_plugin(name)
         if old is not None:
-            if getattr(old, "__file__", None) and getattr(plugin, "__file__", None) and \
-                    Path(old.__file__).resolve() == Path(plugin.__file__).resolve():
-                return  # the same file reached twice (e.g. the repository is both package and workspace)
+            if _same_source(old, plugin):
+                return  # the same plugin reached twice (the repository, or an unpacked sdist, is also a workspace)
             self.pm.unregister(name=name)
             log.debug("plugin %s from %s replaces %s", name, origin, self.sources.get(name))
         try:

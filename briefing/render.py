@@ -98,6 +98,28 @@ def md_link(text: str, url: str) -> str:
     return f"[{md_text(text)}]({u})" if u else md_text(text)
 
 
+HYPHENATE_WORD = re.compile(r"[^\W\d_]{7,}")  # words of seven letters or more; a break leaves three on each side
+
+
+def soft_hyphens(lang: str = "en"):
+    """A filter putting soft hyphens (U+00AD) into the long words of a text, by the dictionary WeasyPrint
+    hyphenates the PDF with (pyphen). ``text|soft_hyphens`` is for screens: ``hyphens: auto`` needs a browser
+    that has a hyphenation dictionary at hand, and without one justified text opens wide gaps (on phones most).
+    ``text|soft_hyphens(false)`` leaves the text as it is (the PDF hyphenates by itself)."""
+    loaded: list = []  # the dictionary, read on first use (a Markdown-only build never needs it)
+
+    def apply(text: str, enabled: bool = True) -> str:
+        if not enabled:
+            return text
+        if not loaded:
+            import pyphen
+
+            loaded.append(pyphen.Pyphen(lang=pyphen.language_fallback(lang) or "en", left=3, right=3))
+        return HYPHENATE_WORD.sub(lambda m: loaded[0].inserted(m.group(0), hyphen="\u00ad"), str(text))
+
+    return apply
+
+
 def markdown_html(text: str) -> Markup:
     """Editor's Markdown → inline HTML, raw HTML disabled."""
     html = _markdown.renderInline(str(text))
@@ -115,14 +137,15 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
     """Compiled templates kept in the workspace's cache folder: a later build skips compiling them.
 
     Jinja keys each entry by the template's source, so an edited template is compiled afresh; a folder
-    that cannot be written only means compiling every time.
+    that cannot be written only means compiling every time, and an entry cut short (older Jinja versions
+    write it in place) is compiled again.
     """
 
     def load_bytecode(self, bucket) -> None:
         try:
             super().load_bytecode(bucket)
-        except OSError:
-            pass
+        except (OSError, EOFError, ValueError, TypeError):  # unreadable, or cut short by a full disk: compile
+            bucket.reset()
 
     def dump_bytecode(self, bucket) -> None:
         try:
@@ -168,7 +191,8 @@ def environment(config: Config) -> jinja2.Environment:
         finalize=_printable,
     )
     env.filters.update(md=md_text, md_link=md_link, safe_url=safe_url, href=href, markdown=markdown_html,
-                       markdown_text=markdown_text, long_date=long_date, plain_date=plain_date)
+                       markdown_text=markdown_text, long_date=long_date, plain_date=plain_date,
+                       soft_hyphens=soft_hyphens("en"))
     env.globals["escape"] = escape
     env.globals["source_links"] = SOURCE_LINKS
     env.globals["source_line"] = source_line

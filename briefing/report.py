@@ -42,16 +42,13 @@ class Report:
         log.info("%s: %s", kind, printable(message))
 
     def plugin_error(self, plugin: str, hook: str, error: str, traceback: str = "") -> None:
-        """A plugin's failure: one entry and one line on stderr per plugin and hook, however often it fails
-        (``count``); the first traceback is kept here and logged at debug level (``-v``)."""
-        for entry in self.plugin_errors:
-            if entry["plugin"] == plugin and entry["hook"] == hook:
-                entry["count"] += 1
-                log.debug("plugin %s failed in %s again (%d times): %s", plugin, hook, entry["count"], error)
-                return
-        self.plugin_errors.append({"plugin": plugin, "hook": hook, "error": error, "traceback": traceback, "count": 1})
-        log.error("plugin %s failed in %s: %s; the issue is built without its contribution", plugin, hook,
-                  printable(error))
+        """A contained plugin failure: every one goes to ``report.json`` with its traceback; stderr gets one
+        line for each plugin and hook (the first failure), the tracebacks only with ``--verbose``."""
+        first = not any(e["plugin"] == plugin and e["hook"] == hook for e in self.plugin_errors)
+        self.plugin_errors.append({"plugin": plugin, "hook": hook, "error": error, "traceback": traceback})
+        if first:
+            log.error("plugin %s failed in %s: %s; the issue is built without its contribution (every failure "
+                      "and its traceback in report.json)", plugin, hook, printable(error))
         if traceback:
             log.debug("plugin %s failed in %s:\n%s", plugin, hook, traceback.rstrip())
 

@@ -2,7 +2,7 @@
 
 In: strings from sources (HTML fragments, URLs, titles, date strings). Out: plain text with every tag gone
 (script and style contents included), http(s) URLs or nothing (links without their tracking parameters),
-one-line titles, time-zone-aware datetimes.
+one-line titles, time-zone-aware datetimes (read by python-dateutil when they are not ISO 8601 or RFC 2822).
 Nothing that cannot be seen is kept: control characters, bidirectional overrides and zero-width characters
 are dropped (:func:`printable`), so a title cannot reorder what it shows ("Kyiv \u202egnp.exe") or hide
 words. HTML is read in time linear in its length: a fragment that could be nested deeper than
@@ -13,7 +13,6 @@ that depth, and only its well-nested result goes to the sanitizer (see :func:`ht
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import html
 import re
 import urllib.parse
@@ -137,23 +136,80 @@ def path_suffix(path: str) -> str:
     return "." + name.rsplit(".", 1)[1].lower() if "." in name.strip(".") else ""
 
 
+# Zone abbreviations pages and feeds print after a time, with their offsets from UTC in hours. The machine's
+# own zone plays no part (dateutil would otherwise read its local names by the TZ it runs under). Abbreviations
+# that name several zones (IST, CST in Asia, AST) are left out: a time with one of them counts as a date alone.
+ZONE_ABBREVIATIONS = {
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "WEST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3,
+    "MSK": 3, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "AKST": -9, "AKDT": -8, "HST": -10, "JST": 9, "KST": 9, "HKT": 8, "SGT": 8, "AEST": 10, "AEDT": 11,
+    "NZST": 12, "NZDT": 13,
+}
+DATE_ONLY_HOUR = 12  # a date without a time is taken as noon UTC: that day in every zone from UTC-12 to UTC+11
+_PROBE_DEFAULTS = (dt.datetime(2000, 1, 1, 0, 0, 0), dt.datetime(2001, 2, 2, 1, 1, 1))
+
+
+def _noon(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, DATE_ONLY_HOUR, tzinfo=dt.timezone.utc)
+
+
+def _dateutil(text: str) -> dt.datetime | None:
+    """``text`` read by python-dateutil, with its zone when it gives one; a date alone (or with a zone we do
+    not know) is that day's noon UTC; a text without a year or a day is not a date."""
+    from dateutil import parser
+
+    unknown: list[str] = []
+
+    def zone(name: str | None, offset: int | None):
+        if name and name.upper() in ZONE_ABBREVIATIONS:
+            hours = ZONE_ABBREVIATIONS[name.upper()]
+            return dt.timezone.utc if hours == 0 else dt.timezone(dt.timedelta(hours=hours))
+        if offset is not None:
+            return dt.timezone.utc if offset == 0 else dt.timezone(dt.timedelta(seconds=offset))
+        if name:
+            unknown.append(name)
+        return None
+
+    try:
+        # parsed twice with different defaults: a part that changes with the default is missing from the text
+        first, second = (parser.parse(text, default=d, tzinfos=zone) for d in _PROBE_DEFAULTS)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if first.year != second.year or first.day != second.day or first.month != second.month:
+        return None  # "March 2023", "19 March", "11:00 PM": not a publication date
+    if (first.hour, first.minute) != (second.hour, second.minute) or unknown:
+        return _noon(first.date())
+    return first if first.tzinfo else first.replace(tzinfo=dt.timezone.utc)
+
+
 def parse_datetime(value) -> dt.datetime | None:
-    """A publication time from ISO 8601, RFC 2822 or a TOML date/datetime; naive times are taken as UTC."""
+    """A publication time from ISO 8601, RFC 2822, a TOML date/datetime or the ways pages write dates
+    (``Mar 19, 2023 11:00 PM EDT``, ``19 March 2023``), read by python-dateutil with the zone it names.
+
+    A time without a zone is taken as UTC; a date without a time as noon UTC that day (see
+    :data:`DATE_ONLY_HOUR`); anything without a year, a month and a day is not a date (None).
+    """
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, dt.date):
-        parsed = dt.datetime(value.year, value.month, value.day)
+        return _noon(value)
     else:
-        text = str(value).strip().strip("'\"")
-        parsed = None
-        try:
-            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-        except ValueError:
+        text = " ".join(str(value).split()).strip("'\"")
+        if not text or len(text) > 100:
+            return None
+        if len(text) == 10 and text[4] == "-":
             try:
-                parsed = email.utils.parsedate_to_datetime(text)
-            except (TypeError, ValueError, IndexError):
+                return _noon(dt.date.fromisoformat(text))
+            except ValueError:
+                return None
+        try:
+            parsed = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        except ValueError:
+            # RFC 2822 too: email.utils would take "Mar 19, 2023 11:00 PM EDT" for 11:00 in the morning, UTC
+            parsed = _dateutil(text)
+            if parsed is None:
                 return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 # The engine is imported when a build is made, not here: pytest loads this module in every session.
-BASE_CONFIG = '[subject]\npreset = "russia-ukraine-war"\n\n[briefing]\nsources = ["seeds"]\nout = "out"\n'
+BASE_CONFIG = ('[subject]\npreset = "russia-ukraine-war"\n\n[briefing]\ntitle = "Conflict Update"\n'
+               'first_day = 2022-02-24\nsources = ["seeds"]\nout = "out"\n')
 # A test workspace never reaches the network: feed items keep their descriptions unless the test says otherwise.
 NO_ARTICLES = '\n[articles]\nfetch = false\n'
 

@@ -1,7 +1,8 @@
 """Workspaces: ``briefing init DIR`` makes a new one, ``briefing new-plugin NAME`` adds a section plugin to one.
 
 In: a folder (and a plugin name). Out: files written from the skeleton in ``briefing/skeleton/``; nothing that
-already exists is overwritten.
+already exists is overwritten. A new workspace holds sample articles in ``seeds/``, so that its first build makes
+a real issue (an empty one would only say "Nothing to report today" in every section).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def copy_templates(folder: Path) -> list[Path]:
 
 
 def init_workspace(folder: Path, copy_packaged_templates: bool = False) -> list[Path]:
-    """Make a workspace in ``folder``: briefing.toml, plugins/ with an example section, templates/, empty seeds/.
+    """Make a workspace in ``folder``: briefing.toml, plugins/ with an example section, templates/, seeds/ with
+    sample articles.
 
     An existing workspace is refused, except that ``copy_packaged_templates`` still copies missing templates.
     """
@@ -63,7 +65,9 @@ def init_workspace(folder: Path, copy_packaged_templates: bool = False) -> list[
     write(folder / "plugins" / "humanitarian.py", _skeleton("humanitarian.py"))
     write(folder / "templates" / "README.md", _skeleton("templates_README.md"))
     write(folder / ".gitignore", _skeleton("gitignore"))
-    (folder / "seeds").mkdir(exist_ok=True)
+    for sample in sorted((SKELETON / "seeds").iterdir(), key=lambda t: t.name):
+        if sample.is_file() and not sample.name.startswith(("_", ".")):
+            write(folder / "seeds" / sample.name, sample.read_text(encoding="utf-8"))
     if copy_packaged_templates:
         written += copy_templates(folder / "templates")
     return written

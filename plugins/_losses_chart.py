@@ -15,6 +15,11 @@ from xml.sax.saxutils import escape
 from briefing_plugins._losses_figures import ChartDay, fmt_date
 
 WIDTH = 680
+# The two layouts: the page's (and the PDF's), and a phone's, where the drawing is shown at about its own size.
+WIDE = {"width": WIDTH, "left": 58, "right": 46, "heading": 14, "heading_wrap": 200, "main_h": 150, "label": 10.5,
+        "every": 5, "small_h": 70, "small_label": 9.5, "small_every": 14, "caption": 9.5, "caption_wrap": 118}
+NARROW = {"width": 360, "left": 46, "right": 44, "heading": 13.5, "heading_wrap": 40, "main_h": 130, "label": 11.5,
+          "every": 7, "small_h": 54, "small_label": 11, "small_every": 10, "caption": 10.5, "caption_wrap": 56}
 FONT = "DejaVu Sans, Arial, sans-serif"
 INK = "#1b1b1b"
 GRID = "#d9d2d2"
@@ -109,31 +114,49 @@ def _date_axis(svg: Svg, days: list[ChartDay], x0: float, y: float, w: float, si
 
 
 def losses_chart(days: list[ChartDay], small: list[tuple[str, str]], *, personnel_label: str = "Soldiers killed",
-                 end: dt.date | None = None) -> str:
-    """The SVG: personnel per day on top, one small panel per (key, title) in ``small`` below."""
+                 end: dt.date | None = None, narrow: bool = False) -> str:
+    """The SVG: personnel per day on top, one small panel per (key, title) in ``small`` below.
+
+    ``narrow`` lays the same drawing out for a phone (360 units wide, shown at about its own size there): the
+    small panels one under another, fewer date labels, the texts wrapped, so that no label is smaller than
+    10 px on a 390 px screen. The default layout (680 wide) is the page's and the PDF's.
+    """
     end = end or days[-1].date
+    layout = NARROW if narrow else WIDE
+    width = layout["width"]
     svg = Svg()
-    left, right = 58, 46
-    main_top, main_h = 56, 150
-    main_w = WIDTH - left - right
-    svg.text(0, 16, f"Russian losses per day, the {len(days)} days to {fmt_date(end)}", size=14, weight="bold")
+    left, right = layout["left"], layout["right"]
+    main_w = width - left - right
+    heading = f"Russian losses per day, the {len(days)} days to {fmt_date(end)}"
+    heading_lines = textwrap.wrap(heading, layout["heading_wrap"])
+    for n, line in enumerate(heading_lines):
+        svg.text(0, 16 + n * 18, line, size=layout["heading"], weight="bold")
+    main_top = 56 + (len(heading_lines) - 1) * 18
+    main_h = layout["main_h"]
     _panel(svg, days, "personnel", left, main_top, main_w, main_h, color=MAIN, light=MAIN_LIGHT,
-           title=f"{personnel_label} per day", size=10.5, ticks=4)
-    _date_axis(svg, days, left, main_top + main_h + 14, main_w, 10, every=5)
+           title=f"{personnel_label} per day", size=layout["label"], ticks=4)
+    _date_axis(svg, days, left, main_top + main_h + 14, main_w, layout["label"] - 0.5, every=layout["every"])
 
     y0 = main_top + main_h + 58
-    small_h = 70
-    gap = 44
-    if small:
-        pw = (WIDTH - left - right - gap * (len(small) - 1)) / len(small)
+    small_h = layout["small_h"]
+    bottom = main_top + main_h + 34
+    if small and narrow:  # one under another, each as wide as the main panel
+        for key, title in small:
+            _panel(svg, days, key, left, y0, main_w, small_h, color=SMALL, light=SMALL_LIGHT, title=title,
+                   size=layout["small_label"], ticks=2)
+            _date_axis(svg, days, left, y0 + small_h + 13, main_w, layout["small_label"] - 0.5,
+                       every=layout["small_every"])
+            bottom = y0 + small_h + 34
+            y0 += small_h + 54
+    elif small:
+        gap = 44
+        pw = (width - left - right - gap * (len(small) - 1)) / len(small)
         for n, (key, title) in enumerate(small):
             x0 = left + n * (pw + gap)
             _panel(svg, days, key, x0, y0, pw, small_h, color=SMALL, light=SMALL_LIGHT, title=title,
-                   size=9.5, ticks=2)
-            _date_axis(svg, days, x0, y0 + small_h + 13, pw, 9, every=14)
+                   size=layout["small_label"], ticks=2)
+            _date_axis(svg, days, x0, y0 + small_h + 13, pw, layout["small_label"], every=layout["small_every"])
         bottom = y0 + small_h + 34
-    else:
-        bottom = main_top + main_h + 34
     missing = sum(1 for d in days if d.span == 0)
     multi = sum(1 for d in days if d.span > 1)
     caption = "Daily change in the General Staff's running totals; the last day's value is labelled."
@@ -141,12 +164,14 @@ def losses_chart(days: list[ChartDay], small: list[tuple[str, str]], *, personne
         caption += " Lighter bars: a change over several days (no figures for the days before)."
     if missing:
         caption += f" No bar: no change known ({missing} days)."
-    for n, line in enumerate(textwrap.wrap(caption, 118)):
-        svg.text(0, bottom + n * 13, line, size=9.5, fill=MUTED)
-    height = bottom + n * 13 + 8
+    step = layout["caption"] + 3.5
+    lines = textwrap.wrap(caption, layout["caption_wrap"])
+    for n, line in enumerate(lines):
+        svg.text(0, bottom + n * step, line, size=layout["caption"], fill=MUTED)
+    height = bottom + (len(lines) - 1) * step + 8
     title = f"Russian losses per day, {len(days)} days to {end.isoformat()}"
     desc = "; ".join(f"{d.date.isoformat()}: {d.values.get('personnel')}" for d in days
                      if d.values.get("personnel") is not None)
-    return (f'<svg viewBox="0 0 {WIDTH} {_num(height)}" width="{WIDTH}" height="{_num(height)}" role="img" '
+    return (f'<svg viewBox="0 0 {width} {_num(height)}" width="{width}" height="{_num(height)}" role="img" '
             f'aria-label="{_attr(title)}"><title>{escape(title)}</title><desc>{escape("Personnel per day: " + desc)}'
             f"</desc>" + "".join(svg.parts) + "</svg>")

@@ -86,7 +86,9 @@ def _story_headline(story: Story) -> str:
 
 def back_reference(earlier: dict[str, Any]) -> str:
     """The house manner, as a Markdown comment (the earlier headline is source text: escaped)."""
-    return f"We reported on “{md_text(earlier['headline'])}” in our Update of Day {earlier['issue_day']}."
+    when = (f"Update of Day {earlier['issue_day']}" if earlier["issue_day"] is not None
+            else f"issue of {earlier['issue_date']}")
+    return f"We reported on “{md_text(earlier['headline'])}” in our {when}."
 
 
 @hookimpl

@@ -2,8 +2,10 @@
 
 In: the losses figures among the build's sources (read by ``losses_sources``: the dataset's JSON, CSV, the
 General Staff's statement) and ``[losses] source`` (a file relative to the workspace, or a URL fetched by the
-build's fetcher with a timeout and a size cap: the same address checks, cache and ``--offline``). Out: the section's one item — the line in the house style, remarks an analyst needs
-(corrections, categories new or gone), and an SVG chart for HTML and PDF — plus notes in the build report.
+build's fetcher with a timeout and a size cap: the same address checks, cache and ``--offline``). Out: the
+section's one item — the line in the house style, remarks an analyst needs (corrections, categories new or gone),
+and an SVG chart for HTML and PDF (with a phone's layout of it for small screens and mail) — plus notes in the
+build report.
 A day without figures gives the section a message saying so; the rest of the issue is built as usual.
 
 ``[losses]`` in briefing.toml::
@@ -111,8 +113,9 @@ def make_items(date, documents, config, report):
         small = [(k, CHART_SERIES.get(k, labels.get(k, k).capitalize())) for k in series]
         points = daily_series(merged, date, days, ["personnel", *series])
         if sum(1 for p in points if p.values.get("personnel") is not None) >= 2:
-            item.figure_svg = losses_chart(points, small, personnel_label=labels.get("personnel", "personnel")
-                                           .capitalize(), end=date)
+            personnel = labels.get("personnel", "personnel").capitalize()
+            item.figure_svg = losses_chart(points, small, personnel_label=personnel, end=date)
+            item.figure_svg_small = losses_chart(points, small, personnel_label=personnel, end=date, narrow=True)
         else:
             report.note(KIND, f"no chart: under two days of personnel changes in the {days} days to {date}")
     return [item]

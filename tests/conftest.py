@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import io
 import ipaddress
+import re
 import socket
 from pathlib import Path
 
@@ -14,11 +17,29 @@ from briefing.testing import make_workspace  # noqa: F401  (used by the tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+LAYOUT_HYPHEN = re.compile("\u2010\\s*\n\\s*")  # a break the PDF engine made: U+2010, then the line's end
+
+
+def pdf_text(source) -> str:
+    """The text of a PDF (a path or its bytes), pages joined, words hyphenated at a line's end rejoined (the
+    engine breaks with U+2010 HYPHEN; a hyphen of the text itself is U+002D), white space made single spaces."""
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(source) if isinstance(source, bytes) else str(source))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return " ".join(LAYOUT_HYPHEN.sub("", text).split())
+
+
+def screen_text(page: str) -> str:
+    """An HTML page's text as a reader sees it: entities decoded, soft hyphens (U+00AD) removed."""
+    return html.unescape(page).replace("\u00ad", "")
 
 
 def pytest_addoption(parser):
     parser.addoption("--regen-golden", action="store_true", default=False,
                      help="Rewrite the golden files from the current output instead of comparing.")
+    parser.addoption("--regen-screenshots", action="store_true", default=False,
+                     help="Write the browser's screenshots of the issue page to docs/images/ (tests/test_screens.py).")
 
 
 @pytest.fixture(autouse=True)

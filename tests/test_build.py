@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import html as htmllib
 import json
 import re
 
 import pypdf
 
 from briefing.render import md_text
+
+from .conftest import pdf_text, screen_text
 
 SECTION_TITLES = [
     "Conflict Assessment", "Key Takeaways", "Comments, Updates, Developments and Reports", "Containment",
@@ -17,8 +18,7 @@ SECTION_TITLES = [
 
 
 def _pdf_text(path) -> str:
-    reader = pypdf.PdfReader(str(path))
-    return "\n".join(page.extract_text() for page in reader.pages)
+    return pdf_text(path)
 
 
 def test_markdown_follows_the_house_style(seeds_build):
@@ -44,7 +44,7 @@ def test_output_paths_and_names(seeds_build):
 
 def test_three_renderings_show_the_same_items(seeds_build):
     md = seeds_build.paths["md"].read_text()
-    page = htmllib.unescape(seeds_build.paths["html"].read_text())
+    page = screen_text(seeds_build.paths["html"].read_text())
     pdf = " ".join(_pdf_text(seeds_build.paths["pdf"]).split())
     items = seeds_build.issue.all_items()
     assert items

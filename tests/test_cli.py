@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+
+import pytest
 
 from .conftest import ROOT, make_workspace
 
@@ -64,3 +67,81 @@ def test_plugins_lists_plugins_hooks_and_sections():
     assert r.returncode == 0, r.stderr
     assert "china" in r.stdout and "briefing_sections" in r.stdout and "China [china]" in r.stdout
     assert "briefing_loaders" in r.stdout
+
+
+# -- unattended: loud failures, quiet successes -------------------------------------------------------------
+
+def test_bare_briefing_prints_the_help_and_exits_0(tmp_path):
+    r = run(cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout.startswith("Usage: briefing [OPTIONS] COMMAND") or r.stdout.startswith("Usage: briefing [OPTIONS]")
+    for command in ("build", "send", "init", "plugins", "new-plugin"):
+        assert f"\n  {command} " in r.stdout
+    assert "_BRIEFING_COMPLETE=bash_source briefing" in r.stdout  # shell completion, told where it is asked
+
+
+def test_version(tmp_path):
+    from briefing import __version__
+
+    r = run("--version", cwd=tmp_path)
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"briefing {__version__}\n", "")
+
+
+def test_shell_completion_completes_subcommands(tmp_path):
+    env = {**os.environ, "_BRIEFING_COMPLETE": "bash_complete", "COMP_WORDS": "briefing bu", "COMP_CWORD": "1"}
+    r = subprocess.run([sys.executable, "-m", "briefing"], cwd=tmp_path, capture_output=True, text=True, env=env,
+                       timeout=60)
+    assert r.stdout.split() == ["plain,build"]
+
+
+def test_no_configuration_and_no_sources_is_a_usage_error(tmp_path):
+    r = run("build", "--date", "2023-03-20", cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == (f"briefing: usage error: no briefing.toml in {tmp_path} or any folder above it: run this "
+                        "in a workspace (make one with `briefing init DIR`), or name one with --config, or give "
+                        "--sources\n")
+    assert list(tmp_path.iterdir()) == []  # no out/ made in whatever folder cron started in
+    r = run("build", "--date", "2023-03-20", "--format", "md", "--sources",
+            str(ROOT / "seeds" / "000_f0b3ea1751f13ff4.txt"), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr  # sources on the command line are enough
+
+
+def test_a_build_whose_every_source_fails_exits_1_with_each_reason(tmp_path):
+    ws = make_workspace(tmp_path, [])
+    (ws / "briefing.toml").write_text('[subject]\npreset = "russia-ukraine-war"\n[briefing]\nsources = ["seeds", "missing/*.xml", "gone.txt"]\n')
+    (ws / "seeds" / "empty.txt").write_text("")
+    (ws / "seeds" / "binary.txt").write_bytes(b"\x00\x01\x02binary")
+    r = run("build", "--date", "2023-03-20", "--format", "md", "-q", cwd=ws)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.splitlines() == [
+        'briefing: error: no documents read from the sources (seeds, missing/*.xml, gone.txt):',
+        "  missing/*.xml: no file matches this pattern",
+        "  gone.txt: not found",
+        "  seeds/binary.txt: binary data, not text",
+        "  seeds/empty.txt: empty file",
+    ]
+    assert not (ws / "out" / "2023-03-20").exists()
+
+
+def test_quiet_prints_nothing_on_success_before_or_after_the_subcommand(tmp_path):
+    ws = make_workspace(tmp_path, [ROOT / "seeds" / "000_f0b3ea1751f13ff4.txt"])
+    (ws / "seeds" / "empty.txt").write_text("")  # a skipped source is a warning: not printed under --quiet
+    for args in (["-q", "build"], ["build", "--quiet"]):
+        r = subprocess.run([sys.executable, "-m", "briefing", *args, "--date", "2023-03-20", "--format", "md,html"],
+                           cwd=ws, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        assert (r.returncode, r.stdout, r.stderr) == (0, "", ""), args
+    loud = run("build", "--date", "2023-03-20", "--format", "md", cwd=ws)  # without it: the files and the warning
+    assert loud.stdout.startswith("md      ") and "1 source(s) skipped" in loud.stderr
+    assert run("build", "-q", "-v", cwd=ws).returncode == 2
+
+
+@pytest.mark.slow
+def test_verbose_shows_the_tools_own_records_only(tmp_path):
+    ws = make_workspace(tmp_path, [ROOT / "seeds" / "000_f0b3ea1751f13ff4.txt"])
+    r = run("build", "--date", "2023-03-20", "-v", cwd=ws)  # the PDF too: its engine and fonts log at debug
+    assert r.returncode == 0, r.stderr
+    records = [line for line in r.stderr.splitlines() if line.startswith("briefing: ")]
+    assert any(": DEBUG: briefing" in line or ": INFO: briefing" in line for line in records)
+    for line in records:
+        level, logger = line.split(": ")[1:3]
+        assert logger.startswith("briefing") or level in ("WARNING", "ERROR", "CRITICAL"), line

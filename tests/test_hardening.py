@@ -331,7 +331,7 @@ def test_a_plugin_returning_the_wrong_thing_is_named_and_the_issue_is_built_with
     (ws / "plugins" / f"{name}.py").write_text("from briefing import hookimpl\n" + body)
     with caplog.at_level("ERROR", logger="briefing"):
         result = build(load_config(ws / "briefing.toml", date=DATE, formats="md,html"))
-    assert [(e["plugin"], e["hook"]) for e in result.report.plugin_errors] == [(name, hook)]
+    assert {(e["plugin"], e["hook"]) for e in result.report.plugin_errors} == {(name, hook)}
     lines = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert len(lines) == 1 and lines[0].startswith(f"plugin {name} failed in {hook}: ") and "\n" not in lines[0]
     md = result.paths["md"].read_text()

@@ -241,13 +241,19 @@ def test_the_chart_is_inline_svg_in_html_and_pdf_and_refers_to_nothing(seeds_bui
     assert not SVG_FORBIDDEN.search(svg)
     assert "Soldiers killed per day" in svg and "Tanks" in svg and "Artillery systems" in svg and "Drones" in svg
     assert svg.count("<rect ") >= 4 * 30 - 10  # a bar a day in four panels (a zero may have no height)
+    small = item.figure_svg_small  # the same drawing laid out for a phone: every panel, nothing outside itself
+    assert small.startswith('<svg viewBox="0 0 360 ') and small.endswith("</svg>") and not SVG_FORBIDDEN.search(small)
+    assert all(title in small for title in ("Soldiers killed per day", "Tanks", "Artillery systems", "Drones"))
+    assert small.count("<rect ") == svg.count("<rect ")
+    assert min(float(size) for size in re.findall(r'font-size="([\d.]+)"', small)) >= 10.5
     html = seeds_build.paths["html"].read_text()
-    assert f'<figure class="chart">{svg}</figure>' in html
+    assert f'<figure class="chart chart-wide">{svg}</figure>' in html
+    assert f'<figure class="chart chart-small">{small}</figure>' in html
     assert "<svg" not in seeds_build.paths["md"].read_text()
     page = pypdf.PdfReader(str(seeds_build.paths["pdf"])).pages[0]
     text = page.extract_text()
     assert "Russian losses per day, the 30 days to March 20, 2023" in " ".join(text.split())
-    assert "Soldiers killed per day" in text
+    assert text.count("Soldiers killed per day") == 1  # the page's layout only: the phone's is not in the PDF
 
 
 def test_the_chart_marks_days_without_figures_and_multi_day_changes(tmp_path):

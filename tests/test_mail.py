@@ -1,16 +1,22 @@
-"""Mail: a real SMTP server on 127.0.0.1 receives the issue; sent once; failures say why."""
+"""Mail: a real SMTP server on 127.0.0.1 receives the issue, one message per recipient, each at most once;
+failures, interrupted sends and a record that cannot be written say why and never mail a copy twice."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
 import os
+import re
+import resource
 import shutil
 import socket
 import ssl
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -20,16 +26,38 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from .conftest import ROOT
 
 PASSWORD = "s3cret-for-tests"
+RECIPIENTS = ["analyst@example.org", "Chief <chief@example.org>", "desk.officer@example.net"]
+ADDRESSES = ["analyst@example.org", "chief@example.org", "desk.officer@example.net"]
 
 
 class Inbox:
-    def __init__(self):
+    """An aiosmtpd handler that stores every message; ``after`` decides what happens once it is stored:
+    "answer" (250), "drop" (the connection is cut before the answer) or "stall" (no answer for an hour)."""
+
+    def __init__(self, after: str = "answer", refuse: tuple[str, ...] = ()):
         self.messages: list[tuple[str, list[str], bytes]] = []
+        self.after = after
+        self.refuse = refuse
+        self.data_commands = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 no such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        self.data_commands += 1
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or
                               envelope.content))
+        if self.after == "drop":
+            server.transport.abort()  # stored, and gone before the client hears so
+        elif self.after == "stall":
+            await asyncio.sleep(3600)
         return "250 OK"
+
+    def to(self, addr: str) -> list[bytes]:
+        return [raw for _, rcpt, raw in self.messages if rcpt == [addr]]
 
 
 def check_login(server, session, envelope, mechanism, auth_data):
@@ -44,21 +72,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1 that requires a login."""
-    inbox = Inbox()
+def start_server(inbox: Inbox, **kwargs):
     port = free_port()  # Controller(port=0) fails its own readiness check in aiosmtpd 1.4.6
     controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=check_login,
-                            auth_require_tls=False)
+                            auth_require_tls=False, **kwargs)
     controller.start()
+    return controller, port
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1 that requires a login and answers 250."""
+    inbox = Inbox()
+    controller, port = start_server(inbox)
     try:
         yield inbox, port
     finally:
         controller.stop()
 
 
-def workspace(tmp_path: Path, out: Path, port: int, extra: str = "") -> Path:
+def workspace(tmp_path: Path, out: Path, port: int, extra: str = "", recipients=RECIPIENTS, timeout: float = 10) -> Path:
     """A workspace whose out/ holds a copy of the built Day 390 issue, mailing to 127.0.0.1:port."""
     ws = tmp_path / "ws"
     ws.mkdir()
@@ -71,21 +104,35 @@ host = "127.0.0.1"
 port = {port}
 security = "none"
 sender = "Briefing Desk <desk@example.org>"
-recipients = ["analyst@example.org", "Chief <chief@example.org>"]
+recipients = {json.dumps(recipients)}
 username = "editor"
 password_env = "TEST_SMTP_PASSWORD"
-timeout = 10
+timeout = {timeout}
 {extra}
 """)
     return ws
 
 
-def send(ws: Path, *args: str, password: str | None = PASSWORD):
+def send(ws: Path, *args: str, password: str | None = PASSWORD, file_limit: int | None = None):
     env = {k: v for k, v in os.environ.items() if k != "TEST_SMTP_PASSWORD"}
     if password is not None:
         env["TEST_SMTP_PASSWORD"] = password
+
+    def limit_files():  # a file may not grow past file_limit bytes: the send record cannot be written
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
+
     return subprocess.run([sys.executable, "-m", "briefing", "send", "--date", "2023-03-20", *args], cwd=ws,
-                          capture_output=True, text=True, timeout=120, env=env)
+                          capture_output=True, text=True, timeout=120, env=env,
+                          preexec_fn=limit_files if file_limit is not None else None)
+
+
+def parse(raw: bytes):
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def deliveries(ws: Path) -> list[dict]:
+    sends = json.loads((ws / "out" / "2023-03-20" / "sent.json").read_text())["sends"]
+    return [d for s in sends for d in s["deliveries"]]
 
 
 @pytest.fixture
@@ -93,39 +140,74 @@ def built(seeds_build):
     return seeds_build.paths["md"].parent.parent
 
 
-def test_send_delivers_html_text_and_the_pdf_once(tmp_path, smtp_server, built):
+def test_each_recipient_gets_a_message_of_their_own_and_sees_no_other(tmp_path, smtp_server, built):
     inbox, port = smtp_server
     ws = workspace(tmp_path, built, port)
+    r = send(ws)
+    assert r.returncode == 0, r.stderr
+    assert len(inbox.messages) == 3
+    assert sorted(rcpt for _, (rcpt,), _ in inbox.messages) == sorted(ADDRESSES)
+    ids = set()
+    for mail_from, rcpt, raw in inbox.messages:
+        assert mail_from == "desk@example.org"
+        (me,) = rcpt  # one envelope recipient per message
+        msg = parse(raw)
+        assert msg["To"].addresses[0].addr_spec == me and len(msg["To"].addresses) == 1
+        assert msg["Cc"] is None and msg["Bcc"] is None
+        whole = raw.decode("ascii", errors="replace") + "".join(
+            part.get_content() for part in msg.walk() if part.get_content_maintype() == "text")
+        for other in ADDRESSES:
+            if other != me:
+                assert other not in whole, f"{me}'s copy shows {other}"
+        assert msg["List-Id"] == "Conflict Update <conflict-update.example.org>"
+        assert msg["List-Unsubscribe"] == "<mailto:desk@example.org?subject=unsubscribe>"
+        assert msg["List-Post"] == "NO"
+        ids.add(msg["Message-ID"].strip())
+    assert len(ids) == 3  # a Message-ID of its own each
+    states = {d["to"]: (d["state"], d["message_id"]) for d in deliveries(ws)}
+    assert {a: s for a, (s, _) in states.items()} == {a: "delivered" for a in ADDRESSES}
+    assert {m for _, m in states.values()} == ids
+
+
+@pytest.mark.slow
+def test_send_delivers_html_text_chart_and_pdf_once(tmp_path, smtp_server, built):
+    inbox, port = smtp_server
+    ws = workspace(tmp_path, built, port, recipients=RECIPIENTS[:1])
     folder = ws / "out" / "2023-03-20"
     r = send(ws)
     assert r.returncode == 0, r.stderr
-    assert len(inbox.messages) == 1
-    mail_from, rcpt, raw = inbox.messages[0]
-    assert mail_from == "desk@example.org"
-    assert rcpt == ["analyst@example.org", "chief@example.org"]
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert r.stdout.strip() == "Conflict Update Day 390 sent to analyst@example.org (one message each)"
+    (raw,) = inbox.to("analyst@example.org")
+    msg = parse(raw)
     assert msg["Subject"] == "Conflict Update Day 390 – 2023-03-20"
-    text = msg.get_body(preferencelist=("plain",)).get_content()
-    text = text.replace("\r\n", "\n")
+    text = msg.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
     # the plain-text part is written for reading: the issue's words, no Markdown marks, no tags
     assert text.startswith("Conflict Update Day 390\nMarch 20th, 2023\n")
     assert "\n\nKEY TAKEAWAYS\n=============\n" in text
-    assert "<sup>" not in text and "**" not in text and "](" not in text
+    assert "<sup>" not in text and "**" not in text and "](" not in text and "<" not in text.split("Sources:")[0]
+    assert "(The chart is in the HTML part of this mail and in the attached PDF.)" in text
     for item in json.loads((folder / "issue.json").read_text())["sections"][2]["items"]:
         assert f"* {item['headline']}" in text
     html = msg.get_body(preferencelist=("html",)).get_content()
     lowered = html.lower()
-    assert "<script" not in lowered and "<img" not in lowered and "<link" not in lowered
+    assert "<script" not in lowered and "<link" not in lowered
     assert "<style" not in lowered and 'style="' in html  # inline CSS only
-    assert "../index.html" not in html  # relative links mean nothing in a mailbox
+    assert "../index.html" not in html and "../index.html" not in text  # relative links mean nothing in a mailbox
     assert "Conflict Update Day 390" in html and "<h2 style=" in html
     assert "March 20<sup>th</sup>, 2023" in html
-    attachments = list(msg.iter_attachments())
+    # the chart: an inline PNG in the HTML part, referred to by its Content-ID, at its phone layout's size
+    (src,) = re.findall(r'<img src="([^"]+)"[^>]*width="360"', html)
+    assert re.findall(r"<img ", html) == ["<img "]
+    related = msg.get_body(preferencelist=("related",))
+    (image,) = [p for p in related.iter_parts() if p.get_content_type() == "image/png"]
+    assert src == "cid:" + image["Content-ID"].strip().strip("<>")
+    png = image.get_content()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and int.from_bytes(png[16:20], "big") == 720  # drawn at 2×
+    attachments = [a for a in msg.iter_attachments() if a.get_content_type() == "application/pdf"]
     assert [a.get_filename() for a in attachments] == ["conflict-update-day-390.pdf"]
-    assert attachments[0].get_content_type() == "application/pdf"
     assert attachments[0].get_content() == (folder / "conflict-update-day-390.pdf").read_bytes()
-    sends = json.loads((folder / "sent.json").read_text())["sends"]
-    assert len(sends) == 1 and sends[0]["message_id"] == msg["Message-ID"].strip()
+    (record,) = deliveries(ws)
+    assert record["message_id"] == msg["Message-ID"].strip() and record["state"] == "delivered"
 
     again = send(ws)
     assert again.returncode == 0
@@ -139,6 +221,189 @@ def test_send_delivers_html_text_and_the_pdf_once(tmp_path, smtp_server, built):
     assert len(sends) == 2 and sends[1]["forced"] is True
 
 
+@pytest.mark.slow
+def test_absolute_links_list_id_and_unsubscribe_from_the_configuration(tmp_path, smtp_server, built):
+    inbox, port = smtp_server
+    ws = workspace(tmp_path, built, port, recipients=RECIPIENTS[:1], extra=(
+        'list_id = "Morning Brief <brief.desk.example.org>"\n'
+        'unsubscribe = "https://example.org/unsubscribe?list=brief"\none_click = true\n'
+        '[archive]\nbase_url = "https://example.org/briefing/"\n'))
+    r = send(ws, "-q")  # quiet: a successful send says nothing at all
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    r = send(ws, "-q")  # nor does one that finds the issue already sent
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "") and len(inbox.messages) == 1
+    msg = parse(inbox.messages[0][2])
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    assert "Back issues: https://example.org/briefing/index.html" in text
+    assert "Online: https://example.org/briefing/2023-03-20/conflict-update-day-390.html" in text
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert '<a href="https://example.org/briefing/index.html" style="' in html
+    assert '<a href="https://example.org/briefing/2023-03-20/conflict-update-day-390.html"' in html
+    assert msg["List-Archive"] == "<https://example.org/briefing/index.html>"
+    assert msg["List-Id"] == "Morning Brief <brief.desk.example.org>"
+    assert msg["List-Unsubscribe"] == "<https://example.org/unsubscribe?list=brief>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "To stop receiving this briefing, https://example.org/unsubscribe?list=brief." in text
+    toml = ws / "briefing.toml"
+    toml.write_text(toml.read_text().replace("https://example.org/unsubscribe", "javascript:alert(1)//"))
+    r = send(ws, "--force")
+    assert r.returncode == 2 and "unsubscribe: expected a mailto: or https: address" in r.stderr
+
+
+@pytest.mark.slow
+def test_a_test_send_goes_to_that_address_only_and_is_not_the_send(tmp_path, smtp_server, built):
+    inbox, port = smtp_server
+    ws = workspace(tmp_path, built, port)
+    r = send(ws, "--to", "Editor <editor@example.com>")
+    assert r.returncode == 0, r.stderr
+    assert "test send of Conflict Update Day 390 to editor@example.com (not recorded" in r.stdout
+    assert [rcpt for _, rcpt, _ in inbox.messages] == [["editor@example.com"]]
+    msg = parse(inbox.messages[0][2])
+    assert str(msg["To"]) == "Editor <editor@example.com>"
+    assert not any(a in inbox.messages[0][2].decode("ascii", "replace") for a in ADDRESSES)
+    assert not (ws / "out" / "2023-03-20" / "sent.json").exists()
+    r = send(ws)  # the issue's own send is still to come, to the whole list
+    assert r.returncode == 0, r.stderr
+    assert sorted(rcpt[0] for _, rcpt, _ in inbox.messages[1:]) == sorted(ADDRESSES)
+    r = send(ws, "--to", "not-an-address")
+    assert r.returncode == 2 and "--to: 'not-an-address' is not an email address" in r.stderr
+
+
+@pytest.mark.slow
+def test_an_issue_without_items_is_not_mailed_unless_forced(tmp_path, smtp_server, built):
+    inbox, port = smtp_server
+    ws = workspace(tmp_path, built, port, recipients=RECIPIENTS[:1])
+    model = ws / "out" / "2023-03-20" / "issue.json"
+    data = json.loads(model.read_text())
+    for section in data["sections"]:
+        section["items"] = []
+    model.write_text(json.dumps(data))
+    r = send(ws)
+    assert r.returncode == 1
+    assert r.stderr.strip() == ("briefing: error: Conflict Update Day 390 has no items: every section is empty; "
+                                "not mailing it (use --force to send it anyway)")
+    assert not inbox.messages and not (ws / "out" / "2023-03-20" / "sent.json").exists()
+    r = send(ws, "--force")
+    assert r.returncode == 0, r.stderr
+    assert len(inbox.messages) == 1
+
+
+@pytest.mark.slow
+def test_a_refused_recipient_is_named_and_the_others_are_not_mailed_again(tmp_path, built):
+    inbox = Inbox(refuse=("chief@example.org",))
+    controller, port = start_server(inbox)
+    try:
+        ws = workspace(tmp_path, built, port)
+        r = send(ws)
+        assert r.returncode == 1
+        assert "not delivered to chief@example.org (550 5.1.1 no such user here)" in r.stderr
+        assert sorted(rcpt[0] for _, rcpt, _ in inbox.messages) == ["analyst@example.org", "desk.officer@example.net"]
+        r = send(ws)  # a retry tries the refused recipient only
+        assert r.returncode == 1 and len(inbox.messages) == 2
+        states = [(d["to"], d["state"]) for d in deliveries(ws)]
+        assert states.count(("chief@example.org", "refused")) == 2
+    finally:
+        controller.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after", ["drop", "stall"])
+def test_a_message_stored_without_an_answer_is_never_sent_twice_without_force(tmp_path, built, after):
+    """The server stores the first message, then cuts the connection (or says nothing until the send's time
+    runs out): the outcome is unknown, so no retry mails that reader again unless forced."""
+    inbox = Inbox(after=after)
+    controller, port = start_server(inbox)
+    try:
+        ws = workspace(tmp_path, built, port, timeout=3 if after == "stall" else 10)
+        r = send(ws)
+        assert r.returncode == 1
+        assert "it may have been delivered" in r.stderr and "--force" in r.stderr
+        if after == "stall":
+            assert "gave up after 3 s ([mail] timeout)" in r.stderr
+        assert [rcpt for _, rcpt, _ in inbox.messages] == [["analyst@example.org"]]
+        first = [d for d in deliveries(ws) if d["to"] == "analyst@example.org"]
+        assert [d["state"] for d in first] == ["sending"]  # the intent, with no outcome
+        assert first[0]["message_id"] == parse(inbox.messages[0][2])["Message-ID"].strip()
+
+        inbox.after = "answer"
+        for _ in range(2):  # retries: the readers never reached get it; the one who may have it does not
+            r = send(ws)
+            assert r.returncode == 1
+            assert "may have been delivered to analyst@example.org" in r.stderr and "--force" in r.stderr
+        assert len(inbox.to("analyst@example.org")) == 1, "a second copy without --force"
+        assert len(inbox.to("chief@example.org")) == 1 and len(inbox.to("desk.officer@example.net")) == 1
+
+        r = send(ws, "--force")  # the operator's decision: the one whose copy is in doubt gets another
+        assert r.returncode == 0, r.stderr
+        assert len(inbox.to("analyst@example.org")) == 2 and len(inbox.messages) == 4
+        assert "already sent" in send(ws).stderr
+    finally:
+        controller.stop()
+
+
+@pytest.mark.slow
+def test_a_send_whose_record_cannot_be_written_sends_nothing(tmp_path, smtp_server, built):
+    inbox, port = smtp_server
+    ws = workspace(tmp_path, built, port)
+    r = send(ws, file_limit=64)  # sent.json can hold no more than 64 bytes: the intent cannot be recorded
+    assert r.returncode == 1
+    assert "cannot record the send in" in r.stderr and "File too large" in r.stderr
+    assert "not sent to analyst@example.org or those after it" in r.stderr
+    assert not inbox.messages and inbox.data_commands == 0  # the server never saw a DATA
+    r = send(ws)
+    assert r.returncode == 0, r.stderr
+    assert len(inbox.messages) == 3
+
+
+class Trickler:
+    """A TCP server on 127.0.0.1 that answers a connection with an SMTP greeting one byte a second: each
+    read is quick, the whole greeting would take ten minutes."""
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        self.sock.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self.trickle, args=(conn,), daemon=True).start()
+
+    def trickle(self, conn):
+        with conn:
+            for byte in b"220-" + b"x" * 600 + b"\r\n220 ready\r\n":
+                if self.stop.is_set():
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(1)
+
+    def close(self):
+        self.stop.set()
+        self.sock.close()
+
+
+@pytest.mark.slow
+def test_a_server_trickling_its_answers_holds_a_send_no_longer_than_its_time_limit(tmp_path, built):
+    server = Trickler()
+    try:
+        ws = workspace(tmp_path, built, server.port, timeout=2)
+        r = send(ws)  # the subprocess's own timeout (120 s) is far below the ten minutes of the greeting
+        assert r.returncode == 1
+        assert "gave up after 2 s ([mail] timeout) before the server was ready; nothing was sent" in r.stderr
+        assert not (ws / "out" / "2023-03-20" / "sent.json").exists()
+    finally:
+        server.close()
+
+
+@pytest.mark.slow
 def test_a_wrong_password_fails_and_records_nothing(tmp_path, smtp_server, built):
     inbox, port = smtp_server
     ws = workspace(tmp_path, built, port)
@@ -151,11 +416,12 @@ def test_a_wrong_password_fails_and_records_nothing(tmp_path, smtp_server, built
     assert r.returncode == 1 and "TEST_SMTP_PASSWORD" in r.stderr
 
 
+@pytest.mark.slow
 def test_no_server_fails_with_the_reason(tmp_path, built):
     ws = workspace(tmp_path, built, free_port())
     r = send(ws)
     assert r.returncode == 1
-    assert f"127.0.0.1:" in r.stderr and "ConnectionRefusedError" in r.stderr
+    assert "127.0.0.1:" in r.stderr and "ConnectionRefusedError" in r.stderr
     assert not (ws / "out" / "2023-03-20" / "sent.json").exists()
 
 
@@ -170,6 +436,14 @@ def test_password_in_the_file_and_a_missing_issue_are_refused(tmp_path, built):
     assert r.returncode == 1 and "no issue built" in r.stderr and "2023-03-20" in r.stderr
 
 
+def test_send_outside_a_workspace_is_a_usage_error(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "briefing", "send"], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert r.stderr.startswith(f"briefing: usage error: no briefing.toml in {tmp_path} or any folder above it")
+
+
+@pytest.mark.slow
 def test_starttls_with_a_real_certificate(tmp_path, built):
     """STARTTLS against a server with a self-signed certificate the client is told to trust."""
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
@@ -183,7 +457,7 @@ def test_starttls_with_a_real_certificate(tmp_path, built):
                             authenticator=check_login)
     controller.start()
     try:
-        ws = workspace(tmp_path, built, port)
+        ws = workspace(tmp_path, built, port, recipients=RECIPIENTS[:1])
         toml = ws / "briefing.toml"
         toml.write_text(toml.read_text().replace('security = "none"', f'security = "starttls"\ncafile = "{cert}"'))
         r = send(ws)
@@ -198,11 +472,12 @@ def test_starttls_with_a_real_certificate(tmp_path, built):
         controller.stop()
 
 
+@pytest.mark.slow
 def test_a_plugin_filter_works_in_a_workspace_mail_template(tmp_path, smtp_server, built):
     """The mail is rendered with the same Jinja environment as a build: a workspace plugin's filter, used in the
     workspace's own mail.html and mail.txt, is there."""
     inbox, port = smtp_server
-    ws = workspace(tmp_path, built, port)
+    ws = workspace(tmp_path, built, port, recipients=RECIPIENTS[:1])
     (ws / "plugins").mkdir()
     (ws / "plugins" / "shout.py").write_text(
         "from briefing import hookimpl\n\n\n@hookimpl\ndef briefing_jinja_environment(env):\n"
@@ -214,6 +489,6 @@ def test_a_plugin_filter_works_in_a_workspace_mail_template(tmp_path, smtp_serve
                                              .replace("{{ section.title|upper }}", "{{ section.title|shout }}"))
     r = send(ws)
     assert r.returncode == 0, r.stderr
-    msg = email.message_from_bytes(inbox.messages[0][2], policy=email.policy.default)
+    msg = parse(inbox.messages[0][2])
     assert ">KEY TAKEAWAYS!</h2>" in msg.get_body(preferencelist=("html",)).get_content()
     assert "\nKEY TAKEAWAYS!\n" in msg.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")

@@ -68,7 +68,7 @@ def test_no_date_builds_today(tmp_path):
     ws = make_workspace(tmp_path, [SEED_A])
     r = run("build", "--format", "md", cwd=ws)
     assert r.returncode == 0, r.stderr
-    today = dt.date.today()
+    today = dt.datetime.now(dt.timezone.utc).date()  # [briefing] timezone's today (UTC), not the machine's
     day = (today - dt.date(2022, 2, 24)).days + 1
     md = ws / "out" / today.isoformat() / f"conflict-update-day-{day}.md"
     assert md.read_text().startswith(f"# Conflict Update Day {day}\n")

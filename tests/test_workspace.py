@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,25 +23,41 @@ def run(*args, cwd):
                           timeout=120, env=env)
 
 
-def test_init_makes_a_workspace_that_builds_an_issue_with_no_sources(tmp_path):
+def test_init_makes_a_workspace_that_builds_a_real_issue_at_once(tmp_path):
     r = run("init", "desk", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     ws = tmp_path / "desk"
     assert (ws / "briefing.toml").is_file()
     assert (ws / "plugins" / "humanitarian.py").is_file()
     assert (ws / "templates" / "README.md").is_file()
-    assert (ws / "seeds").is_dir() and not any((ws / "seeds").iterdir())
-    r = run("build", "--date", "2023-03-20", "--format", "md,html,pdf", cwd=ws)
+    samples = sorted(p.name for p in (ws / "seeds").iterdir())
+    assert samples == ["000_f0b3ea1751f13ff4.txt", "001_546d6f66f1e1dd59.txt", "002_3d2ce1288090b4de.txt",
+                       "004_9ee6dfef29a64673.txt", "README.md"]
+    assert "seeds/ holds sample articles" in r.stdout
+    r = run("build", "--format", "md,html", cwd=ws)  # today's issue: the samples carry no date, so they count
     assert r.returncode == 0, r.stderr
-    folder = ws / "out" / "2023-03-20"
-    md = (folder / "conflict-update-day-390.md").read_text()
-    assert md.startswith("# Conflict Update Day 390")
-    assert "## Humanitarian" in md  # the example section is there, with nothing to say
+    (folder,) = [p for p in (ws / "out").iterdir() if p.is_dir()]
+    (md_file,) = folder.glob("*.md")
+    md = md_file.read_text()
     titles = [line for line in md.splitlines() if line.startswith("## ")]
-    assert len(titles) == 8 and md.count("Nothing to report today.") == 7
-    assert "No losses figures for March 20, 2023" in md  # the losses section says why it is empty
-    assert (folder / "conflict-update-day-390.pdf").read_bytes().startswith(b"%PDF")
-    assert json.loads((folder / "report.json").read_text())["plugin_errors"] == []
+    assert len(titles) == 8 and "## Humanitarian" in md  # the built-in sections and the example one
+    headlines = re.findall(r"^\*\*(.+?)\*\*", md, re.MULTILINE)
+    assert "Russia may be losing momentum in Bakhmut, says UK intelligence" in headlines
+    assert "Putin seeks closer ties with China after battlefield setbacks" in headlines
+    assert md.count("Nothing to report today.") < 7
+    report = json.loads((folder / "report.json").read_text())
+    assert report["plugin_errors"] == [] and len(report["documents"]) == 4  # the README is not a source
+
+
+def test_a_workspace_whose_sources_hold_nothing_fails_loudly(tmp_path):
+    assert run("init", "desk", cwd=tmp_path).returncode == 0
+    ws = tmp_path / "desk"
+    for sample in (ws / "seeds").iterdir():
+        sample.unlink()
+    r = run("build", "--date", "2023-03-20", "--format", "md", cwd=ws)
+    assert r.returncode == 1
+    assert r.stderr == "briefing: error: no documents: the sources (seeds) hold no files\n"
+    assert not (ws / "out" / "2023-03-20").exists()
 
 
 def test_the_example_section_claims_a_humanitarian_story(tmp_path):
