@@ -78,6 +78,21 @@ def build(config: Config, plugins: Plugins | None = None,
             raise BuildError(guard.message()) from None
 
 
+def desk_examples(config: Config, date: dt.date, report) -> dict[str, list[str]]:
+    """The headlines the editors moved into each section before ``date`` (within ``[desk] learn_days``): the
+    desk's history, which teaches the placement like labelled examples."""
+    from .notes import KILLED, desk_history
+
+    found: dict[str, list[str]] = {}
+    for record in desk_history(config, today=date - dt.timedelta(days=1)):
+        if record.to_section != KILLED and record.headline:
+            found.setdefault(record.to_section, []).append(record.headline)
+    if found:
+        report.note("desk history", f"{sum(map(len, found.values()))} earlier move(s) of the desk teach the "
+                    "placement", sections={k: len(v) for k, v in found.items()})
+    return found
+
+
 def keep_stories(ctx: BuildContext, stories: list[Story]) -> list[Story]:
     """The stories the ``briefing_stories`` plugins keep, in their order; one left out without a word is
     recorded as left out by that plugin."""
@@ -120,7 +135,7 @@ def _build(config: Config, plugins: Plugins | None = None,
     config.check_plugins(plugins)  # every table is checked before anything is decided from it
     ctx.subject = subject_of(ctx)
     sections = ctx.sections = sections_of(ctx)
-    ctx.judge = judge = Judge(ctx.subject, sections)
+    ctx.judge = judge = Judge(ctx.subject, sections, desk_examples(config, date, report))
     ctx.call("briefing_build_start")
     cache = SourceCache.for_build(config, plugins)
     if config.table("briefing")["language"]:

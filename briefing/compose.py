@@ -90,6 +90,9 @@ def place(stories: list[Story], ctx) -> list[Story]:
             continue
         story.section, story.score = section, round(probability, 4)
         entry.update(section=section, probability=story.score, scores=scores)
+        taught = judge.desk_example(unit_of(story.passages[0]), section)
+        if taught:
+            entry["desk"] = f"placed like {taught!r}, which the desk moved to this section on an earlier day"
         if section == judge.fallback and section not in scores:
             entry["unclaimed"] = True
         report.stories.append(entry)

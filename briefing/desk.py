@@ -242,7 +242,8 @@ class Desk:
 
     @staticmethod
     def sent(folder: Path) -> dict[str, Any] | None:
-        from .mail import MailError, sent_records
+        """What ``sent.json`` says: when the issue last reached someone, who has it, and whose copy is uncertain."""
+        from .mail import DELIVERED, SENDING, MailError, latest_states, sent_records
 
         try:
             records = sent_records(folder)
@@ -250,13 +251,17 @@ class Desk:
             return {"error": str(exc)}
         if not records:
             return None
-        last = records[-1]
-        return {"at": last.get("at", ""), "count": len(last.get("recipients", [])),
-                "recipients": list(last.get("recipients", [])), "sends": len(records)}
+        states = latest_states(records)
+        delivered = [to for to, d in states.items() if d["state"] == DELIVERED]
+        return {"at": max((states[to].get("at", "") for to in delivered), default=records[-1].get("started", "")),
+                "count": len(delivered), "recipients": delivered, "sends": len(records),
+                "unknown": [to for to, d in states.items() if d["state"] == SENDING],
+                "missed": [f"{to} ({d.get('reason') or d['state']})" for to, d in states.items()
+                           if d["state"] not in (DELIVERED, SENDING)]}
 
     def send_view(self, date: dt.date) -> dict[str, Any]:
         """Who the issue goes to and its PDF, or why it cannot be sent."""
-        from .mail import mail_settings
+        from .mail import address, mail_settings
 
         view = self.view(date)
         out: dict[str, Any] = {"recipients": [], "error": "", "pdf": view["files"].get("pdf", ""), "pdf_size": ""}
@@ -264,6 +269,9 @@ class Desk:
             out["recipients"] = mail_settings(self.config(date)).recipients
         except BriefingError as exc:
             out["error"] = str(exc)
+        sent = self.sent(self.folder(date)) or {}
+        reached = set(sent.get("recipients", [])) | set(sent.get("unknown", []))
+        out["remaining"] = [r for r in out["recipients"] if address(r) not in reached]  # what a send would reach
         if out["pdf"]:
             size = (self.folder(date) / f"{view['slug']}.pdf").stat().st_size
             out["pdf_size"] = f"{size / 1024:.0f} KB"
@@ -446,10 +454,10 @@ class Desk:
                 raise DeskError(409, str(exc)) from None
             except MailError as exc:
                 raise DeskError(502, str(exc)) from None
-            record = result.record or {}
+            summary = self.sent(self.folder(date)) or {}
             return {"sent": result.sent, "test": test_address is not None, "message": result.message,
-                    "at": record.get("at", ""), "count": len(record.get("recipients", [])),
-                    "recipients": list(record.get("recipients", []))}
+                    "at": summary.get("at", ""), "count": summary.get("count", 0),
+                    "recipients": summary.get("recipients", [])}
 
 
 # -- the web application ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ LEAD_WEIGHT = 2.0  # an opening passage (under the outlet's headline) says what 
 EXAMPLE_NEIGHBOURS = 3  # a text's fit to a section's examples: its mean similarity to the closest three
 CLAIM = 0.34  # under this probability for its best section, a story is unclaimed and goes to the fallback section
 NAME_SHARE = 0.2  # a name in more than this share of the day's texts (the war's parties) tells no event apart
+DESK_SIMILARITY = 0.5  # a story this like (cosine) a headline the desk once moved owes its place partly to that move
 PAIR_FLOOR = 0.05  # pairs of texts less alike than this (TF-IDF cosine of title and text) are never compared further
 
 
@@ -105,7 +106,9 @@ class Unit:
 class Judge:
     """The editorial model of one build (see the module docstring)."""
 
-    def __init__(self, subject: Subject, sections: list):
+    def __init__(self, subject: Subject, sections: list, desk: dict[str, list[str]] | None = None):
+        """``desk``: headlines the editors moved into each section on earlier days (the desk's history):
+        examples of their sections like the labelled ones, remembered as the desk's."""
         self.subject = subject
         models = subject.models
         examples = subject.section_examples
@@ -119,8 +122,12 @@ class Judge:
         self.merge_model = (models or {}).get("merge")
         self.profiles = [s.profile for s in self.claiming]
         learned_examples = examples or {}
+        desk = desk or {}
+        # an editor's move counts as much as the closest labelled examples together: it fills their places
         self.examples = {s.key: list(s.profile.get("examples", [])) + list(learned_examples.get(s.key, []))
+                         + [t for t in desk.get(s.key, []) for _ in range(EXAMPLE_NEIGHBOURS)]
                          for s in self.claiming}
+        self.desk_examples = {(s.key, t) for s in self.claiming for t in desk.get(s.key, [])}
         words = [tokens(t) for k in self.keys for t in self.examples[k]]
         self.example_vectors = Vectors(words) if words else None
         # the examples as an inverted index: word → (example rows, weights), for one pass per text
@@ -188,6 +195,21 @@ class Judge:
             k = min(EXAMPLE_NEIGHBOURS, len(part))
             out.append(float(np.partition(part, len(part) - k)[len(part) - k:].mean()))
         return out
+
+    def desk_example(self, unit: Unit, key: str) -> str:
+        """The desk's own example of section ``key`` this unit is closest to, when it is among its closest
+        examples (the placement then owes something to the editors' earlier corrections), else ""."""
+        if not self.desk_examples or self.example_vectors is None or key not in self.keys:
+            return ""
+        start, end = self._spans[self.keys.index(key)]
+        v = self.example_vectors.vector(unit.tokens)
+        sims = []
+        for row in range(start, end):
+            text = self.examples[key][row - start]
+            if (key, text) in self.desk_examples:
+                sims.append((cosine(v, self.example_vectors.rows[row]), text))
+        best = max(sims, default=(0.0, ""))
+        return best[1] if best[0] >= DESK_SIMILARITY else ""
 
     def section_scores(self, unit: Unit) -> list[float]:
         """Log-odds-like scores of the unit for each claiming section (in ``self.keys`` order)."""

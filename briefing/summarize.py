@@ -227,7 +227,8 @@ def extractive_item(story: Story, budget: dict, printed: tuple[str, ...] = ()) -
     said = {w for text in printed for w in tokens(text)}
     leads = [p for p in story.passages if p.lead and p.title]
     plain = [p for p in leads if plain_title(clean_headline(p.title, p.doc.outlet))]
-    if leads and (plain or not story.sentences):
+    # a sentence heads the story only when it has one to spare: else its title, teaser or not, does
+    if leads and (plain or len({norm_key(s.text) for s in story.sentences}) < 2):
         lead = headline_passage(leads, story.sentences)
         headline = clean_headline(lead.title, lead.doc.outlet)
         sentences = choose(story.sentences, budget, {norm_key(p.title) for p in leads}, said)

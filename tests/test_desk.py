@@ -396,3 +396,26 @@ def test_source_text_is_escaped_on_the_page(tmp_path):
         assert "Kyiv talks &lt;script&gt;alert(1)&lt;/script&gt; resume" in page
     finally:
         running.stop()
+
+
+def test_the_send_record_says_who_has_the_issue_who_may_have_it_and_who_was_missed(tmp_path):
+    # a hand-written sent.json: a first send refused one reader and lost the connection on another;
+    # a later send reached the refused one
+    record = {"format": 2, "sends": [
+        {"started": "2023-03-20T06:00:00+00:00", "deliveries": [
+            {"to": "a@example.org", "message_id": "<1@x>", "state": "delivered", "at": "2023-03-20T06:00:01+00:00"},
+            {"to": "b@example.org", "message_id": "<2@x>", "state": "refused", "at": "2023-03-20T06:00:02+00:00",
+             "reason": "550 mailbox unavailable"},
+            {"to": "c@example.org", "message_id": "<3@x>", "state": "sending", "at": "2023-03-20T06:00:03+00:00"},
+            {"to": "d@example.org", "message_id": "", "state": "failed", "at": "2023-03-20T06:00:04+00:00",
+             "reason": "not attempted: connection reset"}]},
+        {"started": "2023-03-20T07:00:00+00:00", "deliveries": [
+            {"to": "b@example.org", "message_id": "<4@x>", "state": "delivered", "at": "2023-03-20T07:00:01+00:00"}]}]}
+    (tmp_path / "sent.json").write_text(json.dumps(record))
+    sent = Desk.sent(tmp_path)
+    assert sent["count"] == 2 and sorted(sent["recipients"]) == ["a@example.org", "b@example.org"]
+    assert sent["at"] == "2023-03-20T07:00:01+00:00" and sent["sends"] == 2
+    assert sent["unknown"] == ["c@example.org"]
+    assert sent["missed"] == ["d@example.org (not attempted: connection reset)"]
+    (tmp_path / "sent.json").write_text('{"sends": [{"deliveries": [{"state": "delivered"}]}]}')
+    assert "unreadable send record" in Desk.sent(tmp_path)["error"]

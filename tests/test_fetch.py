@@ -273,8 +273,10 @@ def test_an_opml_list_of_dead_feeds_is_fetched_in_parallel_within_its_caps(tmp_p
         lister.routes["/list.opml"] = servers.page(opml(feeds), "text/x-opml")
         ws = workspace(tmp_path, "list_feeds = 30\nlist_seconds = 2\n")
         (ws / "briefing.toml").write_text((ws / "briefing.toml").read_text().replace("timeout = 1", "timeout = 20"))
+        local = ws / "local.txt"  # one source that reads, so that the build goes on to its report
+        local.write_text("Kyiv grid holds\n\nUkraine's power grid held through the night, officials in Kyiv said.\n")
         result = build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md",
-                                   sources=[lister.url("/list.opml")]))
+                                   sources=[lister.url("/list.opml"), str(local)]))
     finally:
         for host in hosts + [lister]:
             host.close()

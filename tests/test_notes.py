@@ -32,8 +32,8 @@ def build_ws(ws: Path, formats: str = "md,html"):
     return build(load_config(ws / "briefing.toml", date=DATE, formats=formats))
 
 
-def write_notes(ws: Path, text: str) -> Path:
-    path = ws / "notes" / f"{DATE}.toml"
+def write_notes(ws: Path, text: str, date: str = DATE) -> Path:
+    path = ws / "notes" / f"{date}.toml"
     path.parent.mkdir(exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
@@ -316,3 +316,26 @@ def test_desk_history_returns_the_moves_and_leave_outs_of_the_last_learn_days(tm
     ]
     assert [r.date for r in desk_history(config, days=60)][0] == dt.date(2023, 2, 1)
     assert [r.date for r in desk_history(config, days=5)] == [dt.date(2023, 3, 20)] * 2
+
+
+def test_the_desks_earlier_moves_teach_the_placement(tmp_path):
+    """A story the editor moved from Key Takeaways to Comments yesterday teaches today's draft: a story like it
+    goes to Comments, and report.json says the desk's history placed it."""
+    day1 = ("Ukraine says it shot down Iranian-made drones over Kyiv\n\nUkraine's air force said it shot down "
+            "eleven Iranian-made Shahed drones launched at Kyiv overnight, the city's military administration "
+            "said on Sunday.\n")
+    day2 = ("Ukraine shoots down Iranian-made drones over Kyiv again\n\nUkraine's air defences shot down nine "
+            "Iranian-made Shahed drones fired at Kyiv before dawn, the military administration said on Monday.\n")
+    ws = make_workspace(tmp_path, [], config_text='formats = ["md"]\n')
+    (ws / "seeds" / "drones.txt").write_text(day1)
+    first = build(load_config(ws / "briefing.toml", date="2023-03-19"))
+    [(section, item)] = [(s.key, i) for s in first.issue.sections for i in s.items if i.sentences]
+    assert section != "comments"
+    write_notes(ws, f'[[note]]\nitem = "{item.id}"\nsection = "comments"\nfrom = "{section}"\n', date="2023-03-19")
+    (ws / "seeds" / "drones.txt").write_text(day2)
+    second = build(load_config(ws / "briefing.toml", date="2023-03-20"))
+    placed = {s.key: [i for i in s.items if i.sentences] for s in second.issue.sections}
+    assert len(placed["comments"]) == 1 and placed["comments"][0].headline.startswith("Ukraine shoots down")
+    [entry] = [e for e in second.report.stories if e.get("printed")]
+    assert "moved to this section on an earlier day" in entry["desk"]
+    assert any(n["kind"] == "desk history" for n in second.report.notes)

@@ -44,7 +44,9 @@ def test_tz_of_the_job_does_not_change_the_issue(tmp_path):
         ws = make_workspace(tmp_path / tz.replace("/", "-"), [feeds / "bbc.xml", feeds / "cnn.xml",
                                                             ROOT / "seeds" / "000_f0b3ea1751f13ff4.txt"])
         config = ws / "briefing.toml"  # written whole: the setting must land in [briefing], nowhere else
-        config.write_text('[briefing]\nsources = ["seeds"]\nout = "out"\ntimezone = "Europe/London"\n')
+        config.write_text('[subject]\npreset = "russia-ukraine-war"\n[briefing]\ntitle = "Conflict Update"\n'
+                          'first_day = 2022-02-24\nsources = ["seeds"]\nout = "out"\ntimezone = "Europe/London"\n'
+                          '[articles]\nfetch = false\n')
         r = build_at_moment(ws, tz)
         assert (r.returncode, r.stdout, r.stderr) == (0, "", ""), (tz, r.stderr)
         assert sorted(p.name for p in (ws / "out").iterdir() if p.is_dir()) == ["2023-03-20"], tz
