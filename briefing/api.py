@@ -5,8 +5,9 @@ stage modules: what is listed here is kept stable, the rest may change. Grouped 
 
 - reading sources: :func:`fetch` (through the build's fetcher: pass ``build=`` or ``config=``),
   :func:`read_bytes`, :func:`decode`, :func:`extract_page` (a web page's article by trafilatura),
-  :func:`html_to_text`, :func:`http_url`, :func:`clean_link`, :func:`host_outlet`, :func:`path_suffix`,
-  :func:`parse_datetime`, :func:`one_line`;
+  :func:`html_to_text`, :func:`html_text` (the text and what stopped it, e.g. nesting deeper than
+  :data:`MAX_DEPTH`), :func:`printable`, :func:`http_url`, :func:`clean_link`, :func:`host_outlet`,
+  :func:`path_suffix`, :func:`parse_datetime`, :func:`one_line`;
 - writing: :func:`atomic_write`, :func:`display_path`;
 - text: :func:`tokens`, :func:`norm_key`, :func:`md_text`, :func:`markdown_html`;
 - summarizing: :func:`extractive_item`, :func:`clean_headline`;
@@ -35,7 +36,8 @@ from .publish import SUFFIXES as OUTPUT_SUFFIXES
 from .options import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, OneOrList, Option,
                       Str, Table)
 from .render import editor_markdown, markdown_html, md_text
-from .sanitize import clean_link, host_outlet, html_to_text, http_url, one_line, parse_datetime, path_suffix
+from .sanitize import (MAX_DEPTH, clean_link, host_outlet, html_text, html_to_text, http_url, one_line, parse_datetime,
+                       path_suffix, printable)
 from .summarize import clean_headline, extractive_item
 from .text import norm_key, tokens
 from .textdecode import decode
@@ -45,7 +47,8 @@ __all__ = [
     "clean_link",
     "atomic_write", "display_path", "read_bytes", "back_issues", "read_issue",
     "Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping", "Moment", "Number", "OneOrList",
-    "Option", "Str", "Table", "markdown_html", "md_text", "host_outlet", "html_to_text", "http_url", "one_line",
+    "Option", "Str", "Table", "markdown_html", "md_text", "host_outlet", "html_text", "html_to_text", "http_url", "one_line",
+    "MAX_DEPTH", "printable",
     "parse_datetime", "path_suffix", "clean_headline", "extractive_item", "norm_key", "tokens", "decode",
     "KILLED", "DeskRecord", "NotesError", "desk_history", "notes_path", "read_notes", "editor_markdown",
 ]

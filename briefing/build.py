@@ -22,7 +22,8 @@ from .cluster import cluster
 from .compose import compose
 from .config import Config
 from .context import BuildContext
-from .errors import BuildError, PluginError
+from .deadline import BuildGuard, build_guard
+from .errors import BuildError, OutOfTime, PluginError
 from .gate import gate, warm_up
 from .judge import Judge, subject_of
 from .sections import sections_of
@@ -30,7 +31,7 @@ from .load import load, nothing_read
 from .lock import out_lock
 from .models import Issue, Section, Story
 from .plugins import Plugins
-from .publish import write_issue
+from .publish import remove_leftovers, write_issue
 from .render import render
 from .report import Report
 from .select import select
@@ -58,15 +59,23 @@ STAGES = ("load", "articles", "gate", "segment", "select", "cluster", "cache", "
 
 
 def build(config: Config, plugins: Plugins | None = None,
-          progress: Callable[[str, str | None], None] | None = None) -> BuildResult:
-    """Build one issue while holding the output folder's lock (see :mod:`briefing.lock`).
+          progress: Callable[[str, str | None], None] | None = None, hard_deadline: bool = False) -> BuildResult:
+    """Build one issue while holding the output folder's lock (see :mod:`briefing.lock`), within
+    ``[briefing] max_seconds`` (see :mod:`briefing.deadline`; ``hard_deadline``: end the process should the
+    build not stop, as the command line does).
 
     ``progress(done, next)`` is told each stage as it ends (``done`` is "" before the first one).
     """
     with out_lock(config, "build"):
-        if progress:
-            progress("", STAGES[0])
-        return _build(config, plugins, progress)
+        remove_leftovers(config.out)  # of a build that was killed
+        guard = build_guard(config, hard=hard_deadline)
+        try:
+            with guard:
+                if progress:
+                    progress("", STAGES[0])
+                return _build(config, plugins, progress, guard)
+        except OutOfTime:
+            raise BuildError(guard.message()) from None
 
 
 def desk_examples(config: Config, date: dt.date, report) -> dict[str, list[str]]:
@@ -101,21 +110,25 @@ def keep_stories(ctx: BuildContext, stories: list[Story]) -> list[Story]:
 
 
 def _build(config: Config, plugins: Plugins | None = None,
-           progress: Callable[[str, str | None], None] | None = None) -> BuildResult:
+           progress: Callable[[str, str | None], None] | None = None, guard: BuildGuard | None = None) -> BuildResult:
+    guard = guard or BuildGuard()
+    guard.stage = STAGES[0]
     plugins = plugins or Plugins(config.workspace)
     date = issue_date(config)
     ctx = BuildContext(config, plugins, date)
+    ctx.guard = guard
     report = ctx.report
     timings: dict[str, float] = {}
 
     def stage(name: str, started: float) -> None:
         timings[name] = round(time.perf_counter() - started, 4)
+        following = STAGES[STAGES.index(name) + 1:] if name in STAGES else ()
+        if not cache:
+            following = tuple(f for f in following if f != "cache")
+        if "pdf" not in config.formats:
+            following = tuple(f for f in following if f != "pdf")
+        guard.stage = following[0] if following else ""
         if progress:
-            following = STAGES[STAGES.index(name) + 1:] if name in STAGES else ()
-            if not cache:
-                following = tuple(f for f in following if f != "cache")
-            if "pdf" not in config.formats:
-                following = tuple(f for f in following if f != "pdf")
             progress(name, following[0] if following else None)
 
     t = time.perf_counter()
@@ -187,7 +200,9 @@ def _build(config: Config, plugins: Plugins | None = None,
 
     t = time.perf_counter()
     folder = config.out / date.isoformat()
-    paths = write_issue(folder, issue, rendered, report.to_json())
+    with guard.held():  # the new issue goes in whole, or not at all
+        paths = write_issue(folder, issue, rendered, report)
+        guard.published = True
     ctx.call("briefing_publish", issue=issue, paths=paths, report=report)
     stage("publish", t)
     log.info("built %s: %s", issue.name, ", ".join(str(p) for p in paths.values()))

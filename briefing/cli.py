@@ -135,7 +135,7 @@ def build(date, sources, out, config_path, formats, strict, since, until, offlin
     from .progress import terminal_progress
 
     with terminal_progress(enabled=not quiet()) as progress:
-        result = run_build(config, progress=progress)
+        result = run_build(config, progress=progress, hard_deadline=True)
     for fmt, path in result.paths.items():
         say(f"{fmt:7} {path}")
     bad = result.report.bad_sources

@@ -36,6 +36,11 @@ ENGINE_TABLES: dict[str, Table] = {
         "formats": Option(ListOf(Choice(*FORMATS), non_empty=True), list(FORMATS), "the outputs each build writes"),
         "max_source_mb": Option(Number(0, above=True), 20, "a source larger than this is refused unread", cache=True),
         "lock_timeout": Option(Number(0), 600, "seconds a build waits for another build or send to finish"),
+        "max_seconds": Option(Number(0, above=True), 1800,
+                              "seconds a whole build may take: then it stops, names the stage and plugin running, "
+                              "and leaves the previous issue as it was"),
+        "follow_symlinks": Option(Bool(), False,
+                                  "read symbolic links in a source folder that lead outside it (loops never)"),
         "cache": Option(Bool(), True, "keep parsed sources between builds in .briefing-cache/"),
         "language": Option(Str(), "en", "the issue's language (ISO 639-1): documents in another are left out; "
                            "empty keeps every language"),

@@ -34,6 +34,7 @@ class BuildContext:
         self._env = None
         self._fetcher = None
         self.sections = []  # set by the build once the plugins have contributed them
+        self.guard = None  # the build's deadline and where it is (briefing.deadline), set by the build
         self.subject = None  # the briefing's subject (briefing.judge.Subject), set by the build
         self._judge = None  # the build's editorial model (briefing.judge.Judge)
 
@@ -52,7 +53,7 @@ class BuildContext:
     def first(self, hook: str, **kwargs: Any) -> Any:
         return self.plugins.first(hook, sink=self, build=self, config=self.config, **kwargs)
 
-    def contained(self, plugin: str, hook: str, call, check: bool = False, detail: str = "") -> tuple[bool, Any]:
+    def contained(self, plugin: str, hook: str, call, check: bool = True, detail: str = "") -> tuple[bool, Any]:
         """Run a plugin's own callable (a loader, a section's ``make_items``) as a contained hook call."""
         return self.plugins.contained(plugin, hook, call, self, check=check, detail=detail)
 

@@ -31,3 +31,10 @@ class PluginError(BriefingError):
 
 class BuildError(BriefingError):
     """The build failed as a whole; nothing was replaced (exit code 1)."""
+
+
+class OutOfTime(BaseException):
+    """Raised in a build that ran past ``[briefing] max_seconds`` (see :mod:`briefing.deadline`).
+
+    Not an :class:`Exception`, so that no ``except Exception`` in a plugin or a library can swallow it; the
+    build turns it into a :class:`BuildError` naming the stage and the plugin that was running."""

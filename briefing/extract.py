@@ -3,7 +3,7 @@
 In: the page's bytes, the address it came from (a file path or URL) and, from HTTP, the charset it was sent in.
 Out: a :class:`Page` — the article's text, title, author, site name, publication time and URL, whether the page
 says it is free to read (``isAccessibleForFree``), the page's visible text (to tell a consent wall), and whether
-the page was cut short. Used by the HTML loader for saved pages and by the articles stage for the pages behind
+the page was cut short (by its sender, or by the parser at :data:`~briefing.sanitize.MAX_DEPTH` levels of nesting). Used by the HTML loader for saved pages and by the articles stage for the pages behind
 feed items.
 
 Title, author, site name and date come from the page's own metadata (``og:*``, ``article:published_time``,
@@ -25,7 +25,7 @@ import lxml.html
 import trafilatura
 
 from .errors import SourceError
-from .sanitize import host_outlet, html_to_text, http_url, one_line, parse_datetime
+from .sanitize import MAX_DEPTH, host_outlet, html_to_text, http_url, one_line, parse_datetime
 from .textdecode import decode
 
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.IGNORECASE)
@@ -53,6 +53,7 @@ class Page:
     free: bool | None  # JSON-LD isAccessibleForFree, when the page says
     visible: str  # the page's visible text, menus and banners included (at most VISIBLE_CHARS)
     truncated: bool  # an <html> that never closes: the page was cut short
+    cut: str = ""  # why the parser stopped before the end (nested deeper than MAX_DEPTH), when it did
 
 
 def _meta(tree) -> dict[str, str]:
@@ -76,7 +77,7 @@ def _json_ld(tree) -> tuple[str, bool | None]:
             continue
         try:
             data = json.loads(el.text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's stack
             continue
         stack = [data]
         while stack:
@@ -137,10 +138,15 @@ def _text(data: bytes, address: str, charset: str | None) -> str:
 def page(data: bytes, address: str, charset: str | None = None, require_text: bool = True) -> Page:
     """The article of a page; :class:`SourceError` when it is not HTML (or, with ``require_text``, has no text)."""
     text = _text(data, address, charset)
+    parser = lxml.html.HTMLParser(collect_ids=False)
     try:
-        tree = lxml.html.document_fromstring(text)
+        tree = lxml.html.document_fromstring(text, parser=parser)
     except (ValueError, lxml.etree.ParserError) as exc:
         raise SourceError(f"not a readable HTML page: {exc}") from None
+    # libxml2 stops reading at MAX_DEPTH (in time linear in the page): the page is cut there, and says so
+    limits = [e.message.strip() for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"]
+    cut = (f"the page is nested more than {MAX_DEPTH} levels deep: the text from there on was not read"
+           if limits and "depth" in limits[0] else f"the page was read only in part: {limits[0]}" if limits else "")
     meta = _meta(tree)
     ld_date, free = _json_ld(tree)
     visible = _visible(tree)
@@ -156,7 +162,7 @@ def page(data: bytes, address: str, charset: str | None = None, require_text: bo
                      if not (len(line) <= POINTER_MAX and POINTER_LINE.match(line.strip())))
     body = html_to_text(html.escape(body, quote=False))  # already plain text: tidy it, keep "<" and "&" as they are
     if require_text and not body.strip():
-        raise SourceError("no article text found in the page")
+        raise SourceError(cut or "no article text found in the page")
     title = one_line(html_to_text(meta.get("og:title", "") or (getattr(found, "title", "") or "")))
     if not title and body:
         title = one_line(body.split("\n", 1)[0])[:200]
@@ -167,4 +173,4 @@ def page(data: bytes, address: str, charset: str | None = None, require_text: bo
         published = parse_datetime(found.date)
     truncated = bool(HTML_OPEN.search(data[:4096]) and not HTML_CLOSE.search(data[-4096:]))
     return Page(text=body, title=title, outlet=outlet, author=author, published=published, url=page_url, free=free,
-                visible=visible, truncated=truncated)
+                visible=visible, truncated=truncated, cut=cut)

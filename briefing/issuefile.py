@@ -50,7 +50,9 @@ def issue_to_dict(issue: Issue) -> dict[str, Any]:
 
 
 def to_json(issue: Issue) -> str:
-    return json.dumps(issue_to_dict(issue), indent=1, ensure_ascii=False) + "\n"
+    from .report import json_safe  # a NaN score is written as null: the file stays valid JSON
+
+    return json.dumps(json_safe(issue_to_dict(issue)), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def item_from_dict(raw: dict[str, Any]) -> Item:

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import fnmatch
 import glob
 import logging
 import os
 import time
+import urllib.parse
+import zlib
+from pathlib import Path
 
 from .config import Config
 from .errors import SourceError
@@ -42,28 +46,124 @@ def is_url(entry: str) -> bool:
 
 
 def expand(entries: list[str], config: Config, report: Report) -> list[str]:
-    """Files (sorted, hidden ones skipped) and URLs named by the source entries."""
+    """Files (sorted, hidden ones skipped) and URLs named by the source entries.
+
+    A name that exists is taken as it is, even with ``*``, ``?`` or ``[`` in it; otherwise such a name is a
+    pattern (``**`` for any depth). Folders and patterns are walked without following a symbolic link that
+    leads outside the folder (or the pattern's fixed part) unless ``[briefing] follow_symlinks`` is true, and
+    never into a folder already being walked (a link loop): each such link is reported, not read.
+    """
+    follow = bool(config.table("briefing").get("follow_symlinks", False))
     found: list[str] = []
     for entry in entries:
         if is_url(entry):
             found.append(entry)
             continue
         path = config.resolve(entry)
-        if any(ch in entry for ch in "*?["):
-            matches = sorted(glob.glob(str(path), recursive=True))
+        if any(ch in entry for ch in "*?[") and not os.path.lexists(path):
+            base, pattern = _split_pattern(str(path))
+            matches = list(_walk(Path(base), follow, report, config, pattern))
             if not matches:
                 report.bad_source(entry, "no file matches this pattern")
-            found.extend(m for m in matches if os.path.isfile(m))
+            found.extend(matches)
         elif path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(os.path.join(root, f) for f in sorted(files)
-                             if not f.startswith(".") and f.lower() not in NOT_SOURCES)
+            found.extend(_walk(path, follow, report, config))
         elif path.is_file():
             found.append(str(path))
         else:
             report.bad_source(entry, "not found")
     return list(dict.fromkeys(found))
+
+
+def _split_pattern(pattern: str) -> tuple[str, list[str]]:
+    """A glob pattern → its fixed leading folder and the rest, one part per path component."""
+    parts = pattern.split(os.sep)
+    fixed = 0
+    while fixed < len(parts) - 1 and not glob.has_magic(parts[fixed]):
+        fixed += 1
+    return os.sep.join(parts[:fixed]) or os.sep, [p for p in parts[fixed:] if p]
+
+
+def _match(pattern: list[str], names: list[str], prefix: bool = False) -> bool:
+    """Whether path components ``names`` match the glob ``pattern`` (``prefix``: could still, deeper down).
+
+    As :mod:`glob`: ``**`` is any number of folders, and a name starting with "." is matched only by a
+    pattern component starting with "." too."""
+    if not names:
+        return prefix or not pattern or pattern == ["**"]
+    if not pattern:
+        return False
+    head, name = pattern[0], names[0]
+    if head == "**":
+        return (not name.startswith(".") and _match(pattern, names[1:], prefix)) or _match(pattern[1:], names, prefix)
+    if name.startswith(".") and not head.startswith("."):
+        return False
+    return fnmatch.fnmatchcase(name, head) and _match(pattern[1:], names[1:], prefix)
+
+
+def _shown(path: str, config: Config) -> str:
+    """A path as the report shows it: relative to the workspace, a link's own name (not where it leads)."""
+    absolute = os.path.abspath(path)
+    workspace = os.path.realpath(config.workspace)
+    return os.path.relpath(absolute, workspace) if os.path.commonpath([workspace, absolute]) == workspace else absolute
+
+
+def _walk(root: Path, follow: bool, report: Report, config: Config, pattern: list[str] | None = None):
+    """The files under ``root`` in ``os.walk`` order (each folder's files sorted, then its sub-folders), those
+    matching ``pattern`` when given, else all but hidden ones and :data:`NOT_SOURCES`."""
+    real_root = os.path.realpath(root)
+    try:
+        top = os.stat(root)
+    except OSError:
+        return
+    visiting = {(top.st_dev, top.st_ino): real_root}
+    stack: list[tuple[str, tuple[str, ...]]] = [(str(root), ())]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            report.bad_source(display_path(folder, config.workspace), f"cannot be listed: {exc.strerror or exc}")
+            continue
+        subfolders = []
+        for e in entries:
+            names = [*rel, e.name]
+            if pattern is None and e.name.startswith("."):
+                continue
+            if pattern is not None and not _match(pattern, names, prefix=True):
+                continue
+            if e.is_symlink():
+                shown = _shown(e.path, config)
+                target = os.path.realpath(e.path)
+                if not os.path.exists(target):
+                    report.bad_source(shown, "a broken symbolic link")
+                    continue
+                if not follow and os.path.commonpath([real_root, target]) != real_root:
+                    report.bad_source(shown, "a symbolic link leading outside the source folder; not followed "
+                                             "([briefing] follow_symlinks = true reads it)")
+                    continue
+            try:
+                is_dir = e.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                st = os.stat(e.path)
+                key = (st.st_dev, st.st_ino)
+                if key in visiting:
+                    inside = os.path.realpath(folder)
+                    if os.path.commonpath([visiting[key], inside]) == visiting[key]:
+                        report.bad_source(_shown(e.path, config), "a symbolic link loop (a folder inside itself); "
+                                                                  "not followed")
+                    continue  # a loop, or a folder already walked by another way
+                visiting[key] = os.path.realpath(e.path)
+                subfolders.append((e.path, tuple(names)))
+            elif pattern is not None:
+                if _match(pattern, names) and os.path.isfile(e.path):
+                    yield e.path
+            elif e.name.lower() not in NOT_SOURCES:
+                yield e.path
+        stack.extend(reversed(subfolders))
 
 
 def loaders(ctx) -> list[Loader]:
@@ -82,25 +182,73 @@ def parse(entry: str, data: bytes, ctx) -> list[Document]:
     """The documents of one source's bytes, read by the loaders that claim its suffix (or recognise its
     first bytes when none claims it); raises :class:`SourceError` when none can read it."""
     suffix = path_suffix(entry)
+    if suffix == ".gz":  # "feed.xml.gz" (already decompressed): the loaders are chosen by the suffix under it
+        suffix = path_suffix(entry[:-3] if not is_url(entry) else urllib.parse.urlsplit(entry).path[:-3])
     registry = loaders(ctx)
     candidates = [loader for loader in registry if loader.claims(suffix)]
     if not candidates:
         head = data[:4096]
-        candidates = [loader for loader in registry if loader.sniff is not None and loader.sniff(head)]
-    for loader in candidates:
+        candidates = [loader for loader in registry if loader.sniff is not None and _sniffs(loader, head, ctx)]
+    failed = ""
+    for loader in candidates:  # a loader that fails passes the source on to the next one, like one that declines
         ok, docs = ctx.contained(loader.plugin, f"loader {loader.name}", lambda: loader.load(entry, data, ctx))
+        if ok and docs is not None and (problem := check_documents(docs)):
+            ctx.plugin_failed(loader.plugin, f"loader {loader.name}", problem, "")
+            ok = False
         if not ok:
-            raise SourceError(f"the {loader.name} loader failed on it (see plugin errors)")
+            failed = failed or f"the {loader.name} loader failed on it (see plugin errors)"
+            continue
         if docs is None:
             continue
-        if not isinstance(docs, list) or not all(isinstance(d, Document) for d in docs):
-            ctx.plugin_failed(loader.plugin, f"loader {loader.name}",
-                              f"returned {type(docs).__name__}, not a list of Document", "")
-            raise SourceError(f"the {loader.name} loader failed on it (see plugin errors)")
         if not docs:
             raise SourceError("no text found")
         return docs
-    raise SourceError("no loader understands this kind of file")
+    raise SourceError(failed or "no loader understands this kind of file")
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """The bytes of a gzip stream (several members one after another too), refused past ``limit`` bytes
+    once decompressed, without ever holding more than that (a small file may unpack to gigabytes)."""
+    out: list[bytes] = []
+    size = 0
+    while data.startswith(GZIP_MAGIC):
+        unpack = zlib.decompressobj(wbits=31)
+        try:
+            chunk = unpack.decompress(data, limit + 1 - size)
+        except zlib.error as exc:
+            raise SourceError(f"damaged gzip data: {exc}") from None
+        size += len(chunk)
+        if size > limit or unpack.unconsumed_tail:
+            raise SourceError(f"too large once decompressed: over {limit / 1048576:.0f} MB")
+        if not unpack.eof:
+            raise SourceError("damaged gzip data: it ends early")
+        out.append(chunk)
+        data = unpack.unused_data
+    return b"".join(out)
+
+
+def _sniffs(loader: Loader, head: bytes, ctx) -> bool:
+    ok, answer = ctx.contained(loader.plugin, f"loader {loader.name} (sniff)", lambda: loader.sniff(head))
+    return ok and bool(answer)
+
+
+TEXT_FIELDS = ("id", "title", "text", "path", "outlet", "url", "author", "kind", "origin")
+
+
+def check_documents(docs) -> str:
+    """What is wrong with a loader's result ("" when it is a list of well-formed Documents)."""
+    if not isinstance(docs, list) or not all(isinstance(d, Document) for d in docs):
+        return f"returned {type(docs).__name__}, not a list of Document"
+    for doc in docs:
+        wrong = [name for name in TEXT_FIELDS if not isinstance(getattr(doc, name), str)]
+        if wrong:
+            return f"returned a Document whose {wrong[0]} is {type(getattr(doc, wrong[0])).__name__}, not str"
+        if doc.published is not None and not isinstance(doc.published, dt.datetime):
+            return f"returned a Document whose published is {type(doc.published).__name__}, not a datetime"
+    return ""
 
 
 def load_one(entry: str, ctx, cache=None, data: bytes | None = None) -> list[Document]:
@@ -119,6 +267,8 @@ def load_one(entry: str, ctx, cache=None, data: bytes | None = None) -> list[Doc
         data = read_bytes(entry, config.max_source_bytes)
         if not data.strip():
             raise SourceError("empty file")
+    if data.startswith(GZIP_MAGIC):  # a compressed file, or an answer sent gzip-encoded
+        data = gunzip(data, config.max_source_bytes)
     cached = cache.documents(entry, data) if cache is not None else None
     if cached is not None:
         return cached

@@ -3,7 +3,11 @@
 Plugins come from the ``briefing`` entry-point group (the built-in sections and loaders are registered
 there, exactly like outside plugins) and from ``*.py`` files in the workspace's ``plugins/`` folder.
 A workspace file with the same name as an installed plugin replaces it, so nothing registers twice.
-Each implementation is called on its own: one that raises is reported and the build goes on without it.
+Each implementation is called on its own: one that raises, or returns what its hook cannot use (see
+:mod:`briefing.results`), is reported and the build goes on without it; what it changed in place (the issue,
+the stories, the Jinja environment) is put back. ``SystemExit`` from a plugin ends nothing but its
+contribution; ``KeyboardInterrupt`` stops the build only when the user pressed Ctrl-C (a plugin raising it
+itself is that plugin's failure); the build's deadline (:mod:`briefing.deadline`) is never contained.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import importlib.metadata
 import importlib.util
 import inspect
 import logging
-import math
 import os
 import sys
 import traceback
@@ -22,8 +25,9 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
-from .errors import BuildError, PluginError, SourceError
+from . import hookspecs, results
+from .errors import BuildError, OutOfTime, PluginError, SourceError
+from .results import check_result  # noqa: F401  (part of this module's interface)
 
 log = logging.getLogger("briefing.plugins")
 trace_log = logging.getLogger("briefing.trace")  # asked for with --trace or BRIEFING_TRACE: shown at INFO
@@ -58,9 +62,11 @@ def _load_file(path: Path) -> types.ModuleType:
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # a broken plugin file must name itself
+    except (KeyboardInterrupt, OutOfTime):
+        raise
+    except BaseException as exc:  # a broken plugin file must name itself, even one that calls sys.exit()
         sys.modules.pop(module_name, None)
-        raise PluginError(f"plugin file {path}: {type(exc).__name__}: {exc}") from exc
+        raise PluginError(f"plugin file {path}: {describe_error(exc)} while being imported") from None
     return module
 
 
@@ -93,8 +99,11 @@ class Plugins:
             for ep in sorted(importlib.metadata.entry_points(group=GROUP), key=lambda e: e.name):
                 try:
                     plugin = ep.load()
-                except Exception as exc:
-                    raise PluginError(f"plugin {ep.name!r} ({ep.value}): cannot be loaded: {exc}") from exc
+                except (KeyboardInterrupt, OutOfTime):
+                    raise
+                except BaseException as exc:
+                    raise PluginError(f"plugin {ep.name!r} ({ep.value}): cannot be loaded: {describe_error(exc)}") \
+                        from None
                 self.register(ep.name, plugin, f"entry point {ep.value}")
         if workspace is not None:
             folder = Path(workspace) / "plugins"
@@ -137,7 +146,9 @@ class Plugins:
         declare = getattr(self.pm.get_plugin(name), "briefing_options", None)
         try:
             return sorted(declare() or {}) if callable(declare) else []
-        except Exception:  # reported when the build checks the settings
+        except (KeyboardInterrupt, OutOfTime):
+            raise
+        except BaseException:  # reported when the build checks the settings
             return []
 
     def names(self) -> list[str]:
@@ -187,7 +198,15 @@ class Plugins:
 
     def _call_one(self, hook: str, impl, kwargs: dict[str, Any], sink) -> tuple[bool, Any]:
         args = {name: kwargs.get(name) for name in impl.argnames}
-        ok, result = self.contained(impl.plugin_name, hook, lambda: impl.function(**args), sink)
+        undo = _in_place(hook, kwargs)
+        try:
+            ok, result = self.contained(impl.plugin_name, hook, lambda: _checked(hook, impl.function(**args), kwargs),
+                                        sink)
+        finally:
+            if undo is not None:
+                undo.settle(impl.plugin_name, sink)
+        if not ok and undo is not None:
+            undo.restore()
         if ok and self.trace:
             shown = {k: _short(v) for k, v in args.items() if k != "build"}
             trace_log.info("trace: %s.%s(%s) -> %s", impl.plugin_name, hook,
@@ -198,28 +217,114 @@ class Plugins:
         """Run ``call()`` for ``plugin``'s ``hook``: a failure, or a result of the wrong type, is reported to
         ``sink`` (the build's context) and the build goes on without it; under ``--strict``, or with no
         sink, it raises :class:`PluginError`. A loader's :class:`SourceError` is passed on: it is a verdict
-        on a source, not a failure. ``KeyboardInterrupt`` stops the build as the user asked."""
+        on a source, not a failure. ``KeyboardInterrupt`` stops the build when the user asked for it (Ctrl-C),
+        and so does the build's deadline (:class:`~briefing.errors.OutOfTime`)."""
+        guard = getattr(sink, "guard", None)
+        before = guard.enter(plugin, hook) if guard is not None else None
         try:
             result = call()
             problem = check_result(hook, result) if check else None
             if problem:
                 raise PluginResultError(problem)
-        except (SourceError, BuildError):  # a verdict on a source, or a plugin stopping the build on purpose
+        except (SourceError, BuildError, OutOfTime):  # a verdict on a source, a deliberate stop, the deadline
             raise
-        except KeyboardInterrupt:
-            raise
+        except KeyboardInterrupt as exc:
+            if guard is None or not guard.tells_interrupts or guard.interrupted:
+                raise  # the user pressed Ctrl-C (or nobody can tell): the build stops as asked
+            return self._failed(plugin, hook, exc, sink, detail)
         except BaseException as exc:  # SystemExit and the like from a plugin end nothing but its contribution
             if isinstance(exc, GeneratorExit):
                 raise
-            error = describe_error(exc)
-            if self.trace:
-                trace_log.info("trace: %s.%s raised %s", plugin, hook, error)
-            if sink is None or sink.strict:
-                log.debug("plugin %s failed in %s:\n%s", plugin, hook, traceback.format_exc())
-                raise PluginError(f"plugin {plugin!r} failed in {hook}{detail}: {error}") from exc
-            sink.plugin_failed(plugin, hook, error, traceback.format_exc())
-            return False, None
+            return self._failed(plugin, hook, exc, sink, detail)
+        finally:
+            if guard is not None:
+                guard.leave(before)
         return True, result
+
+    def _failed(self, plugin: str, hook: str, exc: BaseException, sink, detail: str) -> tuple[bool, Any]:
+        error = describe_error(exc)
+        if self.trace:
+            trace_log.info("trace: %s.%s raised %s", plugin, hook, error)
+        if sink is None or sink.strict:
+            log.debug("plugin %s failed in %s:\n%s", plugin, hook, traceback.format_exc())
+            raise PluginError(f"plugin {plugin!r} failed in {hook}{detail}: {error}") from None
+        sink.plugin_failed(plugin, hook, error, traceback.format_exc())
+        return False, None
+
+
+def _checked(hook: str, result: Any, kwargs: dict[str, Any]) -> Any:
+    """The result, after checking what a hook that works in place left behind (raises PluginResultError)."""
+    if hook == "briefing_prepare_issue" and kwargs.get("issue") is not None:
+        problem = results.model_problem(kwargs["issue"])
+        if problem:
+            raise PluginResultError(f"left {results.article(problem)} in the issue")
+    return result
+
+
+class _Undo:
+    """What one in-place hook call may change, kept so that a failing call can be undone."""
+
+    def __init__(self, restore, settle=None):
+        self._restore = restore
+        self._settle = settle
+
+    def restore(self) -> None:
+        self._restore()
+
+    def settle(self, plugin: str, sink) -> None:
+        if self._settle is not None:
+            self._settle(plugin, sink)
+
+
+def _in_place(hook: str, kwargs: dict[str, Any]) -> _Undo | None:
+    if hook == "briefing_prepare_issue" and kwargs.get("issue") is not None:
+        issue = kwargs["issue"]
+        saved = results.snapshot_issue(issue)
+        return _Undo(lambda: results.restore_issue(issue, saved))
+    if hook == "briefing_stories" and isinstance(kwargs.get("stories"), list):
+        saved_stories = results.snapshot_stories(kwargs["stories"])
+        return _Undo(lambda: results.restore_stories(saved_stories))
+    if hook == "briefing_jinja_environment" and kwargs.get("env") is not None:
+        env = kwargs["env"]
+        tables = {name: dict(getattr(env, name)) for name in ("filters", "globals", "tests")}
+
+        def restore():
+            for name, saved in tables.items():
+                getattr(env, name).clear()
+                getattr(env, name).update(saved)
+
+        def settle(plugin, sink):  # what the plugin added or replaced is called contained, like a hook
+            for name, saved in tables.items():
+                table = getattr(env, name)
+                for key, value in list(table.items()):
+                    if callable(value) and saved.get(key) is not value and not isinstance(value, type):
+                        table[key] = _contained_callable(plugin, f"{name[:-1]} {key}", value, saved.get(key), sink)
+        return _Undo(restore, settle)
+    return None
+
+
+def _contained_callable(plugin: str, what: str, function, fallback, sink):
+    """``function`` (a plugin's Jinja filter, global or test) called contained: when it fails, the failure is
+    reported once for the plugin and the one it replaced is used instead (else an empty string)."""
+    from markupsafe import Markup
+
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (KeyboardInterrupt, OutOfTime, BuildError):
+            raise
+        except BaseException as exc:
+            if isinstance(exc, GeneratorExit):
+                raise
+            if sink is None or sink.strict:
+                raise PluginError(f"plugin {plugin!r} failed in {what}: {describe_error(exc)}") from None
+            sink.plugin_failed(plugin, what, describe_error(exc), traceback.format_exc())
+            return fallback(*args, **kwargs) if fallback is not None else Markup("")
+    for attribute in ("jinja_pass_arg", "environmentfilter", "contextfilter", "evalcontextfilter"):
+        if hasattr(function, attribute):
+            setattr(call, attribute, getattr(function, attribute))
+    call.__wrapped__ = function
+    return call
 
 
 class PluginResultError(Exception):
@@ -229,34 +334,11 @@ class PluginResultError(Exception):
 def describe_error(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return f"called sys.exit({exc.code!r})"
+    if isinstance(exc, KeyboardInterrupt):
+        return "raised KeyboardInterrupt (not the user's Ctrl-C)"
     if isinstance(exc, PluginResultError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def check_result(hook: str, result: Any) -> str | None:
-    """What is wrong with a hook's result, or None when the hook can use it."""
-    from .models import Item, Loader, Section, Story
-
-    if result is None:
-        return None
-    expected = {"briefing_sections": ("a list of Section", Section), "briefing_loaders": ("a list of Loader", Loader),
-                "briefing_stories": ("a list of Story", Story)}
-    if hook in expected:
-        what, kind = expected[hook]
-        if not isinstance(result, (list, tuple)) or not all(isinstance(x, kind) for x in result):
-            return f"returned {_short(result, 60)}, not {what}"
-    elif hook == "briefing_score" and not _finite(result):
-        return f"returned {_short(result, 60)}, not a finite number"
-    elif hook == "briefing_summarize" and not isinstance(result, Item):
-        return f"returned {_short(result, 60)}, not an Item"
-    elif hook == "briefing_options" and not isinstance(result, dict):
-        return f"returned {_short(result, 60)}, not a dict of tables"
-    return None
 
 
 def _short(value: Any, limit: int = 80) -> str:

@@ -1,7 +1,8 @@
 """Render: Issue → Markdown, HTML and PDF text/bytes, all from Jinja2 templates over the same model.
 
 In: an :class:`Issue`. Out: ``{"md": str, "html": str, "pdf": bytes}`` for the requested formats.
-Templates come from the workspace's ``templates/`` first, then the packaged ones. Source text is
+Templates come from the workspace's ``templates/`` first, then the packaged ones. Nothing invisible is printed
+(control, bidirectional and zero-width characters are dropped from every value). Source text is
 escaped for each format: Markdown specials are backslash-escaped (no raw HTML gets through), HTML is
 autoescaped. The PDF engine may fetch nothing but ``data:`` URLs: no file, no network.
 """
@@ -160,6 +161,16 @@ def template_cache(config: Config) -> TemplateCache | None:
     return TemplateCache(str(Path(config.workspace) / CACHE_FOLDER / "templates"), "%s.jinja")
 
 
+def _printable(value):
+    """Every value a template prints, without control, bidirectional or zero-width characters (whatever made
+    it: a source, a plugin, the configuration); markup stays markup."""
+    from .sanitize import printable
+
+    if isinstance(value, Markup):
+        return Markup(printable(str(value)))
+    return printable(value) if isinstance(value, str) else value
+
+
 def environment(config: Config) -> jinja2.Environment:
     """The Jinja environment of the workspace's and the packaged templates, with the escaping filters.
 
@@ -177,6 +188,7 @@ def environment(config: Config) -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
         bytecode_cache=template_cache(config),
+        finalize=_printable,
     )
     env.filters.update(md=md_text, md_link=md_link, safe_url=safe_url, href=href, markdown=markdown_html,
                        markdown_text=markdown_text, long_date=long_date, plain_date=plain_date,

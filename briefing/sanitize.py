@@ -3,6 +3,11 @@
 In: strings from sources (HTML fragments, URLs, titles, date strings). Out: plain text with every tag gone
 (script and style contents included), http(s) URLs or nothing (links without their tracking parameters),
 one-line titles, time-zone-aware datetimes (read by python-dateutil when they are not ISO 8601 or RFC 2822).
+Nothing that cannot be seen is kept: control characters, bidirectional overrides and zero-width characters
+are dropped (:func:`printable`), so a title cannot reorder what it shows ("Kyiv \u202egnp.exe") or hide
+words. HTML is read in time linear in its length: a fragment that could be nested deeper than
+:data:`MAX_DEPTH` (one with more tags than that) is first put through libxml2's HTML parser, which stops at
+that depth, and only its well-nested result goes to the sanitizer (see :func:`html_text`).
 """
 
 from __future__ import annotations
@@ -12,26 +17,76 @@ import html
 import re
 import urllib.parse
 
+import lxml.etree
 import nh3
 from courlan.clean import TRACKERS_RE, clean_query
 
 SPACE = re.compile(r"[ \t\f\v\u00a0]+")
-# paragraph breaks: closing block tags, and an opening <p> (a standfirst often runs straight into it)
-BLOCK_END = re.compile(r"<(?:/p|br\s*/?|/li|/div|/h[1-6]|/blockquote|/tr|/pre)\s*>|<p(?:\s[^>]*)?>", re.IGNORECASE)
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# paragraph breaks: closing block tags, and an opening <p> (a standfirst often runs straight into it); an
+# opening <p> ends at the first ">" or "<" (so that "<p <p <p …" is read once, not once per "<p")
+BLOCK_END = re.compile(r"<(?:/p|br\s*/?|/li|/div|/h[1-6]|/blockquote|/tr|/pre)\s*>|<p(?:\s[^<>]*)?>", re.IGNORECASE)
+# Never shown: C0 and C1 control characters (tab, line and page breaks excepted), noncharacters, and the
+# invisible format characters: bidirectional marks, embeddings, overrides and isolates, zero-width spaces
+# and joiners, word joiner and invisible operators, the byte-order mark, interlinear annotation marks.
+INVISIBLE = ("\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb")
+CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff" + INVISIBLE + "]")
+SURROGATE = re.compile("[\ud800-\udfff]")  # half a UTF-16 pair: no character at all (e.g. from "&#xD800;")
+# libxml2's HTML parser stops at this depth (without its "huge" option); the sanitizer's cost per tag grows
+# with the depth, so nothing deeper ever reaches it
+MAX_DEPTH = 255
+AMPERSAND = "\ufdd0"  # a noncharacter (never in text: dropped as invisible) standing for "&" inside nh3
+DEPTH_PROBLEM = f"HTML nested more than {MAX_DEPTH} levels deep: the text from there on was left out"
+
+
+def printable(text: str) -> str:
+    """``text`` without the characters that must never be printed; a lone surrogate becomes U+FFFD."""
+    return SURROGATE.sub("\ufffd", CONTROL.sub("", text))
+
+
+def _well_nested(fragment: str) -> tuple[str, str]:
+    """``fragment`` parsed by libxml2 (linear, at most :data:`MAX_DEPTH` deep) and written back as HTML,
+    and the problem met ("" when none)."""
+    parser = lxml.etree.HTMLParser(recover=True, no_network=True, remove_blank_text=False, collect_ids=False,
+                                   default_doctype=False)
+    try:
+        root = lxml.etree.fromstring("<html><body>" + fragment + "</body></html>", parser)
+    except (lxml.etree.ParserError, ValueError):
+        return "", ""
+    limits = [e.message for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"]
+    problem = "" if not limits else DEPTH_PROBLEM if "depth" in limits[0] else f"the HTML parser stopped: {limits[0]}"
+    body = root.find("body") if root is not None else None
+    if body is None:
+        return "", problem
+    head = html.escape(body.text or "", quote=False)
+    return head + "".join(lxml.etree.tostring(child, encoding=str, method="html", with_tail=True)
+                          for child in body), problem
+
+
+def html_text(fragment: str) -> tuple[str, str]:
+    """HTML → (plain text, problem): the text as :func:`html_to_text` gives it, and "" or what went wrong
+    (the fragment was nested deeper than :data:`MAX_DEPTH`, so the text from there on is missing).
+
+    Character references are left to :func:`html.unescape`, after the sanitizer: every "&" reaches it as
+    :data:`AMPERSAND` (the sanitizer grows a text node one reference at a time, quadratic in its length)."""
+    fragment = BLOCK_END.sub("\n\n", SURROGATE.sub("\ufffd", (fragment or "").replace(AMPERSAND, "")))
+    problem = ""
+    if fragment.count("<") > MAX_DEPTH:  # fewer tags than that cannot nest deeper (cheap to know)
+        fragment, problem = _well_nested(fragment)
+    cleaned = nh3.clean(fragment.replace("&", AMPERSAND), tags=set(), strip_comments=True).replace(AMPERSAND, "&")
+    text = printable(html.unescape(cleaned))
+    lines = (SPACE.sub(" ", line).strip() for line in text.splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), problem
 
 
 def html_to_text(fragment: str) -> str:
-    """HTML → plain text: every tag removed by a real sanitizer (script/style bodies too), entities decoded."""
-    cleaned = nh3.clean(BLOCK_END.sub("\n\n", fragment or ""), tags=set(), strip_comments=True)
-    text = CONTROL.sub("", html.unescape(cleaned))
-    lines = (SPACE.sub(" ", line).strip() for line in text.splitlines())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    """HTML → plain text: every tag removed by a real sanitizer (script/style bodies too), entities decoded,
+    nothing invisible left (see :func:`printable`)."""
+    return html_text(fragment)[0]
 
 
 def one_line(text: str) -> str:
     """A title or name on one line: control characters dropped, runs of white space made one space."""
-    return " ".join(CONTROL.sub("", text or "").split())
+    return " ".join(printable(text or "").split())
 
 
 def http_url(url: str) -> str:
@@ -41,7 +96,8 @@ def http_url(url: str) -> str:
         parts = urllib.parse.urlsplit(url)
     except ValueError:
         return ""
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or CONTROL.search(url) or " " in url:
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in url \
+            or CONTROL.search(url) or SURROGATE.search(url):
         return ""
     return url
 

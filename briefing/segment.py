@@ -30,10 +30,15 @@ DEBRIS = re.compile(
 )
 # Photo captions and credits: "(pictured: right)", "[Sputnik/Kremlin via Reuters]", "… AP", "… Getty Images".
 CAPTION = re.compile(
-    r"\((?i:pictured|picture|photo)[^)]*\)|\[[^\]]*(?:via|/)\s*[^\]]*(?:Reuters|AP|AFP|Getty|EPA)[^\]]*\]"
+    # the first "(pictured" / "(photo" of the paragraph (the parentheses before it skipped, never re-read),
+    # then its closing parenthesis
+    r"\A(?:[^(]*+\((?!(?i:pictured|picture|photo)))*+[^(]*+\((?i:pictured|picture|photo)[^)]*\)"
+    # a bracket "[… via … Reuters …]": the brackets are read one after another, each from its first "[", and
+    # in each only the first "via" or "/" and the first agency after it are looked for (enough, and linear)
+    r"|\A(?:[^\[]*+\[[^\]]*+\])*?[^\[]*+\[(?>[^\]]*?(?:via|/))(?>[^\]]*?(?:Reuters|AP|AFP|Getty|EPA))[^\]]*+\]"
     r"|(?:\s|^)(?:AP|AFP|Reuters|Getty Images|EPA|Bloomberg)\s*$|\bphotograph:\s"
     # a credit in parentheses closing the paragraph: "(Umit Bektas/File Photo/Reuters)", "(Pool/AFP via Getty Images)"
-    r"|\([^()]*(?:/|\bvia\s)[^()]*(?:Reuters|AP|AFP|Getty(?: Images)?|EPA|Sputnik|Pool|Shutterstock)\)\s*$",
+    r"|\((?>[^()]*?(?:/|\bvia\s))[^()]*?(?:Reuters|AP|AFP|Getty(?: Images)?|EPA|Sputnik|Pool|Shutterstock)\)\s*$",
 )
 # Sentence-sized furniture inside a paragraph: embedded posts, promos, template debris, video credits.
 SENTENCE_DEBRIS = re.compile(
@@ -45,7 +50,8 @@ SENTENCE_DEBRIS = re.compile(
     r"|^(?-i:[A-Z][\w.]*(?:\s[A-Z][\w.]*)?['’]s?\s(?:[A-Z][\w'’-]+\s){1,3})(?:reports\.$|has the latest\b|has more\b)"
     # a photo caption: "… at the chancellery in Berlin, on Aug. 10, 2022." / "… affected by shells, 14 April 2022."
     r"|,\s(?:on\s)?(?-i:[A-Z][a-z]{2,8}\.?\s\d{1,2},\s|\d{1,2}\s[A-Z][a-z]{2,8}\s)(?:19|20)\d\d\.?$"
-    r"|\b(?:is|are)\sseen\b.*\s(?:19|20)\d\d\.?$",  # "A patch is seen on an officer's uniform … on Dec. 16, 2022."
+    # "A patch is seen on an officer's uniform … on Dec. 16, 2022." (line by line, from the first "is seen" of each)
+    r"|\A(?:[^\n]*+\n)*?(?>.*?\b(?:is|are)\sseen\b).*\s(?:19|20)\d\d\.?$",
     re.IGNORECASE,
 )
 # syntok ends a sentence after a title before a name ("Florida Republican Gov. | Ron DeSantis …")

@@ -1,4 +1,8 @@
-"""Bytes → text for loaders: byte-order marks, UTF-8, then Windows-1252 or Latin-1; binary refused."""
+"""Bytes → text for loaders: byte-order marks, UTF-8, then Windows-1252 or Latin-1; binary refused.
+
+Line endings become ``\\n``; control, bidirectional and zero-width characters are dropped
+(:func:`briefing.sanitize.printable`), so no loader's text can carry them.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,11 @@ import codecs
 import re
 
 from .errors import SourceError
+from .sanitize import printable
 
 CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
 UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 HIGH_BYTE = re.compile(rb"[\x80-\xff]")
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
 def _mostly_utf8(data: bytes) -> bool:
@@ -41,4 +45,4 @@ def decode(data: bytes, name: str = "") -> str:
                 except UnicodeDecodeError:
                     text = data.decode("latin-1")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return CONTROL_CHARS.sub("", text)
+    return printable(text)

@@ -16,7 +16,8 @@ from briefing import Document, Loader, SourceError, hookimpl, stable_id
 from briefing.api import extract_page
 
 SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
-HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+# each comment ends at its first "-->" and is never re-read (a possessive loop): linear in the head's length
+HTML_START = re.compile(rb"^\s*+(?:<\?xml[^>]*>\s*+)?(?:<!--.*?-->\s*+)*+<(?:!doctype\s+html|html|head|body)\b",
                         re.IGNORECASE | re.DOTALL)
 
 
@@ -33,6 +34,8 @@ def load_page(path, data, build=None):
     page = extract_page(data, path)
     docs = [Document(id=stable_id(page.url or Path(path).name, page.title, page.text[:200]), title=page.title,
                      text=page.text, outlet=page.outlet, url=page.url, author=page.author, published=page.published)]
+    if page.cut:
+        raise SourceError(page.cut, documents=docs)
     if page.truncated:
         raise SourceError("the page ends early (no closing </html>); the text before the cut was read",
                           documents=docs)

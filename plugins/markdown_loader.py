@@ -18,8 +18,12 @@ from briefing.api import decode, host_outlet, html_to_text, http_url, one_line, 
 
 SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
 FRONT = re.compile(r"\A(?P<fence>---|\+\+\+)[ \t]*\n(?P<body>.*?)\n(?P=fence)[ \t]*(?:\n|\Z)", re.DOTALL)
-KEY_VALUE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
-HEADING = re.compile(r"\A\s*(?:#{1,6}[ \t]+(?P<atx>[^\n]+?)[ \t#]*\n|(?P<setext>[^\n]+)\n(?:=+|-+)[ \t]*\n)")
+# Both read in time linear in the text: a value runs to its last visible character; the leading white space
+# is skipped once, and an ATX heading's text ends at its last character that is not a space, tab or "#"
+# ("#" alone when there is none; empty after two or more spaces: no title).
+KEY_VALUE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>(?:.*\S)?)\s*$")
+HEADING = re.compile(r"\A\s*+(?:#{1,6}[ \t]++(?P<atx>[^\n]*?[^ \t#\n]|#|(?<=[ \t][ \t]))[ \t#]*\n"
+                     r"|(?P<setext>[^\n]+)\n(?:=+|-+)[ \t]*\n)")
 KEYS = {
     "title": ("title", "headline"),
     "outlet": ("source", "outlet", "publisher", "site", "site_name", "sitename"),
@@ -83,7 +87,8 @@ def load_markdown(path, data, build=None):
     if not title:
         m = HEADING.match(body)
         if m:
-            title = one_line(html_to_text(_md.renderInline(m.group("atx") or m.group("setext"))))
+            heading = m.group("atx") if m.group("atx") is not None else m.group("setext")
+            title = one_line(html_to_text(_md.renderInline(heading)))
             body = body[m.end():]
         else:
             first, _, rest = body.strip("\n").partition("\n")
