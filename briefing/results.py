@@ -80,7 +80,7 @@ FIELDS: dict[type, list[tuple[str, Callable[[Any], bool], str]]] = {
               ("relevance", finite, "a finite number")],
     IssueSection: [("key", _str, "a string"), ("title", _str, "a string"), ("message", _str, "a string"),
                    ("items", lambda v: isinstance(v, list) and all(isinstance(i, Item) for i in v), "a list of Item")],
-    Issue: [("title", _str, "a string"), ("day", _int, "a whole number"),
+    Issue: [("title", _str, "a string"), ("day", lambda v: v is None or _int(v), "None or a whole number"),
             ("date", lambda v: isinstance(v, dt.date), "a date"),
             ("sections", lambda v: isinstance(v, list) and all(isinstance(s, IssueSection) for s in v),
              "a list of IssueSection")],

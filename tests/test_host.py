@@ -235,3 +235,19 @@ def test_usage_error_for_a_plugin_table_names_the_file(tmp_path):
     ws = make_workspace(tmp_path, [SEED_A], "[followups]\ndays = -3\n")
     with pytest.raises(UsageError, match=r"briefing.toml: \[followups\] days: expected a whole number of at least 0"):
         build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md"))
+
+
+def test_an_issue_without_a_day_number_is_a_dated_briefing_and_no_plugin_fails(tmp_path):
+    # the engine's own defaults: no first day, so no "Day N"; every built-in plugin still takes part
+    ws = tmp_path / "ws"
+    (ws / "seeds").mkdir(parents=True)
+    (ws / "briefing.toml").write_text('[subject]\npreset = "russia-ukraine-war"\n[briefing]\nsources = ["seeds"]\n'
+                                      'out = "out"\n[articles]\nfetch = false\n', encoding="utf-8")
+    for path in (SEED_A, SEED_B):
+        (ws / "seeds" / path.name).write_bytes(path.read_bytes())
+    result = build_day(ws, "2023-03-20", [ws / "seeds"])
+    assert result.report.plugin_errors == []
+    assert result.issue.day is None
+    md = result.paths["md"].read_text()
+    assert md.startswith("# Briefing of March 20, 2023\n")
+    assert result.paths["md"].name == "briefing-2023-03-20.md"
