@@ -153,6 +153,10 @@ class SourceCache:
         return self.folder / "sources" / key[:2] / f"{key}.json"
 
     # -- documents -------------------------------------------------------------------------------
+    def holds(self, path: str, data: bytes) -> bool:
+        """Whether an entry for this source is on disk (it may still not check out when read)."""
+        return self._file(self.key(path, data)).is_file()
+
     def documents(self, path: str, data: bytes) -> list[Document] | None:
         """The cached documents of this source, or None (not cached, or an entry that does not check out)."""
         key = self.key(path, data)

@@ -39,6 +39,8 @@ ENGINE_TABLES: dict[str, Table] = {
         "max_seconds": Option(Number(0, above=True), 1800,
                               "seconds a whole build may take: then it stops, names the stage and plugin running, "
                               "and leaves the previous issue as it was"),
+        "workers": Option(Int(0), 0, "processes that read the sources when there is enough to read (0: one "
+                          "per core; 1: none besides the build's own)"),
         "follow_symlinks": Option(Bool(), False,
                                   "read symbolic links in a source folder that lead outside it (loops never)"),
         "cache": Option(Bool(), True, "keep parsed sources between builds in .briefing-cache/"),

@@ -40,7 +40,11 @@ def _identifier():
 
 
 def warm_up() -> None:
-    """Start loading the language identifier in the background, while the sources are read."""
+    """Start loading the language identifier in the background, while the sources are read. Its module is
+    imported here, in the build's thread: the background thread only decompresses the model, so no import is
+    ever half done when the load stage forks its workers."""
+    import py3langid.langid  # noqa: F401
+
     threading.Thread(target=_identifier, name="language-model", daemon=True).start()
 
 

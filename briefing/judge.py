@@ -70,15 +70,20 @@ def default_model(threshold: float) -> Linear:
 
 
 class Unit:
-    """One text as the judge sees it: a feed item, an article, or a passage of an article. Its features are
-    found at once (the gate needs them for every document); its words and names when first asked for."""
+    """One text as the judge sees it: a feed item, an article, or a passage of an article. Its features, words
+    and names are found when first asked for (a relevance already known needs none of them)."""
 
-    __slots__ = ("key", "doc", "title", "text", "lead", "features", "_title_tokens", "_tokens", "_names")
+    __slots__ = ("key", "doc", "title", "text", "lead", "_features", "_title_tokens", "_tokens", "_names")
 
     def __init__(self, key: str, doc: str, title: str, text: str, lead: bool = True):
         self.key, self.doc, self.title, self.text, self.lead = key, doc, title, text[:2000], lead
-        self.features = features(title, self.text)
-        self._title_tokens = self._tokens = self._names = None
+        self._features = self._title_tokens = self._tokens = self._names = None
+
+    @property
+    def features(self) -> dict[str, float]:
+        if self._features is None:
+            self._features = features(self.title, self.text)
+        return self._features
 
     @classmethod
     def of(cls, key: str, doc: str, title: str, text: str, lead: bool = True) -> "Unit":
@@ -161,6 +166,10 @@ class Judge:
             found = self.relevance_model.scores(unit.features, ["on"], [self.subject_terms(unit)])[0]
             self._relevance[unit.key] = found
         return found
+
+    def known_relevance(self, scores: dict[str, float]) -> None:
+        """Relevance already asked of this judge elsewhere (a worker process of the load stage), by unit key."""
+        self._relevance.update(scores)
 
     @property
     def keep(self) -> float:

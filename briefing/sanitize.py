@@ -70,9 +70,12 @@ def html_text(fragment: str) -> tuple[str, str]:
     :data:`AMPERSAND` (the sanitizer grows a text node one reference at a time, quadratic in its length)."""
     fragment = BLOCK_END.sub("\n\n", SURROGATE.sub("\ufffd", (fragment or "").replace(AMPERSAND, "")))
     problem = ""
-    if fragment.count("<") > MAX_DEPTH:  # fewer tags than that cannot nest deeper (cheap to know)
-        fragment, problem = _well_nested(fragment)
-    cleaned = nh3.clean(fragment.replace("&", AMPERSAND), tags=set(), strip_comments=True).replace(AMPERSAND, "&")
+    if "<" not in fragment:  # no tag at all (most titles and teasers): the sanitizer would only end lines
+        cleaned = fragment  # line ends are read by splitlines() below, as the sanitizer would end them
+    else:
+        if fragment.count("<") > MAX_DEPTH:  # fewer tags than that cannot nest deeper (cheap to know)
+            fragment, problem = _well_nested(fragment)
+        cleaned = nh3.clean(fragment.replace("&", AMPERSAND), tags=set(), strip_comments=True).replace(AMPERSAND, "&")
     text = printable(html.unescape(cleaned))
     lines = (SPACE.sub(" ", line).strip() for line in text.splitlines())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), problem

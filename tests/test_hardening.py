@@ -242,6 +242,29 @@ def test_the_sanitizer_keeps_references_as_text_after_the_ampersand_detour():
     assert html_to_text("& " * 10 + "<b>bold</b>") == "& & & & & & & & & & bold"
 
 
+def _through_the_sanitizer(fragment: str) -> str:
+    """The text as the sanitizer gives it for any fragment (the path a tagless fragment now skips)."""
+    import html as html_module
+    import re as re_module
+
+    import nh3
+
+    from briefing.sanitize import AMPERSAND, BLOCK_END, SPACE, SURROGATE
+
+    fragment = BLOCK_END.sub("\n\n", SURROGATE.sub("\ufffd", fragment.replace(AMPERSAND, "")))
+    cleaned = nh3.clean(fragment.replace("&", AMPERSAND), tags=set(), strip_comments=True).replace(AMPERSAND, "&")
+    text = printable(html_module.unescape(cleaned))
+    lines = (SPACE.sub(" ", line).strip() for line in text.splitlines())
+    return re_module.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(list("ab &;#x0123456789\r\n\t\x00\x0b\u00a0\u202e\ufdd0\ud800>\"'")
+                                + ["&amp;", "&lt;", "&#13;", "&#xD800;", "&nbsp;", "\r\n"]), max_size=40).map("".join))
+def test_a_fragment_without_tags_reads_as_the_sanitizer_would_read_it(fragment):
+    assert html_to_text(fragment) == _through_the_sanitizer(fragment)
+
+
 def test_invisible_and_control_characters_never_reach_what_is_printed():
     spoof = "Kyiv \u202egnp.exe\u202c \u200bgrid\u2060 \x1b[31mred\x07 \ufeff\u2066x\u2069\ufdd0"
     for cleaned in (printable(spoof), one_line(spoof), html_to_text(spoof)):

@@ -43,8 +43,10 @@ PAYLOADS = ("alert", "javascript:", "file:", "passwd", "shadow", "<script", "one
 
 
 def workspace(tmp_path: Path) -> Path:
+    # one process reads the sources, one after another: a file can vanish between being listed and being read
+    # (workers read every file first; tests/test_workers.py builds this corpus with them)
     ws = make_workspace(tmp_path, [DATA / "feeds" / "2023-03-19" / "aljazeera.xml"],
-                        plugins=[DATA / "plugins" / "vanisher.py"])
+                        plugins=[DATA / "plugins" / "vanisher.py"], config_text="workers = 1\n")
     for f in HOSTILE.iterdir():
         (ws / "seeds" / f.name).write_bytes(f.read_bytes())
     (ws / "seeds" / "vanishes.txt").write_text("Kyiv\n\nUkraine text that nobody will read.\n")

@@ -1,0 +1,103 @@
+"""Reading the sources on every core: the same issue and the same report as one process reads them, a worker
+that dies costs nothing, and a build that stops leaves no worker behind."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+from briefing import load as load_module
+from briefing.build import build
+from briefing.config import load_config
+from briefing.errors import BuildError
+
+from .conftest import DATA, make_workspace
+
+DAY = DATA / "feeds-full" / "2023-03-19"  # 19 whole feeds, 0.8 MB: enough for the workers
+HOSTILE = DATA / "hostile"
+PIDS = "worker-pids.txt"
+
+
+def _recording_job(job):
+    """The load stage's job, noting which process ran it (in the workspace's folder)."""
+    with open(Path(job[0]).parent.parent / PIDS, "a") as fh:
+        fh.write(f"{os.getpid()}\n")
+    return _REAL_JOB(job)
+
+
+_REAL_JOB = load_module._parse_job
+
+
+def built(ws: Path, workers: int) -> tuple[str, str, dict]:
+    config = load_config(ws / "briefing.toml", date="2023-03-20", formats="md,html")
+    config.tables["briefing"]["workers"] = workers
+    config.tables["briefing"]["cache"] = False
+    result = build(config)
+    report = json.loads((result.paths["md"].parent / "report.json").read_text())
+    return result.paths["md"].read_text(), result.paths["html"].read_text(), report
+
+
+def workspace(tmp: Path, sources: list[Path], plugins: list[Path] | None = None) -> Path:
+    ws = make_workspace(tmp, [], plugins=plugins)
+    for src in sources:
+        for f in sorted(src.iterdir()):
+            (ws / "seeds" / f.name).write_bytes(f.read_bytes())
+    return ws
+
+
+@pytest.mark.parametrize("sources", [[DAY], [DAY, HOSTILE]], ids=["whole day", "whole day and hostile sources"])
+def test_two_workers_build_what_one_process_builds(tmp_path, monkeypatch, sources):
+    monkeypatch.setattr(load_module, "_parse_job", _recording_job)
+    one = built(workspace(tmp_path / "one", sources), 1)
+    ws = workspace(tmp_path / "two", sources)
+    two = built(ws, 2)
+    pids = set((ws / PIDS).read_text().split())
+    assert len(pids) == 2 and str(os.getpid()) not in pids  # the files were parsed by two other processes
+    assert not (tmp_path / "one" / "ws" / PIDS).exists()  # and with one worker, by none
+    assert one[0] == two[0] and one[1] == two[1]
+    assert one[2] == two[2]  # the report too: every source, document, drop, note and plugin failure, in order
+    if HOSTILE in sources:
+        assert {b["path"] for b in two[2]["bad_sources"]} >= {"seeds/binary.txt", "seeds/entity-bomb.xml"}
+
+
+def test_a_worker_that_dies_costs_nothing(tmp_path, caplog):
+    # a loader that ends its process when it runs in a worker: those files are read again by the build itself
+    plugin = tmp_path / "killer.py"
+    plugin.write_text(
+        "import os\nfrom briefing import Loader, hookimpl\n"
+        f"PARENT = {os.getpid()}\n"
+        "def load(path, data, build):\n"
+        "    if os.getpid() != PARENT and path.endswith('bbc.xml'):\n"
+        "        os._exit(3)\n"
+        "    return None\n"
+        "@hookimpl\ndef briefing_loaders():\n"
+        "    return [Loader('killer', load, frozenset({'.xml'}), priority=100)]\n")
+    alone = built(workspace(tmp_path / "one", [DAY]), 1)
+    survived = built(workspace(tmp_path / "two", [DAY], plugins=[plugin]), 2)
+    assert "a worker process died; its jobs run in the build's own process" in caplog.text
+    assert survived[0] == alone[0]
+    assert survived[2]["plugin_errors"] == [] and survived[2]["sources"] == alone[2]["sources"]
+
+
+def test_a_build_stopped_by_its_deadline_leaves_no_worker_behind(tmp_path):
+    plugin = tmp_path / "sleeper.py"
+    plugin.write_text(
+        "import os, time\nfrom briefing import Loader, hookimpl\n"
+        f"PARENT = {os.getpid()}\n"
+        "def load(path, data, build):\n"
+        "    while os.getpid() != PARENT:\n"
+        "        time.sleep(0.1)\n"
+        "    return None\n"
+        "@hookimpl\ndef briefing_loaders():\n"
+        "    return [Loader('sleeper', load, frozenset({'.xml'}), priority=100)]\n")
+    ws = workspace(tmp_path, [DAY], plugins=[plugin])
+    (ws / "briefing.toml").write_text((ws / "briefing.toml").read_text().replace(
+        'out = "out"\n', 'out = "out"\nmax_seconds = 3\n'))
+    with pytest.raises(BuildError, match=r"build stopped after 3 s .* in the load stage"):
+        built(ws, 2)
+    assert multiprocessing.active_children() == []
+    assert not (ws / "out" / "2023-03-20").exists()
