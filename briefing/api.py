@@ -20,35 +20,48 @@ stage modules: what is listed here is kept stable, the rest may change. Grouped 
 
 The Jinja environment of a build is ``build.env`` (the :class:`~briefing.context.BuildContext` every hook
 is offered).
+
+Each name is imported from its module when first used (``from briefing.api import html_to_text`` imports the
+sanitizer, not the PDF engine): a plugin that imports this module at its top costs nothing at start-up, and a
+build imports only what it runs.
 """
 
 from __future__ import annotations
 
-from .context import BuildContext
-from .extract import page as extract_page
-from .fetch import fetch
-from .files import atomic_write, display_path, read_bytes
-from .issuefile import back_issues, read_issue
-from .judge import Subject
-from .model import Background, Linear, load_models
-from .notes import KILLED, DeskRecord, NotesError, desk_history, notes_path, read_notes
-from .publish import SUFFIXES as OUTPUT_SUFFIXES
-from .options import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, OneOrList, Option,
-                      Str, Table)
-from .render import editor_markdown, markdown_html, md_text
-from .sanitize import (MAX_DEPTH, clean_link, host_outlet, html_text, html_to_text, http_url, one_line, parse_datetime,
-                       path_suffix, printable)
-from .summarize import clean_headline, extractive_item
-from .text import norm_key, tokens
-from .textdecode import decode
+import importlib
+from typing import Any
 
-__all__ = [
-    "BuildContext", "OUTPUT_SUFFIXES", "Subject", "Linear", "Background", "load_models", "fetch", "extract_page",
-    "clean_link",
-    "atomic_write", "display_path", "read_bytes", "back_issues", "read_issue",
-    "Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping", "Moment", "Number", "OneOrList",
-    "Option", "Str", "Table", "markdown_html", "md_text", "host_outlet", "html_text", "html_to_text", "http_url", "one_line",
-    "MAX_DEPTH", "printable",
-    "parse_datetime", "path_suffix", "clean_headline", "extractive_item", "norm_key", "tokens", "decode",
-    "KILLED", "DeskRecord", "NotesError", "desk_history", "notes_path", "read_notes", "editor_markdown",
-]
+# name → (module, name there)
+_WHERE: dict[str, tuple[str, str]] = {
+    **{n: ("context", n) for n in ("BuildContext",)},
+    "extract_page": ("extract", "page"),
+    "fetch": ("fetch", "fetch"),
+    **{n: ("files", n) for n in ("atomic_write", "display_path", "read_bytes")},
+    **{n: ("issuefile", n) for n in ("back_issues", "read_issue")},
+    "Subject": ("subject", "Subject"),
+    **{n: ("model", n) for n in ("Background", "Linear", "load_models")},
+    **{n: ("notes", n) for n in ("KILLED", "DeskRecord", "NotesError", "desk_history", "notes_path", "read_notes")},
+    "OUTPUT_SUFFIXES": ("publish", "SUFFIXES"),
+    **{n: ("options", n) for n in ("Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping",
+                                   "Moment", "Number", "OneOrList", "Option", "Str", "Table")},
+    **{n: ("render", n) for n in ("editor_markdown", "markdown_html", "md_text")},
+    **{n: ("sanitize", n) for n in ("MAX_DEPTH", "clean_link", "host_outlet", "html_text", "html_to_text", "http_url",
+                                    "one_line", "parse_datetime", "path_suffix", "printable")},
+    **{n: ("summarize", n) for n in ("clean_headline", "extractive_item")},
+    **{n: ("text", n) for n in ("norm_key", "tokens")},
+    "decode": ("textdecode", "decode"),
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    found = _WHERE.get(name)
+    if found is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{found[0]}", __package__), found[1])
+    globals()[name] = value  # found once
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .fetch import USER_AGENT
+from . import __version__
 from .options import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, Option, Str,
                       Table, TimeZone, Unknown, check_table, suggest)
 
 CONFIG_NAME = "briefing.toml"
+USER_AGENT = f"briefing/{__version__} (daily newsletter builder; reads the articles its feeds link to)"
 FORMATS = ("md", "html", "pdf")
 
 ENGINE_TABLES: dict[str, Table] = {

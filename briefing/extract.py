@@ -21,8 +21,6 @@ import re
 from dataclasses import dataclass
 
 import datetime as dt
-import lxml.html
-import trafilatura
 
 from .errors import SourceError
 from .sanitize import MAX_DEPTH, host_outlet, html_to_text, http_url, one_line, parse_datetime
@@ -137,6 +135,9 @@ def _text(data: bytes, address: str, charset: str | None) -> str:
 
 def page(data: bytes, address: str, charset: str | None = None, require_text: bool = True) -> Page:
     """The article of a page; :class:`SourceError` when it is not HTML (or, with ``require_text``, has no text)."""
+    import lxml.html  # (imported by the first page read: a day of feeds alone never needs them)
+    import trafilatura
+
     text = _text(data, address, charset)
     parser = lxml.html.HTMLParser(collect_ids=False)
     try:

@@ -43,7 +43,7 @@ import urllib3
 import urllib3.connection
 import urllib3.exceptions
 
-from . import __version__
+from .config import USER_AGENT
 from .errors import SourceError
 from .httpcache import Entry, HttpCache
 from .sanitize import parse_datetime
@@ -61,7 +61,6 @@ ROBOTS_LIMIT = 512 * 1024  # robots.txt bytes read (RFC 9309: at least 500 KiB)
 ROBOTS_DAYS = 1.0  # robots.txt is asked for again after this long (RFC 9309: at most 24 hours)
 IDLE_PER_HOST = 2  # kept-alive connections kept per host between downloads
 ERRORS_KEPT = 6 * 3600  # seconds a remembered 4xx answer (a 404 page, a missing robots.txt) is believed
-USER_AGENT = f"briefing/{__version__} (daily newsletter builder; reads the articles its feeds link to)"
 ACCEPT_PAGE = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 ACCEPT_ENCODING = urllib3.util.make_headers(accept_encoding=True)["accept-encoding"]  # gzip, deflate, br if brotli
 # Cloud metadata services: refused even when [fetch] allow_private lets a desk reach its own network.

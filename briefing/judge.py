@@ -13,12 +13,12 @@ is scored by its terms and examples through the same shared coefficients, so it 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import termscore
 from .model import Background, Linear, Vectors, cosine, features, names
+from .subject import Subject, subject_of  # noqa: F401  (the judge's subject; re-exported)
 from .text import tokens
 
 LEAD_WEIGHT = 2.0  # an opening passage (under the outlet's headline) says what a story is about: it counts double
@@ -27,41 +27,6 @@ CLAIM = 0.34  # under this probability for its best section, a story is unclaime
 NAME_SHARE = 0.2  # a name in more than this share of the day's texts (the war's parties) tells no event apart
 DESK_SIMILARITY = 0.5  # a story this like (cosine) a headline the desk once moved owes its place partly to that move
 PAIR_FLOOR = 0.05  # pairs of texts less alike than this (TF-IDF cosine of title and text) are never compared further
-
-
-@dataclass
-class Subject:
-    """What the briefing is about: terms (word → weight), example texts, and a model that scores relevance."""
-
-    name: str
-    terms: dict[str, float] = field(default_factory=dict)
-    examples: list[str] = field(default_factory=list)
-    model: Linear | None = None  # relevance; without one, the terms' score minus ``threshold``
-    threshold: float = 3.0  # without a model: the term score a story needs to print
-    join: float | None = None  # relevance a text needs to join a story (default: the model's, else 0)
-    models: dict[str, Linear] = field(default_factory=dict)  # learned "sections" and "merge" models, if any
-    section_examples: dict[str, list[str]] = field(default_factory=dict)  # labelled texts by section key
-    background: Background | None = None  # how often the subject's usual texts use each word, if learned
-
-
-def subject_of(ctx) -> Subject:
-    """The build's subject: a plugin's (``briefing_subject``, e.g. a preset the workspace names), with the
-    workspace's own ``[subject]`` terms and examples laid over it; or those alone."""
-    from .errors import UsageError
-
-    table = ctx.config.table("subject")
-    found = ctx.first("briefing_subject")
-    if found is None:
-        if table["preset"]:
-            raise UsageError(f"[subject] preset = {table['preset']!r}: no plugin provides this subject")
-        found = Subject(name="subject", threshold=float(table["threshold"]))
-    terms = {**found.terms, **{k: float(v) for k, v in table["terms"].items()}}
-    found.terms = {k: v for k, v in terms.items() if v}
-    found.examples = list(found.examples) + list(table["examples"])
-    if not found.terms and not found.examples and found.model is None:
-        raise UsageError("briefing.toml: the briefing has no subject: set [subject] preset, or [subject] terms "
-                         "(words that say a document belongs in the briefing)")
-    return found
 
 
 def default_model(threshold: float) -> Linear:

@@ -20,7 +20,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 
 from .text import tokens
 
@@ -165,24 +164,26 @@ class Linear:
     thresholds: dict[str, float] = field(default_factory=dict)
     info: dict = field(default_factory=dict)
 
-    def learned(self, features_: dict[str, float]) -> np.ndarray:
-        """The learned part of each known class's score for these features."""
-        if len(self.classes) == 1:  # one class (a relevance): plain floats are several times quicker
+    def learned(self, features_: dict[str, float]) -> list[float]:
+        """The learned part of each known class's score for these features (plain floats: a handful of
+        classes and a few dozen features per text, quicker than arrays)."""
+        if len(self.classes) == 1:
             single = self.__dict__.get("_single")
             if single is None:
                 single = self.__dict__["_single"] = {f: w[0] for f, w in self.weights.items()}
-            return np.array([self.bias[0] + sum(v * single[f] for f, v in features_.items() if f in single)])
-        z = np.array(self.bias, dtype=np.float64)
+            return [self.bias[0] + sum(v * single[f] for f, v in features_.items() if f in single)]
+        z = list(self.bias)
         for name, value in features_.items():
             w = self.weights.get(name)
             if w is not None:
-                z += value * np.asarray(w)
+                for k, x in enumerate(w):
+                    z[k] += value * x
         return z
 
     def scores(self, features_: dict[str, float], keys: list[str], term_scores: list[float],
                example_scores: list[float] | None = None) -> list[float]:
         """One score per class of ``keys``: learned classes with their weights, others by terms and examples."""
-        learned = self.learned(features_) if self.classes else np.zeros(0)
+        learned = self.learned(features_) if self.classes else []
         index = {c: i for i, c in enumerate(self.classes)}
         out = []
         for k, key in enumerate(keys):
@@ -236,6 +237,8 @@ def train(samples: list[Sample], classes: list[str], l2: float = 1.0, iterations
     kept at zero or above: terms and examples can only speak for their class.
     Adagrad steps from zero weights: deterministic, and a few seconds for thousands of samples.
     """
+    import numpy as np  # only training needs it (a build only multiplies weights)
+
     seen: Counter[str] = Counter()
     for s in samples:
         seen.update(s.features.keys())

@@ -142,7 +142,7 @@ def check_result(hook: str, result: Any) -> str | None:
     if hook == "briefing_options" and not isinstance(result, dict):
         return f"returned {short(result)}, not a dict of tables"
     if hook == "briefing_subject":
-        from .judge import Subject
+        from .subject import Subject
 
         if not isinstance(result, Subject):
             return f"returned {short(result)}, not a Subject"

@@ -17,9 +17,6 @@ import html
 import re
 import urllib.parse
 
-import lxml.etree
-import nh3
-from courlan.clean import TRACKERS_RE, clean_query
 
 SPACE = re.compile(r"[ \t\f\v\u00a0]+")
 # paragraph breaks: closing block tags, and an opening <p> (a standfirst often runs straight into it); an
@@ -46,6 +43,8 @@ def printable(text: str) -> str:
 def _well_nested(fragment: str) -> tuple[str, str]:
     """``fragment`` parsed by libxml2 (linear, at most :data:`MAX_DEPTH` deep) and written back as HTML,
     and the problem met ("" when none)."""
+    import lxml.etree  # (the parsers are imported when first needed: light to import, for the plugin listing)
+
     parser = lxml.etree.HTMLParser(recover=True, no_network=True, remove_blank_text=False, collect_ids=False,
                                    default_doctype=False)
     try:
@@ -71,8 +70,11 @@ def html_text(fragment: str) -> tuple[str, str]:
     fragment = BLOCK_END.sub("\n\n", SURROGATE.sub("\ufffd", (fragment or "").replace(AMPERSAND, "")))
     problem = ""
     if "<" not in fragment:  # no tag at all (most titles and teasers): the sanitizer would only end lines
-        cleaned = fragment  # line ends are read by splitlines() below, as the sanitizer would end them
+        cleaned = fragment.replace("\r\n", "\n").replace("\r", "\n")  # as the sanitizer ends lines, before
+        # the references are read (a "&#13;" read afterwards must not join a line end of the source's)
     else:
+        import nh3
+
         if fragment.count("<") > MAX_DEPTH:  # fewer tags than that cannot nest deeper (cheap to know)
             fragment, problem = _well_nested(fragment)
         cleaned = nh3.clean(fragment.replace("&", AMPERSAND), tags=set(), strip_comments=True).replace(AMPERSAND, "&")
@@ -111,6 +113,8 @@ def clean_link(url: str) -> str:
     url = http_url(url)
     if not url:
         return ""
+    from courlan.clean import TRACKERS_RE, clean_query
+
     parts = urllib.parse.urlsplit(url)
     query, fragment = parts.query, parts.fragment
     if query:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .config import Config
 from .errors import PluginError
-from .judge import subject_of
+from .subject import subject_of
 from .models import Section
 
 

@@ -28,8 +28,8 @@ import dataclasses
 import logging
 from typing import Any
 
-from briefing import Item, Source, hookimpl, stable_id
-from briefing.api import NotesError, clean_headline, editor_markdown, extractive_item, notes_path, read_notes
+from briefing import Item, Source, api, hookimpl, stable_id
+from briefing.api import NotesError, notes_path, read_notes
 
 log = logging.getLogger("briefing.editor_notes")
 
@@ -83,8 +83,8 @@ def story_headline(story, config) -> str:
     """The headline the draft gives the story: its source's title, else the sentence its item would lead with."""
     lead = next((p for p in story.passages if p.lead and p.title), None)
     if lead:
-        return clean_headline(lead.title, lead.doc.outlet)
-    return extractive_item(story, config.item_budget()).headline or story.id
+        return api.clean_headline(lead.title, lead.doc.outlet)
+    return api.extractive_item(story, config.item_budget()).headline or story.id
 
 
 def find_stories(stories, note: dict[str, Any]) -> list:
@@ -195,7 +195,7 @@ def _printed(issue) -> tuple[str, ...]:
 def _make_item(story, config, issue) -> Item:
     """The item of a story the editor wants printed that the draft left out after placing it."""
     budget = config.item_budget()
-    item = extractive_item(story, budget, _printed(issue))
+    item = api.extractive_item(story, budget, _printed(issue))
     if not item.sentences:  # none stands alone: the editor asked for it, so its opening sentences
         words, chosen = 0, []
         for sentence in story.sentences[: int(budget["sentences"])]:
@@ -260,7 +260,7 @@ def _add_items(issue, desk: Desk, report) -> None:
                    for s in add.get("sources", [])]
         item = Item(id=stable_id("editor", issue.date, headline), headline=headline,
                     text=_one_line(add.get("text", "")), sources=[s for s in sources if s.outlet],
-                    comments=[editor_markdown(add["comment"])] if add.get("comment", "").strip() else [],
+                    comments=[api.editor_markdown(add["comment"])] if add.get("comment", "").strip() else [],
                     pinned=bool(add.get("pin")))
         section.items.append(item)
         report.note("editor", f"add {number}: hand-written item {headline!r} in {section.key}", item=item.id,
@@ -307,7 +307,7 @@ def briefing_prepare_issue(issue, config, report, build):
             item.headline = _one_line(note["headline"])
             desk.did(number, "headline", headline)
         if note.get("comment", "").strip():
-            item.comments.append(editor_markdown(note["comment"]))
+            item.comments.append(api.editor_markdown(note["comment"]))
             desk.did(number, "comment", headline)
         if note.get("pin"):
             item.pinned = True

@@ -22,23 +22,21 @@ import re
 import xml.parsers.expat
 from pathlib import Path
 
-import feedparser
-from feedparser.encodings import convert_to_utf8
-
-from briefing import Document, Loader, SourceError, hookimpl, stable_id
-from briefing.api import host_outlet, html_text, html_to_text
+from briefing import Document, Loader, SourceError, api, hookimpl, stable_id
 
 SUFFIXES = {".xml", ".rss", ".atom", ".feed"}
 FEED_START = re.compile(rb"<(?:rss|feed|rdf:RDF)\b", re.IGNORECASE)
-ENCODING_NOTES = (feedparser.CharacterEncodingOverride, feedparser.CharacterEncodingUnknown,
-                  feedparser.NonXMLContentType)
 DECLARATION = b"<?xml version='1.0' encoding='utf-8'?>\n"
 # A numeric character reference, and the raw bytes XML 1.0 never allows (C0 controls but tab, LF, CR).
 # (feedparser's loose parser reads one without its ";" too, so that is matched as well)
 CHAR_REF = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));?")
 RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 REFUSED = "refused: the feed declares XML entities or a DTD of its own (the shape of an entity-expansion bomb)"
-plain = html_to_text  # feed HTML → plain text
+
+
+def plain(fragment: str) -> str:
+    """Feed HTML → plain text."""
+    return api.html_to_text(fragment)
 
 
 def _xml_char(code: int) -> bool:
@@ -100,6 +98,8 @@ def safe_xml(data: bytes) -> tuple[bytes, str]:
     """The feed as feedparser may read it (our prolog, the feed's elements, forbidden characters repaired),
     and what was repaired ("" when nothing was)."""
     result: dict = {}
+    from feedparser.encodings import convert_to_utf8  # (feedparser is imported when a feed is read)
+
     utf8 = convert_to_utf8({}, data.lstrip(), result)  # (white space before "<?xml" would hide the declaration)
     if not result.get("encoding"):
         raise SourceError("not a readable feed: its character encoding is unknown")
@@ -161,27 +161,30 @@ def briefing_loaders():
 
 
 def load_feed(path, data, build=None):
+    import feedparser
+
     xml_bytes, repaired = safe_xml(data)
     try:
         parsed = feedparser.parse(xml_bytes, resolve_relative_uris=False, sanitize_html=False)
     except (ValueError, UnicodeError, RecursionError) as exc:  # a verdict on the feed, not a failing plugin
         raise SourceError(f"not a readable feed: {type(exc).__name__}: {str(exc)[:200]}") from None
     damage = parsed.get("bozo_exception") if parsed.get("bozo") else None
-    if isinstance(damage, ENCODING_NOTES):
+    notes = (feedparser.CharacterEncodingOverride, feedparser.CharacterEncodingUnknown, feedparser.NonXMLContentType)
+    if isinstance(damage, notes):
         damage = None  # an undeclared or wrongly declared encoding that feedparser has coped with
     if not parsed.entries:
         raise SourceError(f"not a readable feed: {damage}" if damage else "a feed with no items")
-    outlet = (plain(parsed.feed.get("title", "")) or host_outlet(parsed.feed.get("link", ""))
-              or host_outlet(path) or Path(path).stem)
+    outlet = (plain(parsed.feed.get("title", "")) or api.host_outlet(parsed.feed.get("link", ""))
+              or api.host_outlet(path) or Path(path).stem)
     docs = []
     left_out: list[str] = []
     for entry in parsed.entries:
-        title, title_problem = html_text(entry.get("title", ""))
+        title, title_problem = api.html_text(entry.get("title", ""))
         title = title[:300]
         summary = entry.get("summary", "") or ""
         if entry.get("content"):
             summary = max((c.get("value", "") for c in entry.content), key=len) or summary
-        text, problem = html_text(summary)
+        text, problem = api.html_text(summary)
         problem = title_problem or problem
         if problem:
             left_out.append(f"item {(title or text)[:60]!r}: {problem}")

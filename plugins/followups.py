@@ -21,10 +21,8 @@ import dataclasses
 import logging
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
-from briefing import Story, hookimpl
-from briefing.api import Int, Number, Option, Table, back_issues, clean_headline, extractive_item, md_text, norm_key
+from briefing import Story, api, hookimpl
+from briefing.api import Int, Number, Option, Table, back_issues, norm_key
 
 log = logging.getLogger("briefing.followups")
 
@@ -65,6 +63,8 @@ class Earlier:
             if count >= 2 or docs & self.items[index]["documents"]:
                 return self.items[index]
         if self.headlines and headline:
+            from rapidfuzz import fuzz, process
+
             best = process.extractOne(norm_key(headline), self.headlines, scorer=fuzz.token_sort_ratio,
                                       score_cutoff=self.headline_similarity)
             if best is not None:
@@ -75,20 +75,22 @@ class Earlier:
         key = norm_key(text)
         if key in self.by_sentence:
             return True
+        from rapidfuzz import fuzz, process
+
         return bool(self.all_keys) and process.extractOne(
             key, self.all_keys, scorer=fuzz.ratio, score_cutoff=self.sentence_similarity) is not None
 
 
 def _story_headline(story: Story) -> str:
     lead = next((p for p in story.passages if p.lead and p.title), None)
-    return clean_headline(lead.title, lead.doc.outlet) if lead else ""
+    return api.clean_headline(lead.title, lead.doc.outlet) if lead else ""
 
 
 def back_reference(earlier: dict[str, Any]) -> str:
     """The house manner, as a Markdown comment (the earlier headline is source text: escaped)."""
     when = (f"Update of Day {earlier['issue_day']}" if earlier["issue_day"] is not None
             else f"issue of {earlier['issue_date']}")
-    return f"We reported on “{md_text(earlier['headline'])}” in our {when}."
+    return f"We reported on “{api.md_text(earlier['headline'])}” in our {when}."
 
 
 @hookimpl
@@ -126,7 +128,7 @@ def briefing_stories(stories, config, build):
         if not passages:
             build.drop_story(story, f"already published in the Update of Day {match['issue_day']} "
                              f"({match['issue_date']}), nothing new",
-                             headline=_story_headline(story) or extractive_item(story, config.item_budget()).headline,
+                             headline=_story_headline(story) or api.extractive_item(story, config.item_budget()).headline,
                              followup="dropped", **decision)
             continue
         story.passages = passages

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from briefing import Document, Loader, SourceError, hookimpl, stable_id
-from briefing.api import extract_page
+from briefing import Document, Loader, SourceError, api, hookimpl, stable_id
 
 SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 # each comment ends at its first "-->" and is never re-read (a possessive loop): linear in the head's length
@@ -31,7 +30,7 @@ def briefing_loaders():
 
 
 def load_page(path, data, build=None):
-    page = extract_page(data, path)
+    page = api.extract_page(data, path)
     docs = [Document(id=stable_id(page.url or Path(path).name, page.title, page.text[:200]), title=page.title,
                      text=page.text, outlet=page.outlet, url=page.url, author=page.author, published=page.published)]
     if page.cut:

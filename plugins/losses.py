@@ -23,10 +23,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from briefing import Item, Section, SectionContent, Source, SourceError, hookimpl, stable_id
-from briefing.api import Bool, Choice, Int, ListOf, Mapping, Number, OneOrList, Option, Str, Table
-from briefing.api import display_path, fetch, read_bytes
-from briefing_plugins._losses_chart import losses_chart
+from briefing import Item, Section, SectionContent, Source, SourceError, api, hookimpl, stable_id
+from briefing.api import Bool, Choice, Int, ListOf, Mapping, Number, OneOrList, Option, Str, Table, display_path, read_bytes
 from briefing_plugins._losses_figures import (
     CATEGORIES,  # noqa: F401  (the default order and wording, re-exported)
     categories,
@@ -59,7 +57,7 @@ def configured_figures(config, report) -> list[Figures]:
         for path in paths:
             name = entry if is_url else display_path(path, config.workspace)
             try:
-                data = fetch(entry, timeout, limit, config=config) if is_url else read_bytes(str(path), limit)
+                data = api.fetch(entry, timeout, limit, config=config) if is_url else read_bytes(str(path), limit)
                 figures = read_figures(name, data, config, claim_text=True)
             except SourceError as exc:
                 report.bad_source(name, f"[losses] source: {exc}")
@@ -113,6 +111,8 @@ def make_items(date, documents, config, report):
         small = [(k, CHART_SERIES.get(k, labels.get(k, k).capitalize())) for k in series]
         points = daily_series(merged, date, days, ["personnel", *series])
         if sum(1 for p in points if p.values.get("personnel") is not None) >= 2:
+            from briefing_plugins._losses_chart import losses_chart  # (drawn only when there is a chart to draw)
+
             personnel = labels.get("personnel", "personnel").capitalize()
             item.figure_svg = losses_chart(points, small, personnel_label=personnel, end=date)
             item.figure_svg_small = losses_chart(points, small, personnel_label=personnel, end=date, narrow=True)

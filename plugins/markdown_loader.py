@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-
-from markdown_it import MarkdownIt
+from functools import lru_cache
 
 from briefing import Document, Loader, SourceError, hookimpl, stable_id
 from briefing.api import decode, host_outlet, html_to_text, http_url, one_line, parse_datetime
@@ -31,10 +30,18 @@ KEYS = {
     "date": ("date", "published", "pubdate", "published_at", "datetime"),
     "author": ("author", "authors", "byline"),
 }
-_md = MarkdownIt("commonmark", {"html": True})
-# Every link is parsed as a link, whatever its scheme: the text keeps only its words, and the sanitizer
-# drops the address (a refused link would otherwise stay behind as literal "[text](javascript:…)").
-_md.validateLink = lambda url: True
+
+
+@lru_cache(maxsize=1)
+def _markdown():
+    """The Markdown parser, made when a Markdown source is first read. Every link is parsed as a link,
+    whatever its scheme: the text keeps only its words, and the sanitizer drops the address (a refused link
+    would otherwise stay behind as literal "[text](javascript:…)")."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True})
+    md.validateLink = lambda url: True
+    return md
 
 
 def simple_front_matter(text: str) -> dict[str, str]:
@@ -88,14 +95,14 @@ def load_markdown(path, data, build=None):
         m = HEADING.match(body)
         if m:
             heading = m.group("atx") if m.group("atx") is not None else m.group("setext")
-            title = one_line(html_to_text(_md.renderInline(heading)))
+            title = one_line(html_to_text(_markdown().renderInline(heading)))
             body = body[m.end():]
         else:
             first, _, rest = body.strip("\n").partition("\n")
-            title, body = one_line(html_to_text(_md.renderInline(first))), rest
+            title, body = one_line(html_to_text(_markdown().renderInline(first))), rest
     if not title:
         raise SourceError("no title (no front matter title, heading or first line)")
-    text = html_to_text(_md.render(body))
+    text = html_to_text(_markdown().render(body))
     if not text:
         raise SourceError("only a title, no text")
     url = http_url(str(_pick(meta, "url") or ""))

@@ -10,9 +10,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
 from briefing import Document, Loader, SourceError, hookimpl, stable_id
 from briefing.api import http_url, one_line
 
@@ -33,6 +30,9 @@ def briefing_loaders():
 def load_opml(path, data, build=None):
     if not path.lower().endswith(tuple(SUFFIXES)) and not looks_like_opml(data[:4096]):
         return None  # an .xml file that is not a list of feeds
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
     try:
         root = SafeET.fromstring(data)
     except DefusedXmlException as exc:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from briefing.build import build
@@ -261,6 +261,7 @@ def _through_the_sanitizer(fragment: str) -> str:
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(list("ab &;#x0123456789\r\n\t\x00\x0b\u00a0\u202e\ufdd0\ud800>\"'")
                                 + ["&amp;", "&lt;", "&#13;", "&#xD800;", "&nbsp;", "\r\n"]), max_size=40).map("".join))
+@example("a&#13;\ra")  # a line end of the source's beside one written as a reference: two lines, not one
 def test_a_fragment_without_tags_reads_as_the_sanitizer_would_read_it(fragment):
     assert html_to_text(fragment) == _through_the_sanitizer(fragment)
 
