@@ -115,6 +115,23 @@ TRUNCATED = Rule(
     where="end",
 )
 
+ADDRESSES_READER = Rule(
+    "speaks to the reader",
+    "a live page's or newsletter's words to its reader about itself ('welcome back to our live coverage'): "
+    "no news in them",
+    re.compile(r"^(?:(?:hello|hi|good (?:morning|afternoon|evening))[\s,!]+(?:and\s+)?)?welcome\b"
+               r"|^(?:follow|read|sign up|subscribe|click|tap|scroll)\b[^.!?]{0,60}\b(?:live|coverage|blog|updates"
+               r"|newsletter|here|below)\b|\bour (?:continuing |ongoing |rolling )?live (?:coverage|blog|page)\b",
+               re.IGNORECASE),
+    examples=("Hello and welcome back to our continuing live coverage of Russia’s war in Ukraine",
+              "Welcome to our live coverage of the war in Ukraine.", "Good morning and welcome to the blog.",
+              "Follow our live coverage here.", "Sign up for our daily newsletter.",
+              "You can read all our live coverage of the war below."),
+    counter_examples=("Zelensky welcomed the decision.", "Putin welcomes China’s willingness to play a constructive role",
+                      "Follow-up talks are planned for April.", "The live ammunition drills ended on Sunday.",
+                      "Read the full statement, Kuleba told reporters, and judge for yourselves."),
+)
+
 FRAGMENT_END = re.compile(r"""[.!?…]["'”’)\]]*$""")
 
 
@@ -123,7 +140,8 @@ def fragment(text: str) -> bool:
     return len(text.split()) < 8 and not FRAGMENT_END.search(text.strip())
 
 
-RULES = (TEASER_TITLE, ROUNDUP_TITLE, DEPENDENT_OPENING, ALSO_BACK, PRONOUN_SPEAKER, UNINTRODUCED, TRUNCATED)
+RULES = (TEASER_TITLE, ROUNDUP_TITLE, DEPENDENT_OPENING, ALSO_BACK, PRONOUN_SPEAKER, UNINTRODUCED, TRUNCATED,
+         ADDRESSES_READER)
 
 
 def leans_back(text: str) -> str:

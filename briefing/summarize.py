@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .hookspecs import hookimpl
 from .model import dot, tfidf_rows
 from .models import Item, Sentence, Source, Story
-from .rules import ROUNDUP_TITLE, TEASER_TITLE, TRUNCATED, UNINTRODUCED, fragment, leans_back
+from .rules import ADDRESSES_READER, ROUNDUP_TITLE, TEASER_TITLE, TRUNCATED, UNINTRODUCED, fragment, leans_back
 from .text import norm_key, tokens
 
 HEADLINE_WORDS = 20  # a headline longer than this is a sentence, not a headline
@@ -74,7 +74,8 @@ def candidates(sentences: list[Sentence], exclude: set[str], said: set[str]) -> 
     pool = []
     for s in sentences:
         key = norm_key(s.text)
-        if key and key not in seen and _quotes_balanced(s.text) and not fragment(s.text):
+        if key and key not in seen and _quotes_balanced(s.text) and not fragment(s.text) \
+                and not ADDRESSES_READER(s.text):
             seen.add(key)
             pool.append(s)
     pool = [s for s in pool if not TRUNCATED(s.text)] or pool
