@@ -33,9 +33,10 @@ test: $(STAMP) $(WHEELHOUSE)/.stamp
 	@bash scripts/system-deps.sh $(PY) --tests
 	$(PY) -m pytest -q
 
-# The fast loop while working: everything but the tests marked slow (new venvs, a browser, locks, kills).
+# The fast loop while working: everything but the tests marked slow (new venvs, a browser, locks, kills), on two
+# processes (pytest-xdist; each test's workspace is its own). `make test` runs everything in one, in order.
 check: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow" -n 2
 
 # docs/images/issue-390px.png and issue-1200px.png: the issue page in headless Chromium.
 screenshots: $(STAMP)
