@@ -105,7 +105,8 @@ ENGINE_TABLES: dict[str, Table] = {
     "mail": Table("Mailing a built issue with `briefing send`.", {
         "host": Option(Str(non_empty=True), None, "the SMTP server"),
         "port": Option(Int(1, 65535), None, "its port (default: 587 starttls, 465 tls, 25 none)"),
-        "security": Option(Choice("starttls", "tls", "none"), "starttls", "how the connection is protected"),
+        "security": Option(Choice("starttls", "tls", "none"), "starttls",
+                           "how the connection is protected (\"none\" with a username only to a relay on this machine)"),
         "sender": Option(Str(non_empty=True), None, "the From address"),
         "recipients": Option(ListOf(Str(non_empty=True), non_empty=True), None, "who receives the issue"),
         "username": Option(Str(), "", "the login, when the server needs one"),

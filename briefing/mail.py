@@ -33,6 +33,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import ipaddress
 import json
 import logging
 import os
@@ -156,6 +157,9 @@ def mail_settings(config: Config) -> MailSettings:
     if table["one_click"] and not unsubscribe.lower().startswith("https:"):
         raise UsageError(f"{where}: one_click needs an https: unsubscribe address")
     security = table["security"]
+    if security == "none" and table["username"] and not _loopback(table["host"]):
+        raise UsageError(f"{where}: security = \"none\" with a username would send the password in clear to "
+                         f"{table['host']}; use \"starttls\" or \"tls\" (a relay on this machine may stay \"none\")")
     return MailSettings(host=table["host"], port=table["port"] or DEFAULT_PORTS[security], security=security,
                         sender=table["sender"], recipients=list(table["recipients"]), username=table["username"],
                         password_env=table["password_env"], subject=table["subject"],
@@ -437,6 +441,16 @@ class WatchedSMTPS(_Watched, smtplib.SMTP_SSL):
 
 def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}".strip()
+
+
+def _loopback(host: str) -> bool:
+    """Whether the mail server is this machine (a local relay): a password sent to it never crosses a network."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def connect(settings: MailSettings, deadline: Deadline):

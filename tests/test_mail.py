@@ -492,3 +492,13 @@ def test_a_plugin_filter_works_in_a_workspace_mail_template(tmp_path, smtp_serve
     msg = parse(inbox.messages[0][2])
     assert ">KEY TAKEAWAYS!</h2>" in msg.get_body(preferencelist=("html",)).get_content()
     assert "\nKEY TAKEAWAYS!\n" in msg.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+
+
+def test_a_login_over_an_unencrypted_connection_beyond_this_machine_is_refused(tmp_path, built):
+    ws = workspace(tmp_path, built, free_port())
+    toml = ws / "briefing.toml"
+    toml.write_text(toml.read_text().replace('host = "127.0.0.1"', 'host = "mail.example.org"'))
+    r = send(ws)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert 'security = "none" with a username would send the password in clear to mail.example.org' in r.stderr
+    assert not (ws / "out" / "2023-03-20" / "sent.json").exists()
