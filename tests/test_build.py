@@ -135,3 +135,22 @@ def test_an_outlet_with_several_reports_is_named_once_in_the_sources_line(tmp_pa
             "[CNN](https://cnn.example/1)*") in out["md"]
     assert ('Sources: <a href="https://bbc.example/1">BBC</a> (<a href="https://bbc.example/2">2</a>, 3), '
             '<a href="https://cnn.example/1">CNN</a></em>') in out["html"]
+
+
+def test_only_the_documents_that_pass_the_gate_are_split_into_sentences(tmp_path, monkeypatch):
+    # a whole subscription's day: nine in ten items are off the subject, and none of them is ever split
+    from briefing import segment
+    from briefing.build import build
+    from briefing.config import load_config
+
+    from .conftest import DATA, make_workspace
+
+    split: list[str] = []
+    real = segment.sentences
+    monkeypatch.setattr(segment, "sentences", lambda doc: split.append(doc.id) or real(doc))
+    ws = make_workspace(tmp_path, [DATA / "feeds-full" / "2023-03-19"], config_text="cache = false\n")
+    result = build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md"))
+    off = {d["doc"] for d in result.report.dropped if d["reason"].startswith("off subject") and "doc" in d}
+    assert len(result.report.documents) == 946 and len(off) > 800
+    assert split and not off & set(split)
+    assert len(set(split)) == len(split) <= 946 - len(off)  # each document that passed, once
