@@ -87,6 +87,18 @@ ALSO_BACK = Rule(
     where="match",
 )
 
+PRONOUN_AFTER_OPENING = Rule(
+    "names its subject by a pronoun",
+    "a short opening phrase, then a personal pronoun as the subject ('Already in 1930, he …'): whom it means "
+    "was named in an earlier sentence",
+    re.compile(r"^[\"“'‘]?[^,;:.!?\"“”]{2,40},\s+(?:he|she|they|his|her|their)\s", re.IGNORECASE),
+    examples=("Already in 1930, he had praised collectivization.", "Speaking in Kyiv on Monday, she said aid would come.",
+              "In a statement, their lawyers denied it."),
+    counter_examples=("On Monday, Russian forces shelled Kherson.", "In Bakhmut, Ukrainian units held the line.",
+                      "On Monday, it emerged that the plant had lost power."),
+    where="match",
+)
+
 PRONOUN_SPEAKER = Rule(
     "quotes an unnamed speaker",
     "a quotation closed by 'he said': whom it means was named in an earlier sentence",
@@ -140,13 +152,13 @@ def fragment(text: str) -> bool:
     return len(text.split()) < 8 and not FRAGMENT_END.search(text.strip())
 
 
-RULES = (TEASER_TITLE, ROUNDUP_TITLE, DEPENDENT_OPENING, ALSO_BACK, PRONOUN_SPEAKER, UNINTRODUCED, TRUNCATED,
-         ADDRESSES_READER)
+RULES = (TEASER_TITLE, ROUNDUP_TITLE, DEPENDENT_OPENING, ALSO_BACK, PRONOUN_AFTER_OPENING, PRONOUN_SPEAKER,
+         UNINTRODUCED, TRUNCATED, ADDRESSES_READER)
 
 
 def leans_back(text: str) -> str:
     """The name of the rule by which a sentence depends on the one before it, or ""."""
-    for rule in (DEPENDENT_OPENING, ALSO_BACK, PRONOUN_SPEAKER):
+    for rule in (DEPENDENT_OPENING, ALSO_BACK, PRONOUN_AFTER_OPENING, PRONOUN_SPEAKER):
         if rule(text):
             return rule.name
     return ""

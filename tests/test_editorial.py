@@ -136,6 +136,17 @@ def test_a_dependent_sentence_is_never_chosen_first():
     assert [s.text[:2] for s in item.sentences].count("He") <= 1
 
 
+def test_a_pronoun_after_an_opening_phrase_heads_nothing():
+    # a question title is no headline, so a sentence heads the item: never one whose subject is "he"
+    text = ("Already in 1930, he had praised collectivization but warned against becoming dizzy with success. "
+            "Kremlin-backed polls say Russians feel their lives improved in the second year of the war. "
+            "Independent pollsters doubt that the answers are sincere.")
+    doc = Document(id="d", title="Are Russians dizzy with success again?", text=text, outlet="The Hill")
+    item = extractive_item(_story(doc), {"sentences": 2, "words": 100})
+    assert item.headline.startswith("Kremlin-backed polls"), item.headline
+    assert not item.sentences or not item.sentences[0].text.startswith("Already")
+
+
 def test_a_paraphrase_of_an_earlier_sentence_is_not_added():
     texts = [
         "Vladimir Putin made a surprise visit to occupied Mariupol on Sunday, Russian state media reported.",
