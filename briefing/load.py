@@ -270,13 +270,14 @@ def source_bytes(entry: str, ctx, data: bytes | None = None) -> bytes:
     return data
 
 
-def load_one(entry: str, ctx, cache=None, data: bytes | None = None) -> list[Document]:
+def load_one(entry: str, ctx, cache=None, data: bytes | None = None, read: bytes | None = None) -> list[Document]:
     """The documents of one source; raises :class:`SourceError` with the reason when it cannot be read.
 
-    A URL's bytes are fetched here unless given as ``data``. With a :class:`~briefing.cache.SourceCache`, a source
-    read before with the same bytes is not parsed again.
+    A URL's bytes are fetched here unless given as ``data``; ``read``: the source's bytes as
+    :func:`source_bytes` already gave them. With a :class:`~briefing.cache.SourceCache`, a source read before
+    with the same bytes is not parsed again.
     """
-    data = source_bytes(entry, ctx, data)
+    data = read if read is not None else source_bytes(entry, ctx, data)
     cached = cache.documents(entry, data) if cache is not None else None
     if cached is not None:
         return cached
@@ -338,9 +339,10 @@ def _parse_job(job: tuple[str, str, bytes]) -> Parsed:
     return Parsed(b"", docs, error, partial, report.plugin_errors, report.notes, scores)
 
 
-def parse_in_parallel(entries: list[str], ctx, cache) -> dict[str, Parsed]:
+def parse_in_parallel(entries: list[str], ctx, cache) -> dict[str, Parsed | bytes]:
     """The local source files of one round that are not cached, parsed by worker processes when they are
-    worth it (``[briefing] workers``, :data:`PARALLEL_BYTES`); the rest is left to :func:`load_one`."""
+    worth it (``[briefing] workers``, :data:`PARALLEL_BYTES`); the rest is left to :func:`load_one`, with the
+    bytes of each file read here (a cached one, on a rebuild) so that it is not read twice."""
     workers = int(ctx.config.table("briefing").get("workers", 0)) or cores()
     local = [e for e in entries if not is_url(e)]
     if workers < 2 or len(local) < 2:
@@ -351,21 +353,23 @@ def parse_in_parallel(entries: list[str], ctx, cache) -> dict[str, Parsed]:
     except OSError:
         return {}  # a file gone or unreadable: read one by one, each error in its place
     jobs = []
+    read: dict[str, Parsed | bytes] = {}
     for entry in local:
         try:
-            data = source_bytes(entry, ctx)
+            read[entry] = data = source_bytes(entry, ctx)
         except SourceError:
             continue  # reported at its turn, by load_one
         if cache is None or not cache.holds(entry, data):
             jobs.append((entry, display_path(entry, ctx.config.workspace), data))
     if len(jobs) < 2:
-        return {}
+        return read
     _SHARED["ctx"] = ctx
     try:
         results = run_all(_parse_job, jobs, workers)
     finally:
         _SHARED.clear()
-    return {entry: dataclasses.replace(parsed, data=data) for (entry, _, data), parsed in zip(jobs, results)}
+    read.update((entry, dataclasses.replace(parsed, data=data)) for (entry, _, data), parsed in zip(jobs, results))
+    return read
 
 
 def fetch_source(url: str, ctx, deadline: float | None = None):
@@ -424,11 +428,12 @@ def load(ctx, cache=None) -> list[Document]:
                 answer = fetched.get(entry)
                 if isinstance(answer, SourceError):
                     raise answer
-                tidied = entry in parsed
+                found = parsed.pop(entry, None)
+                tidied = isinstance(found, Parsed)
                 if tidied:
-                    docs = parsed.pop(entry).replay(ctx, cache, entry)
+                    docs = found.replay(ctx, cache, entry)
                 else:
-                    docs = load_one(entry, ctx, cache, answer.body if answer is not None else None)
+                    docs = load_one(entry, ctx, cache, answer.body if answer is not None else None, read=found)
             except SourceError as exc:
                 report.bad_source(name, str(exc), partial=bool(exc.documents))
                 if not exc.documents:
