@@ -43,11 +43,11 @@ screenshots: $(STAMP)
 	$(PY) -m pytest -q tests/test_screens.py --regen-screenshots
 
 eval: $(STAMP)
-	$(PY) -m briefing.evaluate
+	$(PY) -m briefing.lab.evaluate
 
 # Learn the editorial model's weights and thresholds from the labelled dev days (plugins/data/*.json).
 tune: $(STAMP)
-	$(PY) -m briefing.tune
+	$(PY) -m briefing.lab.tune
 
 clean:
 	rm -rf out $(VENV) *.egg-info build dist

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from pathlib import Path
 
-from briefing.segment import _syntok_spans
+from briefing.pipeline.segment import _syntok_spans
 from briefing_plugins.feed_loader import load_feed
 from briefing_plugins.text_loader import load_text
 

@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from briefing.build import build  # noqa: E402
-from briefing.config import load_config  # noqa: E402
-from briefing.sanitize import html_to_text  # noqa: E402
+from briefing.pipeline.build import build  # noqa: E402
+from briefing.config.settings import load_config  # noqa: E402
+from briefing.sources.sanitize import html_to_text  # noqa: E402
 from tests import servers  # noqa: E402
 
 PAGES = sorted((ROOT / "tests" / "data" / "pages").glob("*.html"))

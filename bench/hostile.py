@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r'''
 import gzip, json, os, resource, sys, time
 from pathlib import Path
-from briefing.config import load_config
-from briefing.context import BuildContext
+from briefing.config.settings import load_config
+from briefing.host.context import BuildContext
 from briefing.errors import SourceError
-from briefing.load import load_one
-from briefing.plugins import Plugins
+from briefing.pipeline.load import load_one
+from briefing.host.plugins import Plugins
 
 case, folder, root = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 ITEM = b"<item><title>Kyiv says talks resume</title><description>Ukraine and Russia talk.</description></item>"
@@ -69,7 +69,7 @@ started = time.perf_counter()
 try:
     docs = load_one(str(path), ctx)
     if path.suffix == ".txt":
-        from briefing import segment
+        from briefing.pipeline import segment
         for doc in docs:
             segment.sentences(doc)
     outcome = f"{len(docs)} document(s)"

@@ -39,7 +39,7 @@ def lexrank_vs_ours(stories, budget: dict, seconds: float) -> dict:
     from sumy.summarizers.lex_rank import LexRankSummarizer
     from sumy.utils import get_stop_words
 
-    from briefing.summarize import extractive_item
+    from briefing.pipeline.summarize import extractive_item
     from summarize import WordSplit
 
     tokenizer = WordSplit()
@@ -65,7 +65,7 @@ def lexrank_vs_ours(stories, budget: dict, seconds: float) -> dict:
         lex_time += time.perf_counter() - t
         sentences_in += len(texts)
         done += 1
-    from briefing import text
+    from briefing.editorial import text
 
     # as in a build: the sentences were tokenized by the clustering just before
     t = time.perf_counter()
@@ -87,9 +87,9 @@ def child(folder: Path, phase: str, lexrank_seconds: float) -> dict:
     """One build in this fresh process; after the first, LexRank and ours on the stories it summarized."""
     import hashlib
 
-    from briefing.build import build
-    from briefing.config import load_config
-    from briefing.plugins import Plugins
+    from briefing.pipeline.build import build
+    from briefing.config.settings import load_config
+    from briefing.host.plugins import Plugins
 
     recorder = Recorder() if phase == "first" else None
     config = load_config(folder / "briefing.toml", date=DATE)

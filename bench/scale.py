@@ -46,8 +46,8 @@ BUILD = """
 import json, resource, sys, time
 from pathlib import Path
 started = time.perf_counter()
-from briefing.build import build
-from briefing.config import load_config
+from briefing.pipeline.build import build
+from briefing.config.settings import load_config
 config = load_config(Path(sys.argv[1]) / "briefing.toml", date="2023-03-20", formats="md,html")
 result = build(config)
 print(json.dumps({"seconds": time.perf_counter() - started, "timings": result.timings,

@@ -60,9 +60,9 @@ class WordSplit:
 
 
 def stories_of(sources: list[Path], tmp: Path):
-    from briefing.build import build
-    from briefing.config import load_config
-    from briefing.plugins import Plugins
+    from briefing.pipeline.build import build
+    from briefing.config.settings import load_config
+    from briefing.host.plugins import Plugins
     from briefing.testing import BASE_CONFIG, NO_ARTICLES
 
     (tmp / "seeds").mkdir(parents=True)
@@ -98,8 +98,8 @@ def lexrank(stories, budget: dict) -> float:
 
 
 def ours(stories, budget: dict) -> float:
-    from briefing import text
-    from briefing.summarize import extractive_item
+    from briefing.editorial import text
+    from briefing.pipeline.summarize import extractive_item
 
     text._tokens.cache_clear()
     text.norm_key.cache_clear()

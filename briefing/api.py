@@ -16,9 +16,9 @@ stage modules: what is listed here is kept stable, the rest may change. Grouped 
   :func:`editor_markdown` (an editor's comment made safe for every output);
 - the desk's history: :func:`desk_history`, the editors' moves and leave-outs of the last ``[desk] learn_days``
   days as :class:`DeskRecord` (date, item, from section, to section or ``KILLED``, headline): labelled examples;
-- configuration: :class:`Table`, :class:`Option` and the value types of :mod:`briefing.options`.
+- configuration: :class:`Table`, :class:`Option` and the value types of :mod:`briefing.config.schema`.
 
-The Jinja environment of a build is ``build.env`` (the :class:`~briefing.context.BuildContext` every hook
+The Jinja environment of a build is ``build.env`` (the :class:`~briefing.host.context.BuildContext` every hook
 is offered).
 
 Each name is imported from its module when first used (``from briefing.api import html_to_text`` imports the
@@ -33,23 +33,23 @@ from typing import Any
 
 # name → (module, name there)
 _WHERE: dict[str, tuple[str, str]] = {
-    **{n: ("context", n) for n in ("BuildContext",)},
-    "extract_page": ("extract", "page"),
-    "fetch": ("fetch", "fetch"),
-    **{n: ("files", n) for n in ("atomic_write", "display_path", "read_bytes")},
-    **{n: ("issuefile", n) for n in ("back_issues", "read_issue")},
-    "Subject": ("subject", "Subject"),
-    **{n: ("model", n) for n in ("Background", "Linear", "load_models")},
-    **{n: ("notes", n) for n in ("KILLED", "DeskRecord", "NotesError", "desk_history", "notes_path", "read_notes")},
-    "OUTPUT_SUFFIXES": ("publish", "SUFFIXES"),
-    **{n: ("options", n) for n in ("Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping",
+    **{n: ("host.context", n) for n in ("BuildContext",)},
+    "extract_page": ("sources.extract", "page"),
+    "fetch": ("sources.fetch", "fetch"),
+    **{n: ("runtime.files", n) for n in ("atomic_write", "display_path", "read_bytes")},
+    **{n: ("output.issuefile", n) for n in ("back_issues", "read_issue")},
+    "Subject": ("editorial.subject", "Subject"),
+    **{n: ("editorial.features", n) for n in ("Background", "Linear", "load_models")},
+    **{n: ("desk.notes", n) for n in ("KILLED", "DeskRecord", "NotesError", "desk_history", "notes_path", "read_notes")},
+    "OUTPUT_SUFFIXES": ("output.publish", "SUFFIXES"),
+    **{n: ("config.schema", n) for n in ("Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping",
                                    "Moment", "Number", "OneOrList", "Option", "Str", "Table")},
-    **{n: ("render", n) for n in ("editor_markdown", "markdown_html", "md_text")},
-    **{n: ("sanitize", n) for n in ("MAX_DEPTH", "clean_link", "host_outlet", "html_text", "html_to_text", "http_url",
+    **{n: ("output.render", n) for n in ("editor_markdown", "markdown_html", "md_text")},
+    **{n: ("sources.sanitize", n) for n in ("MAX_DEPTH", "clean_link", "host_outlet", "html_text", "html_to_text", "http_url",
                                     "one_line", "parse_datetime", "path_suffix", "printable")},
-    **{n: ("summarize", n) for n in ("clean_headline", "extractive_item")},
-    **{n: ("text", n) for n in ("norm_key", "tokens")},
-    "decode": ("textdecode", "decode"),
+    **{n: ("pipeline.summarize", n) for n in ("clean_headline", "extractive_item")},
+    **{n: ("editorial.text", n) for n in ("norm_key", "tokens")},
+    "decode": ("sources.textdecode", "decode"),
 }
 __all__ = sorted(_WHERE)
 

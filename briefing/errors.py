@@ -34,7 +34,7 @@ class BuildError(BriefingError):
 
 
 class OutOfTime(BaseException):
-    """Raised in a build that ran past ``[briefing] max_seconds`` (see :mod:`briefing.deadline`).
+    """Raised in a build that ran past ``[briefing] max_seconds`` (see :mod:`briefing.runtime.deadline`).
 
     Not an :class:`Exception`, so that no ``except Exception`` in a plugin or a library can swallow it; the
     build turns it into a :class:`BuildError` naming the stage and the plugin that was running."""

@@ -1,7 +1,7 @@
 """Hook specifications: every way a plugin can take part in a build.
 
 Each hook is documented in ``docs/plugins.md``; a test fails when one is missing there. Every hook is offered
-``build``, the :class:`briefing.context.BuildContext` of the build it runs in (configuration, report, the
+``build``, the :class:`briefing.host.context.BuildContext` of the build it runs in (configuration, report, the
 plugin's checked settings, a scratch space of its own, the one Jinja environment, the fetcher).
 """
 
@@ -15,7 +15,7 @@ hookimpl = pluggy.HookimplMarker("briefing")
 
 @hookspec
 def briefing_options():
-    """Return the configuration tables this plugin reads, as ``{name: briefing.options.Table}``.
+    """Return the configuration tables this plugin reads, as ``{name: briefing.config.schema.Table}``.
 
     The build checks ``[name]`` in ``briefing.toml`` against it; ``config.table(name)`` then gives the checked
     values with their defaults.
@@ -26,14 +26,14 @@ def briefing_options():
 def briefing_sections(config, build):
     """Return the sections this plugin contributes, as a list of :class:`briefing.models.Section`.
 
-    :param config: the build's :class:`briefing.config.Config`.
+    :param config: the build's :class:`briefing.config.settings.Config`.
     :param build: the build's context.
     """
 
 
 @hookspec(firstresult=True)
 def briefing_subject(config, build):
-    """Return the briefing's :class:`briefing.judge.Subject` (its terms, examples and learned model), or None.
+    """Return the briefing's :class:`briefing.editorial.judge.Subject` (its terms, examples and learned model), or None.
 
     The first answer wins; with none, the subject is what ``[subject]`` in ``briefing.toml`` declares.
 
@@ -101,7 +101,7 @@ def briefing_prepare_issue(issue, config, report, build):
 
     :param issue: the issue about to be rendered.
     :param config: the build's configuration.
-    :param report: the build's :class:`briefing.report.Report`; note here what you changed.
+    :param report: the build's :class:`briefing.runtime.report.Report`; note here what you changed.
     :param build: the build's context.
     """
 

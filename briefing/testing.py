@@ -70,8 +70,8 @@ def build_workspace(tmp: Path, sources: list[Path | str] | None = None, *, date:
                     formats: str = "md,html", config_text: str = "", plugins: list[Path | str] | None = None,
                     texts: dict[str, str] | None = None, strict: bool = False) -> WorkspaceBuild:
     """Make a workspace with ``sources``, ``texts`` and ``plugins`` and build it; returns the build result."""
-    from .build import build
-    from .config import load_config
+    from .pipeline.build import build
+    from .config.settings import load_config
 
     ws = make_workspace(tmp, sources, config_text, plugins, texts)
     result = build(load_config(ws / "briefing.toml", date=date, formats=formats, strict=strict))

@@ -1,6 +1,6 @@
 """Editor's notes: ``notes/<YYYY-MM-DD>.toml`` in the workspace, applied to that day's issue.
 
-The file is written by hand or by the desk (``briefing serve``); its schema is in :mod:`briefing.notes` and
+The file is written by hand or by the desk (``briefing serve``); its schema is in :mod:`briefing.desk.notes` and
 docs/desk.md. A ``[[note]]`` names one item by ``item`` (its id: ``report.json`` ``stories[].story``, the HTML's
 ``id="item-…"``) or by ``match`` (a phrase from its headline, else its text; any case) and may:
 

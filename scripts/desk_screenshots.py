@@ -24,7 +24,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 def main() -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from briefing.desk import Background, Desk
+    from briefing.desk.service import Background, Desk
 
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp) / "ws"

@@ -12,10 +12,10 @@ import html
 import time
 from typing import Callable
 
-from briefing import segment
+from briefing.pipeline import segment
 from briefing.errors import SourceError
 from briefing.models import Document
-from briefing.sanitize import html_text
+from briefing.sources.sanitize import html_text
 
 
 def _segment(text: str):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from briefing.build import build
-from briefing.config import load_config
+from briefing.pipeline.build import build
+from briefing.config.settings import load_config
 from briefing.testing import make_workspace  # noqa: F401  (used by the tests)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,18 +12,18 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from briefing import gate
-from briefing.articles import read_articles
-from briefing.build import build
-from briefing.sections import sections_of
-from briefing.config import load_config
-from briefing.context import BuildContext
-from briefing.load import load
+from briefing.pipeline import gate
+from briefing.pipeline.articles import read_articles
+from briefing.pipeline.build import build
+from briefing.host.sections import sections_of
+from briefing.config.settings import load_config
+from briefing.host.context import BuildContext
+from briefing.pipeline.load import load
 from briefing.models import Document
-from briefing.plugins import Plugins
-from briefing.progress import TerminalProgress
-from briefing.sanitize import html_to_text
-from briefing.window import in_window
+from briefing.host.plugins import Plugins
+from briefing.runtime.progress import TerminalProgress
+from briefing.sources.sanitize import html_to_text
+from briefing.pipeline.window import in_window
 
 from . import servers
 from .servers import day_389_teasers, rss

@@ -7,7 +7,7 @@ import re
 
 import pypdf
 
-from briefing.render import md_text
+from briefing.output.render import md_text
 
 from .conftest import pdf_text, screen_text
 
@@ -98,8 +98,8 @@ def test_the_losses_line_of_day_390(seeds_build):
 
 
 def test_a_rebuild_with_fewer_formats_leaves_no_stale_rendering(tmp_path):
-    from briefing.build import build
-    from briefing.config import load_config
+    from briefing.pipeline.build import build
+    from briefing.config.settings import load_config
 
     from .conftest import ROOT, make_workspace
 
@@ -115,9 +115,9 @@ def test_a_rebuild_with_fewer_formats_leaves_no_stale_rendering(tmp_path):
 def test_an_outlet_with_several_reports_is_named_once_in_the_sources_line(tmp_path):
     import datetime as dt
 
-    from briefing.config import load_config
+    from briefing.config.settings import load_config
     from briefing.models import Issue, IssueSection, Item, Source
-    from briefing.render import render
+    from briefing.output.render import render
 
     from .conftest import ROOT
 
@@ -126,8 +126,8 @@ def test_an_outlet_with_several_reports_is_named_once_in_the_sources_line(tmp_pa
         Source("BBC", "https://bbc.example/2"), Source("BBC", "javascript:alert(1)")])
     issue = Issue(title="Conflict Update", day=390, date=dt.date(2023, 3, 20), back_issues_text="the archive",
                   back_issues_url="../index.html", sections=[IssueSection(key="s", title="Section", items=[item])])
-    from briefing.context import BuildContext
-    from briefing.plugins import Plugins
+    from briefing.host.context import BuildContext
+    from briefing.host.plugins import Plugins
 
     config = load_config(ROOT / "briefing.toml", date="2023-03-20", out=str(tmp_path))
     out = render(issue, BuildContext(config, Plugins(config.workspace)), formats=("md", "html"))
@@ -139,9 +139,9 @@ def test_an_outlet_with_several_reports_is_named_once_in_the_sources_line(tmp_pa
 
 def test_only_the_documents_that_pass_the_gate_are_split_into_sentences(tmp_path, monkeypatch):
     # a whole subscription's day: nine in ten items are off the subject, and none of them is ever split
-    from briefing import segment
-    from briefing.build import build
-    from briefing.config import load_config
+    from briefing.pipeline import segment
+    from briefing.pipeline.build import build
+    from briefing.config.settings import load_config
 
     from .conftest import DATA, make_workspace
 

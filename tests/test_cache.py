@@ -9,13 +9,13 @@ import shutil
 import time
 from pathlib import Path
 
-from briefing.build import build
-from briefing.cache import FOLDER, SourceCache
-from briefing.config import load_config
+from briefing.pipeline.build import build
+from briefing.pipeline.cache import FOLDER, SourceCache
+from briefing.config.settings import load_config
 from briefing.hookspecs import hookimpl
 from briefing.models import Document, Loader
-from briefing.plugins import Plugins
-from briefing.segment import sentences as split_sentences
+from briefing.host.plugins import Plugins
+from briefing.pipeline.segment import sentences as split_sentences
 from briefing.testing import make_workspace
 
 DATA = Path(__file__).parent / "data"

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from briefing.desk import Background, Desk, is_loopback, token_for
+from briefing.desk.service import Background, Desk, is_loopback, token_for
 from briefing.errors import UsageError
 
 from .conftest import ROOT, make_workspace

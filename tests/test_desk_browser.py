@@ -22,7 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
-from briefing.render import md_text
+from briefing.output.render import md_text
 
 from .conftest import ROOT, make_workspace
 

@@ -4,7 +4,7 @@ examples are working plugins."""
 import re
 
 from briefing import hookspecs
-from briefing.plugins import Plugins, hook_names, signature_of
+from briefing.host.plugins import Plugins, hook_names, signature_of
 from briefing.testing import build_workspace
 
 from .conftest import ROOT

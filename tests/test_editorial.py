@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 
-from briefing import segment
-from briefing.build import build
-from briefing.compose import NEAR_DUPLICATE
-from briefing.config import load_config
-from briefing.evaluate import DEV_DAYS, TEST_DAYS, _key, labels_of, score_day, summary, Built
+from briefing.pipeline import segment
+from briefing.pipeline.build import build
+from briefing.pipeline.compose import NEAR_DUPLICATE
+from briefing.config.settings import load_config
+from briefing.lab.evaluate import DEV_DAYS, TEST_DAYS, _key, labels_of, score_day, summary, Built
 from briefing.models import Document, Passage, Story
-from briefing.rules import RULES, leans_back
-from briefing.summarize import extractive_item
-from briefing.text import norm_key
+from briefing.editorial.rules import RULES, leans_back
+from briefing.pipeline.summarize import extractive_item
+from briefing.editorial.text import norm_key
 
 from .conftest import DATA, ROOT
 
@@ -169,7 +169,7 @@ def test_a_short_unpunctuated_fragment_is_never_a_summary_sentence():
 
 
 def test_a_person_is_named_in_full_before_mr_surname():
-    from briefing.summarize import unintroduced
+    from briefing.pipeline.summarize import unintroduced
 
     assert unintroduced("Mr. Chaus told Ukrainian TV that 53 bodies had arrived.", [])
     assert not unintroduced("Mr. Chaus told Ukrainian TV that 53 bodies had arrived.",
@@ -224,7 +224,7 @@ def test_a_quote_with_a_pronoun_speaker_follows_the_sentence_that_names_the_spea
 def test_items_are_ordered_by_outlets_then_text_then_relevance_and_recency():
     import datetime as dt
 
-    from briefing.compose import day_span, importance
+    from briefing.pipeline.compose import day_span, importance
 
     def story(sid, outlets, hour, relevance=3.0, text=""):
         docs = [Document(id=f"{sid}{k}", title=sid, text=text, outlet=o,

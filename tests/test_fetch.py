@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from briefing.build import build
-from briefing.config import load_config
+from briefing.pipeline.build import build
+from briefing.config.settings import load_config
 from briefing.errors import BuildError, SourceError
-from briefing.fetch import FetchError, Fetcher, FetchSettings, fetch, refusal
-from briefing.httpcache import HttpCache
+from briefing.sources.fetch import FetchError, Fetcher, FetchSettings, fetch, refusal
+from briefing.sources.httpcache import HttpCache
 
 from . import servers
 from .conftest import DATA

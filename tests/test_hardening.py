@@ -29,16 +29,16 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from briefing.build import build
-from briefing.config import load_config
-from briefing.context import BuildContext
-from briefing.deadline import BuildGuard
+from briefing.pipeline.build import build
+from briefing.config.settings import load_config
+from briefing.host.context import BuildContext
+from briefing.runtime.deadline import BuildGuard
 from briefing.errors import OutOfTime, PluginError, SourceError
-from briefing.load import expand, load_one
-from briefing.plugins import Plugins
-from briefing.publish import remove_leftovers, write_issue
-from briefing.report import Report
-from briefing.sanitize import MAX_DEPTH, html_text, html_to_text, http_url, one_line, printable
+from briefing.pipeline.load import expand, load_one
+from briefing.host.plugins import Plugins
+from briefing.output.publish import remove_leftovers, write_issue
+from briefing.runtime.report import Report
+from briefing.sources.sanitize import MAX_DEPTH, html_text, html_to_text, http_url, one_line, printable
 from briefing.testing import build_workspace, make_workspace
 
 from . import adversarial
@@ -182,7 +182,7 @@ SHORT_TEXT = st.lists(st.sampled_from(adversarial.PIECES["segment"] + ["Photo", 
 @settings(max_examples=300, deadline=None)
 @given(SHORT_TEXT)
 def test_the_caption_rules_give_the_verdicts_of_the_original_rules(text):
-    from briefing import segment
+    from briefing.pipeline import segment
 
     assert bool(segment.CAPTION.search(text)) == bool(OLD_CAPTION.search(text))
     assert bool(segment.SENTENCE_DEBRIS.search(text)) == bool(OLD_SENTENCE_DEBRIS.search(text))
@@ -249,7 +249,7 @@ def _through_the_sanitizer(fragment: str) -> str:
 
     import nh3
 
-    from briefing.sanitize import AMPERSAND, BLOCK_END, SPACE, SURROGATE
+    from briefing.sources.sanitize import AMPERSAND, BLOCK_END, SPACE, SURROGATE
 
     fragment = BLOCK_END.sub("\n\n", SURROGATE.sub("\ufffd", fragment.replace(AMPERSAND, "")))
     cleaned = nh3.clean(fragment.replace("&", AMPERSAND), tags=set(), strip_comments=True).replace(AMPERSAND, "&")
@@ -441,7 +441,7 @@ def test_leftovers_of_a_killed_build_are_removed_and_a_folder_caught_between_ren
 
 
 def test_without_an_atomic_exchange_two_renames_still_leave_one_builds_files(tmp_path, monkeypatch):
-    import briefing.publish as publish
+    import briefing.output.publish as publish
 
     result = build_workspace(tmp_path, [ARTICLE], formats="md")
     monkeypatch.setattr(publish, "_exchange", lambda a, b: False)

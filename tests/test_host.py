@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from briefing import Loader, hookimpl
-from briefing.build import build
-from briefing.config import all_tables, load_config
+from briefing.pipeline.build import build
+from briefing.config.settings import all_tables, load_config
 from briefing.errors import UsageError
-from briefing.options import markdown
-from briefing.plugins import Plugins
+from briefing.config.schema import markdown
+from briefing.host.plugins import Plugins
 
 from .conftest import DATA, ROOT, make_workspace
 
@@ -153,7 +153,7 @@ def test_a_wrong_type_is_one_line_and_exit_code_2(tmp_path, text, message):
 def test_configuration_reference_is_generated_from_the_schema_and_covers_every_key():
     page = (ROOT / "docs" / "configuration.md").read_text()
     tables = all_tables()
-    assert page == markdown(tables), "docs/configuration.md is stale: python -m briefing.options > docs/configuration.md"
+    assert page == markdown(tables), "docs/configuration.md is stale: python -m briefing.config.schema > docs/configuration.md"
     for name, table in tables.items():
         assert f"[{name}" in page
         for key in (table.each or table).options:

@@ -18,11 +18,11 @@ import lxml.html
 import pypdf
 import pytest
 
-from briefing.config import load_config
+from briefing.config.settings import load_config
 from briefing.errors import SourceError
-from briefing.context import BuildContext
-from briefing.load import load_one
-from briefing.plugins import Plugins
+from briefing.host.context import BuildContext
+from briefing.pipeline.load import load_one
+from briefing.host.plugins import Plugins
 from briefing.testing import make_workspace
 
 from .conftest import DATA, ROOT, pdf_text
@@ -104,7 +104,7 @@ def test_invalid_utf8_is_read_as_utf8_with_replacements(hostile_build):
     _, folder, _ = hostile_build
     md = (folder / "conflict-update-day-390.md").read_text()
     assert "Kyiv’s power grid" in md  # its title, decoded as UTF-8, in the issue
-    from briefing.config import load_config
+    from briefing.config.settings import load_config
 
     config = load_config(folder.parent.parent / "briefing.toml")
     (doc,) = load_one(str(folder.parent.parent / "seeds" / "invalid-utf8.txt"), BuildContext(config, Plugins(None)))
@@ -204,7 +204,7 @@ def test_markdown_output_cannot_smuggle_raw_html(tmp_path):
 def test_a_named_pipe_among_the_sources_does_not_hang_the_build(tmp_path):
     import os
 
-    from briefing.build import build
+    from briefing.pipeline.build import build
 
     ws = make_workspace(tmp_path)
     (ws / "seeds" / "kyiv.txt").write_text("Kyiv air defence busy\n\n"

@@ -16,15 +16,15 @@ HEAVY = ("numpy", "weasyprint", "trafilatura", "feedparser", "jinja2", "markdown
 
 BUILD = """
 import json, sys
-from briefing.build import build
-from briefing.config import load_config
+from briefing.pipeline.build import build
+from briefing.config.settings import load_config
 build(load_config("briefing.toml", date="2023-03-20", formats=sys.argv[1]))
 print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))
 """
 
 LISTING = """
 import json, sys
-from briefing.cli import main
+from briefing.cli.main import main
 try:
     main(["plugins"])
 except SystemExit:

@@ -7,12 +7,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from briefing.config import load_config
+from briefing.config.settings import load_config
 from briefing.errors import SourceError
-from briefing.context import BuildContext
-from briefing.load import load_one
-from briefing.plugins import Plugins
-from briefing.sanitize import http_url, parse_datetime
+from briefing.host.context import BuildContext
+from briefing.pipeline.load import load_one
+from briefing.host.plugins import Plugins
+from briefing.sources.sanitize import http_url, parse_datetime
 
 from .conftest import DATA, ROOT
 

@@ -14,10 +14,10 @@ import pypdf
 import pytest
 
 from briefing import SourceError
-from briefing.build import build
-from briefing.config import load_config
-from briefing.plugins import Plugins
-from briefing.report import Report
+from briefing.pipeline.build import build
+from briefing.config.settings import load_config
+from briefing.host.plugins import Plugins
+from briefing.runtime.report import Report
 from briefing_plugins import losses
 from briefing_plugins._losses_figures import categories, day_figures, losses_line, merge
 from briefing_plugins.losses_sources import read_figures

@@ -17,9 +17,9 @@ import pytest
 
 from briefing import BuildError
 from briefing.api import KILLED, desk_history
-from briefing.build import build
-from briefing.config import load_config
-from briefing.notes import NotesError, edit_notes, parse_notes
+from briefing.pipeline.build import build
+from briefing.config.settings import load_config
+from briefing.desk.notes import NotesError, edit_notes, parse_notes
 
 from .conftest import ROOT, make_workspace
 
@@ -215,8 +215,8 @@ def test_an_editors_comment_is_escaped_in_markdown_and_html(tmp_path):
     comment = re.search(r'<p class="comment">.*?</p>', html).group(0)
     assert "<script" not in comment and "href" not in comment and "<img" not in comment
     assert "&lt;script&gt;" in comment and "<em>really</em>" in comment
-    from briefing.mail import render_mail
-    from briefing.render import environment
+    from briefing.mail.send import render_mail
+    from briefing.output.render import environment
 
     mail_html, mail_text = render_mail(result.issue, environment(load_config(result.paths["md"].parents[2] /
                                                                              "briefing.toml")))

@@ -19,9 +19,9 @@ import pypdf
 import pytest
 from filelock import FileLock
 
-from briefing.build import build
-from briefing.config import load_config
-from briefing.render import md_text, render_pdf
+from briefing.pipeline.build import build
+from briefing.config.settings import load_config
+from briefing.output.render import md_text, render_pdf
 
 from .conftest import DATA, ROOT, make_workspace
 

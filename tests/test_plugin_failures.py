@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from briefing.errors import PluginError
-from briefing.plugins import Plugins
+from briefing.host.plugins import Plugins
 from briefing.testing import build_workspace, make_workspace
 
 from .conftest import ROOT
@@ -111,8 +111,8 @@ def test_a_failing_make_items_under_strict_exits_1_naming_plugin_and_section(tmp
 ])
 def test_every_hook_failure_is_contained(tmp_path, hook, body):
     ws = ws_with(tmp_path, "flaky", "from briefing import hookimpl\n\n@hookimpl\n" + body)
-    from briefing.build import build
-    from briefing.config import load_config
+    from briefing.pipeline.build import build
+    from briefing.config.settings import load_config
 
     result = build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md"))
     assert {(e["plugin"], e["hook"]) for e in result.report.plugin_errors} == {("flaky", hook)}
@@ -140,4 +140,4 @@ def test_plugins_trace_shows_each_call_and_its_result(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "trace: key_takeaways.briefing_sections() -> [Section(key='key_takeaways'" in r.stderr
     assert "trace: broken_score.briefing_score raised ZeroDivisionError: division by zero" in r.stderr
-    assert "trace: briefing.summarize.briefing_summarize(story=Story(" in r.stderr
+    assert "trace: briefing.pipeline.summarize.briefing_summarize(story=Story(" in r.stderr

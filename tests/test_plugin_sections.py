@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from briefing.build import build
-from briefing.config import load_config
+from briefing.pipeline.build import build
+from briefing.config.settings import load_config
 
 from .conftest import DATA, ROOT, make_workspace
 

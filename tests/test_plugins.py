@@ -8,10 +8,10 @@ import textwrap
 import pypdf
 import pytest
 
-from briefing.build import build
-from briefing.config import load_config
+from briefing.pipeline.build import build
+from briefing.config.settings import load_config
 from briefing.errors import PluginError
-from briefing.plugins import Plugins
+from briefing.host.plugins import Plugins
 
 from .conftest import ROOT, make_workspace
 
@@ -60,8 +60,8 @@ def test_a_plugin_from_an_entry_point_loads(tmp_path, monkeypatch):
     assert "energy" in plugins.names()
     assert plugins.sources["energy"].startswith("entry point")
     config = load_config(ROOT / "briefing.toml")
-    from briefing.sections import sections_of
-    from briefing.context import BuildContext
+    from briefing.host.sections import sections_of
+    from briefing.host.context import BuildContext
 
     assert "energy" in [s.key for s in sections_of(BuildContext(config, plugins))]
     sys.modules.pop("outside_plugin", None)

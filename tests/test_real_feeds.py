@@ -118,8 +118,8 @@ def test_items_in_the_issue_cite_their_outlets(day390):
 
 
 def test_every_placed_story_became_an_item(tmp_path):
-    from briefing.build import build
-    from briefing.config import load_config
+    from briefing.pipeline.build import build
+    from briefing.config.settings import load_config
 
     result = build(load_config(ROOT / "briefing.toml", date="2023-03-20", formats="md", out=str(tmp_path),
                                sources=[str(FEEDS)], offline=True))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from briefing.build import build
-from briefing.cache import FOLDER
-from briefing.config import load_config
-from briefing.plugins import Plugins
+from briefing.pipeline.build import build
+from briefing.pipeline.cache import FOLDER
+from briefing.config.settings import load_config
+from briefing.host.plugins import Plugins
 from briefing.testing import make_workspace
 
 DATA = Path(__file__).parent / "data"

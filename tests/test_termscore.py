@@ -7,7 +7,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.termscore import Profiles, profile_score, profile_scores, term_pattern
+from briefing.editorial.termscore import Profiles, profile_score, profile_scores, term_pattern
 
 WORDS = ["ukraine", "russia", "russian", "pro-russian", "black", "sea", "u.s.", "g7", "nato's", "kyiv", "war",
          "Sea", "BLACK", "x", "über", "σ", "_id", "2023", "-", "—", ".", ",", "'", "’s"]
@@ -58,7 +58,7 @@ def test_both_halves_of_a_hyphenated_compound_count():
 
 def reference_tokens(text: str) -> list[str]:
     """The tokenizer written the plain way, word by word."""
-    from briefing.text import STOP, WORD
+    from briefing.editorial.text import STOP, WORD
 
     out = []
     for m in WORD.finditer(text.lower()):
@@ -73,7 +73,7 @@ def reference_tokens(text: str) -> list[str]:
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="aBsÜ’'- .\n-σΣ2_x", max_size=60))
 def test_the_fast_tokenizer_gives_the_plain_tokens(text):
-    from briefing.text import tokens
+    from briefing.editorial.text import tokens
 
     assert tokens(text) == reference_tokens(text)
     assert tokens(text) == reference_tokens(text)  # the remembered answer too

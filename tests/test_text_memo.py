@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from briefing import text
+from briefing.editorial import text
 
 
 def test_tokens_come_from_the_memo_inside_the_block_only():

@@ -12,10 +12,10 @@ import zoneinfo
 
 import pytest
 
-from briefing.config import load_config
-from briefing.sanitize import parse_datetime
+from briefing.config.settings import load_config
+from briefing.sources.sanitize import parse_datetime
 from briefing.testing import build_workspace
-from briefing.window import window
+from briefing.pipeline.window import window
 
 from .conftest import DATA, ROOT, make_workspace
 
@@ -24,7 +24,7 @@ UTC = dt.timezone.utc
 MOMENT = dt.datetime(2023, 3, 20, 11, 0, tzinfo=UTC)
 ZONES = ("Etc/GMT+12", "UTC", "Pacific/Kiritimati")
 # The build as cron would start it (no --date), with the clock held at MOMENT; TZ is the environment's.
-AT_MOMENT = ("import sys, time_machine\nfrom briefing.cli import main\n"
+AT_MOMENT = ("import sys, time_machine\nfrom briefing.cli.main import main\n"
              f"with time_machine.travel({MOMENT.timestamp()}, tick=False):\n    main(sys.argv[1:])\n")
 
 

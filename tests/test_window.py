@@ -9,12 +9,12 @@ import sys
 
 import pytest
 
-from briefing.config import load_config
+from briefing.config.settings import load_config
 from briefing.errors import UsageError
 from briefing.models import Document
-from briefing.report import Report
+from briefing.runtime.report import Report
 from briefing.testing import build_workspace
-from briefing.window import in_window, window
+from briefing.pipeline.window import in_window, window
 
 from .conftest import DATA, ROOT
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from briefing import load as load_module
-from briefing.build import build
-from briefing.config import load_config
+from briefing.pipeline import load as load_module
+from briefing.pipeline.build import build
+from briefing.config.settings import load_config
 from briefing.errors import BuildError
 
 from .conftest import DATA, make_workspace

@@ -3,17 +3,17 @@
 import os
 import time
 
-import briefing.render
+import briefing.output.render
 from briefing import hookimpl
 
 
 @hookimpl
 def briefing_prepare_issue(issue):
-    real = briefing.render.render_pdf
+    real = briefing.output.render.render_pdf
 
     def marked_render_pdf(html):
         open(os.environ["PDF_MARKER"], "w").close()
         time.sleep(60)
         return real(html)
 
-    briefing.render.render_pdf = marked_render_pdf
+    briefing.output.render.render_pdf = marked_render_pdf

@@ -1,0 +1,1 @@
+"""The command line: ``briefing build``, ``send``, ``serve``, ``init`` and the rest."""

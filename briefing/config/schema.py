@@ -1,0 +1,317 @@
+"""Options: the typed schema of ``briefing.toml``, declared once per table, checked once per build.
+
+In: a table's raw TOML values and its declared :class:`Table`. Out: the values with defaults filled in,
+or a :class:`ConfigError` naming the key, what was expected and what was found. Unknown keys are
+collected with the closest valid name ("formts: did you mean formats?"); the caller decides whether
+they are warnings or, under ``--strict``, errors. ``docs/configuration.md`` is generated from the same
+declarations (:func:`markdown`), so a key cannot exist without its documentation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..errors import UsageError
+
+
+class ConfigError(UsageError):
+    """A value in ``briefing.toml`` has the wrong type or is out of range (exit code 2)."""
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return "a date"
+    return type(value).__name__
+
+
+class Type:
+    """One kind of value; ``check`` returns the value to use or raises ConfigError."""
+
+    name = "a value"
+
+    def check(self, value: Any, where: str) -> Any:
+        raise NotImplementedError
+
+    def fail(self, value: Any, where: str, expected: str | None = None) -> ConfigError:
+        shown = repr(value) if not isinstance(value, (list, dict)) else _kind(value)
+        return ConfigError(f"{where}: expected {expected or self.name}, got {shown}")
+
+
+class Str(Type):
+    name = "a string"
+
+    def __init__(self, non_empty: bool = False):
+        self.non_empty = non_empty
+
+    def check(self, value, where):
+        if not isinstance(value, str):
+            raise self.fail(value, where)
+        if self.non_empty and not value.strip():
+            raise self.fail(value, where, "a non-empty string")
+        return value
+
+
+class Bool(Type):
+    name = "true or false"
+
+    def check(self, value, where):
+        if not isinstance(value, bool):
+            raise self.fail(value, where)
+        return value
+
+
+class Number(Type):
+    def __init__(self, minimum: float | None = None, maximum: float | None = None, whole: bool = False,
+                 above: bool = False):
+        self.minimum, self.maximum, self.whole, self.above = minimum, maximum, whole, above
+        self.name = "a whole number" if whole else "a number"
+        if minimum is not None:
+            self.name += f" {'above' if above else 'of at least'} {minimum:g}"
+        if maximum is not None:
+            self.name += f"{' and' if minimum is not None else ''} at most {maximum:g}"
+
+    def check(self, value, where):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(value, where)
+        if self.whole and not isinstance(value, int):
+            raise self.fail(value, where)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(value, where)
+        if self.minimum is not None and (value <= self.minimum if self.above else value < self.minimum):
+            raise self.fail(value, where)
+        if self.maximum is not None and value > self.maximum:
+            raise self.fail(value, where)
+        return value
+
+
+def Int(minimum: int | None = None, maximum: int | None = None) -> Number:
+    return Number(minimum, maximum, whole=True)
+
+
+def Float(minimum: float | None = None, maximum: float | None = None, above: bool = False) -> Number:
+    return Number(minimum, maximum, above=above)
+
+
+class Choice(Type):
+    def __init__(self, *values: str):
+        self.values = values
+        self.name = "one of " + ", ".join(repr(v) for v in values)
+
+    def check(self, value, where):
+        if not isinstance(value, str) or value.lower() not in self.values:
+            raise self.fail(value, where)
+        return value.lower()
+
+
+def _moment(text: str) -> dt.date | dt.datetime | None:
+    """A date (YYYY-MM-DD) or an ISO 8601 time from a string, or None."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    except ValueError:
+        return None
+
+
+class Date(Type):
+    name = "a date (YYYY-MM-DD)"
+
+    def check(self, value, where):
+        if isinstance(value, str) and len(value.strip()) == 10:
+            value = _moment(value)
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.date() if isinstance(value, dt.datetime) else value
+        raise self.fail(value, where)
+
+
+class Moment(Type):
+    """A date or an ISO 8601 time, as TOML or as a string; checked here, interpreted by its stage."""
+
+    name = "a date or an ISO 8601 time"
+
+    def check(self, value, where):
+        if isinstance(value, (dt.date, dt.datetime)) or (isinstance(value, str) and _moment(value) is not None):
+            return value.strip() if isinstance(value, str) else value
+        raise self.fail(value, where)
+
+
+class TimeZone(Type):
+    name = "an IANA time zone name such as 'Europe/London'"
+
+    def check(self, value, where):
+        import zoneinfo
+
+        if isinstance(value, str) and value.strip():
+            try:
+                zoneinfo.ZoneInfo(value.strip())
+                return value.strip()
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                pass
+        raise self.fail(value, where)
+
+
+class ListOf(Type):
+    def __init__(self, item: Type, non_empty: bool = False):
+        self.item, self.non_empty = item, non_empty
+        self.name = f"a list of {item.name.removeprefix('a ').removeprefix('an ')}s" \
+            if item.name.startswith(("a ", "an ")) else f"a list ({item.name})"
+
+    def check(self, value, where):
+        if not isinstance(value, list):
+            raise self.fail(value, where, f"{self.name} in [brackets]")
+        if self.non_empty and not value:
+            raise self.fail(value, where, f"a non-empty list")
+        return [self.item.check(v, f"{where}[{i}]") for i, v in enumerate(value)]
+
+
+class OneOrList(ListOf):
+    """A single value or a list of them (always given back as a list)."""
+
+    def check(self, value, where):
+        return super().check(value if isinstance(value, list) else [value], where)
+
+
+class Mapping(Type):
+    """A table of free keys (terms → weights, keys → labels), each value of one type."""
+
+    def __init__(self, value: Type):
+        self.value = value
+        self.name = f"a table of {value.name.removeprefix('a ').removeprefix('an ')}s"
+
+    def check(self, value, where):
+        if not isinstance(value, dict):
+            raise self.fail(value, where)
+        return {str(k): self.value.check(v, f"{where}.{k}") for k, v in value.items()}
+
+
+@dataclass
+class Option:
+    """One key: its type, its default and a one-line reason; ``cache`` marks what shapes cached stages."""
+
+    type: Type
+    default: Any
+    help: str
+    cache: bool = False
+
+
+@dataclass
+class Table:
+    """One ``[table]``: its keys. ``each`` declares a table of tables (``[sections.KEY]``)."""
+
+    help: str
+    options: dict[str, Option] = field(default_factory=dict)
+    each: "Table | None" = None
+    owner: str = "engine"
+
+    def defaults(self) -> dict[str, Any]:
+        return {k: _copy(o.default) for k, o in self.options.items()}
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
+
+
+def suggest(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(known)) or 'none'})"
+
+
+@dataclass
+class Unknown:
+    """A key or table the schema does not know, with where it is and the closest valid name."""
+
+    where: str
+    hint: str
+
+    def __str__(self) -> str:
+        return f"unknown {self.where}{self.hint}"
+
+
+def check_table(name: str, table: Table, raw: Any, unknown: list[Unknown],
+                keys: Callable[[], list[str]] | None = None) -> dict[str, Any]:
+    """``raw`` checked against ``table``: values with defaults, unknown keys added to ``unknown``."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{name}]: expected a table, got {_kind(raw)}")
+    if table.each is not None:
+        valid = keys() if keys else None
+        out = {}
+        for key, sub in raw.items():
+            if valid is not None and key not in valid:
+                unknown.append(Unknown(f"table [{name}.{key}]", suggest(key, valid)))
+                continue
+            out[key] = check_table(f"{name}.{key}", table.each, sub, unknown)
+        return out
+    out = table.defaults()
+    for key, value in raw.items():
+        option = table.options.get(key)
+        if option is None:
+            unknown.append(Unknown(f"key {key!r} in [{name}]", suggest(key, list(table.options))))
+            continue
+        out[key] = option.type.check(value, f"[{name}] {key}")
+    return out
+
+
+def markdown(tables: dict[str, Table]) -> str:
+    """The reference page for every table: each key with its type, default and reason."""
+    lines = ["# Configuration reference", "",
+             "Every table and key `briefing.toml` can hold, generated from the schema the build checks it against "
+             "(`python -m briefing.config.schema > docs/configuration.md`). A key that is not listed here is reported "
+             "with the closest valid name; with `--strict` it fails the build (exit code 2).", ""]
+    for name in sorted(tables, key=lambda n: (tables[n].owner != "engine", n)):
+        table = tables[name]
+        heading = f"[{name}.KEY]" if table.each is not None else f"[{name}]"
+        owner = "" if table.owner == "engine" else f" (plugin `{table.owner}`)"
+        lines += [f"## `{heading}`{owner}", "", table.help, ""]
+        options = (table.each or table).options
+        if options:
+            lines += ["| key | type | default | what it is for |", "| --- | --- | --- | --- |"]
+            for key, option in options.items():
+                lines.append(f"| `{key}` | {option.type.name} | {_shown(option.default)} | {option.help} |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "(not set)"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, str):
+        return f"`{value!r}`".replace("'", '"') if value else '`""`'
+    if isinstance(value, (list, dict)) and not value:
+        return "`[]`" if isinstance(value, list) else "`{}`"
+    if isinstance(value, list):
+        text = ", ".join(f'"{v}"' if isinstance(v, str) else str(v) for v in value)
+        return f"`[{text}]`" if len(text) < 60 else f"{len(value)} values (see the source)"
+    if isinstance(value, dict):
+        return f"{len(value)} entries (see the source)"
+    return f"`{value}`"
+
+
+if __name__ == "__main__":  # python -m briefing.config.schema > docs/configuration.md
+    from .settings import all_tables
+
+    print(markdown(all_tables()), end="")

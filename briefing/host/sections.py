@@ -1,0 +1,51 @@
+"""Sections: the sections of the issue, as the plugins contribute them and the configuration shapes them.
+
+In: the build context (its plugins and ``[sections.KEY]`` tables). Out: the sections of this briefing, in order:
+those of its subject (a preset's own sections take part only in briefings about it) and those of any subject,
+with the titles, order and limits the configuration gives, disabled ones left out. Light to import: the
+``briefing plugins`` listing needs this and nothing of the pipeline.
+"""
+
+from __future__ import annotations
+
+from ..config.settings import Config
+from ..editorial.subject import subject_of
+from ..errors import PluginError
+from ..models import Section
+
+
+def sections_of(ctx) -> list[Section]:
+    """Every section the plugins contribute, configured; two sections with one key are an error."""
+    found: list[Section] = []
+    owner: dict[str, str] = {}
+    ctx.config.check_plugins(ctx.plugins)  # the plugins' own tables first: their sections may read them
+    subject = ctx.subject or subject_of(ctx)
+    for plugin_name, sections in ctx.call_named("briefing_sections"):
+        for section in sections:
+            if section.key in owner:
+                raise PluginError(
+                    f"plugin {plugin_name!r}: section key {section.key!r} is already used by {owner[section.key]!r}"
+                )
+            owner[section.key] = plugin_name
+            if section.subject in ("", subject.name):  # a preset's sections take part in its briefings only
+                found.append(section.replace(plugin=plugin_name))
+    ctx.check_settings([s.key for s in found])
+    return configured_sections(found, ctx.config)
+
+
+def configured_sections(found: list[Section], config: Config) -> list[Section]:
+    """The plugins' sections with titles, order and limits from ``[sections.KEY]``; disabled ones left out."""
+    out = []
+    for section in found:
+        conf = {k: v for k, v in config.sections.get(section.key, {}).items() if v is not None}
+        if conf.get("enabled", True) is False:
+            continue
+        section = section.replace(
+            title=str(conf.get("title", section.title)),
+            order=int(conf.get("order", section.order)),
+            max_items=conf.get("max_items", section.max_items),
+        )
+        if "terms" in conf:
+            section.profile = {**section.profile, "terms": dict(conf["terms"])}
+        out.append(section)
+    return sorted(out, key=lambda s: (s.order, s.key))

@@ -1,0 +1,1 @@
+"""Mail: the issue sent to its readers, at most once each."""

@@ -1,0 +1,212 @@
+"""Compose: Stories → one Issue (title, day, date, sections of items), and the report of what printed and why.
+
+In: the day's stories and documents, the sections, the build context and its judge. Out: an :class:`Issue`.
+
+1. **On the subject?** A story prints only when its most relevant report reaches the judge's ``keep`` level.
+2. **Where?** Each story goes to the section the judge finds it fits best (plus any ``briefing_score``
+   answers); a story no section claims goes to the fallback section.
+3. **What prints.** Stories are ranked issue-wide by importance: distinct outlets first, then relevance and
+   recency. Each section's top story prints; then the others, most important first, while the section and the
+   issue have room. When the budget is short it is the least important story of the whole issue that gives way.
+4. **How.** Each story becomes an item through ``briefing_summarize`` (the extractive default), most important
+   first, so that later items tell what earlier ones have not; no sentence appears twice in an issue.
+
+Sections that make their own items (from data) are asked for them. ``report.json`` records, for every story,
+where it went, its scores, and why it printed or not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from rapidfuzz import fuzz, process
+
+from ..config.settings import Config
+from ..editorial.text import norm_key
+from ..models import Document, Issue, IssueSection, Item, Section, SectionContent, Story
+from ..runtime.report import Report
+from .cluster import unit_of
+
+log = logging.getLogger("briefing.compose")
+
+NEAR_DUPLICATE = 90  # rapidfuzz token-sort similarity (0-100) from which two sentences count as copies
+TEXT_SHARE = 0.5  # a story with something to say beyond its title ranks before a bare title told by as many outlets
+RELEVANCE_SHARE = 0.04  # a unit of relevance (log-odds, up to 10) adds this: it orders stories of as many outlets
+RECENCY_SHARE = 0.1  # being the latest story of the day adds this; the three together stay under one outlet
+
+
+def outlets(story: Story) -> int:
+    return len({d.outlet or d.id for d in story.documents})
+
+
+def importance(story: Story, span: tuple[dt.datetime, dt.datetime] | None = None) -> float:
+    """Distinct outlets that told the story; then, by less than one outlet together, whether it has text beyond
+    its titles, how surely it is about the subject, and how recent its latest report is within ``span`` (the
+    day's first and last report)."""
+    value = outlets(story) + TEXT_SHARE * bool(story.sentences) + RELEVANCE_SHARE * max(0.0, min(story.relevance, 10.0))
+    times = [d.published for d in story.documents if d.published is not None]
+    if span is not None and times and span[1] > span[0]:
+        value += RECENCY_SHARE * (max(times) - span[0]) / (span[1] - span[0])
+    return value
+
+
+def day_span(stories: list[Story]) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first and last publication times of the stories' documents (None when none is dated)."""
+    times = [d.published for s in stories for d in s.documents if d.published is not None]
+    try:
+        return (min(times), max(times)) if times else None
+    except TypeError:  # dated with and without a time zone: recency is left out
+        return None
+
+
+def place(stories: list[Story], ctx) -> list[Story]:
+    """The stories that stay, each with its section; the others are recorded as left out, with the reason."""
+    judge, report = ctx.judge, ctx.report
+    claiming = {s.key: s for s in judge.claiming}
+    kept = []
+    for story in stories:
+        story.relevance = max(p.relevance for p in story.passages)
+        entry = {"story": story.id, "headline": story.passages[0].title or story.passages[0].text[:100],
+                 "sources": [d.outlet or d.title for d in story.documents],
+                 "documents": [d.id for d in story.documents], "outlets": outlets(story),
+                 "relevance": round(story.relevance, 3)}
+        if story.relevance < judge.keep:
+            why = f"off subject (its most relevant report scores {story.relevance:.2f} < {judge.keep:.2f})"
+            report.drop(entry["headline"], why, **entry)
+            report.stories.append({**entry, "printed": False, "why": why})
+            continue
+        scores = judge.story_scores([unit_of(p) for p in story.passages])
+        for key, section in claiming.items():
+            extra = ctx.call("briefing_score", section=section, story=story)
+            if extra:
+                scores[key] = round(scores[key] + sum(float(x) for x in extra), 4)
+        story.scores = scores
+        section, probability = judge.decide(scores)
+        if not section:
+            why = "no section claims it and there is no fallback section"
+            report.drop(entry["headline"], why, **entry)
+            report.stories.append({**entry, "scores": scores, "printed": False, "why": why})
+            continue
+        story.section, story.score = section, round(probability, 4)
+        entry.update(section=section, probability=story.score, scores=scores)
+        taught = judge.desk_example(unit_of(story.passages[0]), section)
+        if taught:
+            entry["desk"] = f"placed like {taught!r}, which the desk moved to this section on an earlier day"
+        if section == judge.fallback and section not in scores:
+            entry["unclaimed"] = True
+        report.stories.append(entry)
+        kept.append(story)
+    return kept
+
+
+def _section_items(section: Section, date: dt.date, documents: list[Document], ctx) -> tuple[list[Item], str]:
+    """A section's own items and its message, its ``make_items`` contained like a hook."""
+    plugin = section.plugin or section.key
+    ok, made = ctx.contained(plugin, "make_items",
+                             lambda: section.make_items(date=date, documents=documents, config=ctx.config,
+                                                        report=ctx.report),
+                             detail=f" of section {section.key!r}")
+    if not ok or made is None:
+        return [], ""
+    if isinstance(made, SectionContent):
+        items, message = made.items, made.message
+    else:
+        items, message = made, ""
+    items = list(items) if isinstance(items, (list, tuple)) else None
+    if items is None or not all(isinstance(i, Item) for i in items):
+        ctx.plugin_failed(plugin, "make_items", f"section {section.key!r}: returned {type(made).__name__}, "
+                          "not a list of Item or a SectionContent", "")
+        return [], ""
+    return items, str(message or "")
+
+
+def near_duplicate(text: str, seen: list[str]) -> bool:
+    """True when ``text`` is the same as, or a near-copy of, a sentence or headline already in the issue.
+
+    ``seen``: the :func:`norm_key` of each of those sentences and headlines.
+    """
+    if not seen:
+        return False
+    return process.extractOne(norm_key(text), seen, scorer=fuzz.token_sort_ratio,
+                              score_cutoff=NEAR_DUPLICATE) is not None
+
+
+def record(entries: dict[str, dict], story: Story, item: Item | None, reason: str) -> None:
+    """Say in the story's report entry whether it printed and why; with its item's provenance when it did."""
+    entry = entries.get(story.id)
+    if entry is None:
+        return
+    entry["printed"] = item is not None
+    entry["why"] = reason
+    if item is not None:
+        entry["item"] = {
+            "headline": item.headline,
+            "sentences": [{"doc": s.doc_id, "start": s.start, "end": s.end, "text": s.text}
+                          for s in item.sentences],
+        }
+
+
+def compose(date: dt.date, stories: list[Story], documents: list[Document], sections: list[Section],
+            ctx) -> Issue:
+    config, report = ctx.config, ctx.report
+    placed = place(stories, ctx)
+    issue = Issue(title=config.title, day=config.day_number(date), date=date,
+                  back_issues_text=config.back_issues_text, back_issues_url=config.back_issues_url)
+    budget = config.item_budget()
+    per_issue = int(config.budget["issue_items"])
+    limits = {s.key: int(s.max_items or config.budget["section_items"]) for s in sections}
+    span = day_span(placed)
+    ranked = sorted(placed, key=lambda s: (-importance(s, span), s.id))
+    rank = {s.id: n for n, s in enumerate(ranked)}
+    # each section's top story first, then the rest by importance: the least important give way
+    tops = [next(s for s in ranked if s.section == section.key) for section in sections
+            if any(s.section == section.key for s in ranked)]
+    queue = tops + [s for s in ranked if s not in tops]
+    entries = {e["story"]: e for e in report.stories}
+    items: dict[str, Item] = {}
+    printed: list[str] = []  # every headline and sentence so far, most important story first
+    used: list[str] = []  # their keys, for the near-duplicate check
+    count = {key: 0 for key in limits}
+    for story in queue:
+        if len(items) >= per_issue or count[story.section] >= limits[story.section]:
+            full = "issue" if len(items) >= per_issue else "section"
+            held = len(items) if full == "issue" else count[story.section]
+            why = (f"over the length budget (the {full} is full with {held} more important items; this story "
+                   f"ranks {rank[story.id] + 1} of {len(ranked)})")
+            report.drop(story.passages[0].title or story.id, "over the length budget", story=story.id,
+                        section=story.section, full=full, rank=rank[story.id] + 1, of=len(ranked))
+            record(entries, story, None, why)
+            continue
+        item = ctx.first("briefing_summarize", story=story, budget=budget, printed=tuple(printed))
+        if item is None:
+            record(entries, story, None, "no summarizer gave an item")
+            continue
+        for comment in story.comments:  # what a plugin said of the story (a back-reference) goes with it
+            if comment not in item.comments:
+                item.comments.append(comment)
+        had_sentences, chosen = bool(story.sentences), bool(item.sentences)
+        item.sentences = [s for s in item.sentences if not near_duplicate(s.text, used)]
+        if not item.sentences and not item.text and had_sentences:
+            why = ("every sentence already appears earlier in the issue" if chosen else
+                   "no sentence of it stands on its own (each leans on one before it or is cut off)")
+            report.drop(item.headline, why, story=story.id, section=story.section)
+            record(entries, story, None, why)
+            continue
+        printed.append(item.headline)
+        printed.extend(s.text for s in item.sentences)
+        used.extend(norm_key(text) for text in printed[-1 - len(item.sentences):])
+        item.score = round(importance(story, span), 4)
+        outlets_ = outlets(story)
+        record(entries, story, item, "the top story of its section" if story in tops else
+               f"ranks {rank[story.id] + 1} of {len(ranked)} issue-wide ({outlets_} outlet{'s' * (outlets_ != 1)})")
+        items[story.id] = item
+        count[story.section] += 1
+    for section in sections:
+        out = IssueSection(key=section.key, title=section.title)
+        if section.make_items is not None:
+            out.items, out.message = _section_items(section, date, documents, ctx)
+        else:
+            out.items = [items[s.id] for s in ranked if s.section == section.key and s.id in items]
+        issue.sections.append(out)
+    return issue

@@ -1,0 +1,485 @@
+"""Load: source paths and URLs → Documents, through the loader plugins.
+
+In: the configured source entries (files, folders, globs, URLs). Out: a list of :class:`Document`.
+Each source is read by the loaders the plugins declare (``briefing_loaders``): by its suffix, else by its
+first bytes. Files are read with a size cap; URLs are fetched by the build's fetcher (:mod:`briefing.sources.fetch`), all
+the URLs of one round in parallel and revalidated against the HTTP cache; lists of sources (OPML) add their feeds
+to the next round, at most ``[fetch] list_feeds`` per list and within ``[fetch] list_seconds`` in all. Every
+source that cannot be read is recorded in the report with its name and the reason; the others are loaded all
+the same. Every document's metadata is tidied (links lose their tracking parameters) and reported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import fnmatch
+import glob
+import logging
+import os
+import time
+import urllib.parse
+import zlib
+from pathlib import Path
+
+from ..config.settings import Config
+from ..errors import SourceError
+from ..models import Document, Loader
+from ..runtime.files import display_path, read_bytes
+from ..runtime.report import Report
+from ..runtime.workers import cores, run_all
+from ..sources.sanitize import clean_link, one_line, path_suffix
+
+log = logging.getLogger("briefing.load")
+
+
+# Files that travel with sources but are not sources (a dataset's licence, a folder's readme).
+NOT_SOURCES = {"license", "licence", "notice", "copying", "readme", "readme.md", "readme.txt", "license.txt"}
+# A loader's document of this kind names further sources in ``data["feeds"]`` (e.g. the feeds of an OPML
+# list) and ``data["refused"]`` (addresses it will not follow); it is not itself part of the issue.
+SOURCE_LIST = "sources"
+MAX_LIST_DEPTH = 2  # a list may name lists, which may name feeds; no deeper
+MAX_TITLE = 300
+
+
+def is_url(entry: str) -> bool:
+    return entry.lower().startswith(("http://", "https://"))
+
+
+def expand(entries: list[str], config: Config, report: Report) -> list[str]:
+    """Files (sorted, hidden ones skipped) and URLs named by the source entries.
+
+    A name that exists is taken as it is, even with ``*``, ``?`` or ``[`` in it; otherwise such a name is a
+    pattern (``**`` for any depth). Folders and patterns are walked without following a symbolic link that
+    leads outside the folder (or the pattern's fixed part) unless ``[briefing] follow_symlinks`` is true, and
+    never into a folder already being walked (a link loop): each such link is reported, not read.
+    """
+    follow = bool(config.table("briefing").get("follow_symlinks", False))
+    found: list[str] = []
+    for entry in entries:
+        if is_url(entry):
+            found.append(entry)
+            continue
+        path = config.resolve(entry)
+        if any(ch in entry for ch in "*?[") and not os.path.lexists(path):
+            base, pattern = _split_pattern(str(path))
+            matches = list(_walk(Path(base), follow, report, config, pattern))
+            if not matches:
+                report.bad_source(entry, "no file matches this pattern")
+            found.extend(matches)
+        elif path.is_dir():
+            found.extend(_walk(path, follow, report, config))
+        elif path.is_file():
+            found.append(str(path))
+        else:
+            report.bad_source(entry, "not found")
+    return list(dict.fromkeys(found))
+
+
+def _split_pattern(pattern: str) -> tuple[str, list[str]]:
+    """A glob pattern → its fixed leading folder and the rest, one part per path component."""
+    parts = pattern.split(os.sep)
+    fixed = 0
+    while fixed < len(parts) - 1 and not glob.has_magic(parts[fixed]):
+        fixed += 1
+    return os.sep.join(parts[:fixed]) or os.sep, [p for p in parts[fixed:] if p]
+
+
+def _match(pattern: list[str], names: list[str], prefix: bool = False) -> bool:
+    """Whether path components ``names`` match the glob ``pattern`` (``prefix``: could still, deeper down).
+
+    As :mod:`glob`: ``**`` is any number of folders, and a name starting with "." is matched only by a
+    pattern component starting with "." too."""
+    if not names:
+        return prefix or not pattern or pattern == ["**"]
+    if not pattern:
+        return False
+    head, name = pattern[0], names[0]
+    if head == "**":
+        return (not name.startswith(".") and _match(pattern, names[1:], prefix)) or _match(pattern[1:], names, prefix)
+    if name.startswith(".") and not head.startswith("."):
+        return False
+    return fnmatch.fnmatchcase(name, head) and _match(pattern[1:], names[1:], prefix)
+
+
+def _shown(path: str, config: Config) -> str:
+    """A path as the report shows it: relative to the workspace, a link's own name (not where it leads)."""
+    absolute = os.path.abspath(path)
+    workspace = os.path.realpath(config.workspace)
+    return os.path.relpath(absolute, workspace) if os.path.commonpath([workspace, absolute]) == workspace else absolute
+
+
+def _walk(root: Path, follow: bool, report: Report, config: Config, pattern: list[str] | None = None):
+    """The files under ``root`` in ``os.walk`` order (each folder's files sorted, then its sub-folders), those
+    matching ``pattern`` when given, else all but hidden ones and :data:`NOT_SOURCES`."""
+    real_root = os.path.realpath(root)
+    try:
+        top = os.stat(root)
+    except OSError:
+        return
+    visiting = {(top.st_dev, top.st_ino): real_root}
+    stack: list[tuple[str, tuple[str, ...]]] = [(str(root), ())]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            report.bad_source(display_path(folder, config.workspace), f"cannot be listed: {exc.strerror or exc}")
+            continue
+        subfolders = []
+        for e in entries:
+            names = [*rel, e.name]
+            if pattern is None and e.name.startswith("."):
+                continue
+            if pattern is not None and not _match(pattern, names, prefix=True):
+                continue
+            if e.is_symlink():
+                shown = _shown(e.path, config)
+                target = os.path.realpath(e.path)
+                if not os.path.exists(target):
+                    report.bad_source(shown, "a broken symbolic link")
+                    continue
+                if not follow and os.path.commonpath([real_root, target]) != real_root:
+                    report.bad_source(shown, "a symbolic link leading outside the source folder; not followed "
+                                             "([briefing] follow_symlinks = true reads it)")
+                    continue
+            try:
+                is_dir = e.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                st = os.stat(e.path)
+                key = (st.st_dev, st.st_ino)
+                if key in visiting:
+                    inside = os.path.realpath(folder)
+                    if os.path.commonpath([visiting[key], inside]) == visiting[key]:
+                        report.bad_source(_shown(e.path, config), "a symbolic link loop (a folder inside itself); "
+                                                                  "not followed")
+                    continue  # a loop, or a folder already walked by another way
+                visiting[key] = os.path.realpath(e.path)
+                subfolders.append((e.path, tuple(names)))
+            elif pattern is not None:
+                if _match(pattern, names) and os.path.isfile(e.path):
+                    yield e.path
+            elif e.name.lower() not in NOT_SOURCES:
+                yield e.path
+        stack.extend(reversed(subfolders))
+
+
+def loaders(ctx) -> list[Loader]:
+    """Every loader the plugins declare, highest priority first (kept for the build)."""
+    found = ctx.scratch(__name__).get("loaders")
+    if found is None:
+        found = []
+        for plugin_name, declared in ctx.call_named("briefing_loaders"):
+            found.extend(dataclasses.replace(loader, plugin=plugin_name) for loader in declared)
+        found.sort(key=lambda loader: -loader.priority)
+        ctx.scratch(__name__)["loaders"] = found
+    return found
+
+
+def parse(entry: str, data: bytes, ctx) -> list[Document]:
+    """The documents of one source's bytes, read by the loaders that claim its suffix (or recognise its
+    first bytes when none claims it); raises :class:`SourceError` when none can read it."""
+    suffix = path_suffix(entry)
+    if suffix == ".gz":  # "feed.xml.gz" (already decompressed): the loaders are chosen by the suffix under it
+        suffix = path_suffix(entry[:-3] if not is_url(entry) else urllib.parse.urlsplit(entry).path[:-3])
+    registry = loaders(ctx)
+    candidates = [loader for loader in registry if loader.claims(suffix)]
+    if not candidates:
+        head = data[:4096]
+        candidates = [loader for loader in registry if loader.sniff is not None and _sniffs(loader, head, ctx)]
+    failed = ""
+    for loader in candidates:  # a loader that fails passes the source on to the next one, like one that declines
+        ok, docs = ctx.contained(loader.plugin, f"loader {loader.name}", lambda: loader.load(entry, data, ctx))
+        if ok and docs is not None and (problem := check_documents(docs)):
+            ctx.plugin_failed(loader.plugin, f"loader {loader.name}", problem, "")
+            ok = False
+        if not ok:
+            failed = failed or f"the {loader.name} loader failed on it (see plugin errors)"
+            continue
+        if docs is None:
+            continue
+        if not docs:
+            raise SourceError("no text found")
+        return docs
+    raise SourceError(failed or "no loader understands this kind of file")
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """The bytes of a gzip stream (several members one after another too), refused past ``limit`` bytes
+    once decompressed, without ever holding more than that (a small file may unpack to gigabytes)."""
+    out: list[bytes] = []
+    size = 0
+    while data.startswith(GZIP_MAGIC):
+        unpack = zlib.decompressobj(wbits=31)
+        try:
+            chunk = unpack.decompress(data, limit + 1 - size)
+        except zlib.error as exc:
+            raise SourceError(f"damaged gzip data: {exc}") from None
+        size += len(chunk)
+        if size > limit or unpack.unconsumed_tail:
+            raise SourceError(f"too large once decompressed: over {limit / 1048576:.0f} MB")
+        if not unpack.eof:
+            raise SourceError("damaged gzip data: it ends early")
+        out.append(chunk)
+        data = unpack.unused_data
+    return b"".join(out)
+
+
+def _sniffs(loader: Loader, head: bytes, ctx) -> bool:
+    ok, answer = ctx.contained(loader.plugin, f"loader {loader.name} (sniff)", lambda: loader.sniff(head))
+    return ok and bool(answer)
+
+
+TEXT_FIELDS = ("id", "title", "text", "path", "outlet", "url", "author", "kind", "origin")
+
+
+def check_documents(docs) -> str:
+    """What is wrong with a loader's result ("" when it is a list of well-formed Documents)."""
+    if not isinstance(docs, list) or not all(isinstance(d, Document) for d in docs):
+        return f"returned {type(docs).__name__}, not a list of Document"
+    for doc in docs:
+        wrong = [name for name in TEXT_FIELDS if not isinstance(getattr(doc, name), str)]
+        if wrong:
+            return f"returned a Document whose {wrong[0]} is {type(getattr(doc, wrong[0])).__name__}, not str"
+        if doc.published is not None and not isinstance(doc.published, dt.datetime):
+            return f"returned a Document whose published is {type(doc.published).__name__}, not a datetime"
+    return ""
+
+
+def source_bytes(entry: str, ctx, data: bytes | None = None) -> bytes:
+    """A source's bytes, decompressed: a file read with the size cap, a URL fetched unless its answer is
+    given as ``data``; raises :class:`SourceError` when there is nothing to read."""
+    config = ctx.config
+    if is_url(entry):
+        if data is None:
+            data = fetch_source(entry, ctx).body
+        if not data.strip():
+            raise SourceError("empty answer")
+    else:
+        data = read_bytes(entry, config.max_source_bytes)
+        if not data.strip():
+            raise SourceError("empty file")
+    if data.startswith(GZIP_MAGIC):  # a compressed file, or an answer sent gzip-encoded
+        data = gunzip(data, config.max_source_bytes)
+    return data
+
+
+def load_one(entry: str, ctx, cache=None, data: bytes | None = None, read: bytes | None = None) -> list[Document]:
+    """The documents of one source; raises :class:`SourceError` with the reason when it cannot be read.
+
+    A URL's bytes are fetched here unless given as ``data``; ``read``: the source's bytes as
+    :func:`source_bytes` already gave them. With a :class:`~briefing.pipeline.cache.SourceCache`, a source read before
+    with the same bytes is not parsed again.
+    """
+    data = read if read is not None else source_bytes(entry, ctx, data)
+    cached = cache.documents(entry, data) if cache is not None else None
+    if cached is not None:
+        return cached
+    docs = parse(entry, data, ctx)
+    if cache is not None:
+        cache.remember(entry, data, list(docs))
+    return list(docs)
+
+
+# -- parsing on every core -------------------------------------------------------------------------------
+
+PARALLEL_BYTES = 512 << 10  # below 512 KB of files to parse, forking workers costs about what it saves (a day of
+# 19 feeds, 0.8 MB, builds a quarter of a second sooner on two cores; the seeds, 1 MB of mostly one CSV, as fast)
+_SHARED: dict = {}  # the build's context, as the forked workers find it
+
+
+@dataclasses.dataclass
+class Parsed:
+    """A source file parsed and tidied by a worker: its documents or the error, what the loaders and the
+    tidying reported meanwhile, and each document's relevance (the gate's question, asked while the worker
+    holds the document)."""
+
+    data: bytes
+    docs: list[Document] | None
+    error: str = ""
+    partial: list[Document] | None = None
+    plugin_errors: list[dict] = dataclasses.field(default_factory=list)
+    notes: list[dict] = dataclasses.field(default_factory=list)
+    relevance: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def replay(self, ctx, cache, entry: str) -> list[Document]:
+        """In the build's process, at the source's turn: its reports, its cache entry, its documents."""
+        for e in self.plugin_errors:
+            ctx.report.plugin_error(e["plugin"], e["hook"], e["error"], e["traceback"])
+        for n in self.notes:
+            ctx.report.note(**n)
+        ctx.judge.known_relevance(self.relevance)
+        if self.docs is None:
+            raise SourceError(self.error, documents=self.partial)
+        if cache is not None:
+            cache.remember(entry, self.data, list(self.docs))
+        return list(self.docs)
+
+
+def _parse_job(job: tuple[str, str, bytes]) -> Parsed:
+    """In a worker: one source's bytes parsed and its documents tidied, with a report of its own."""
+    from .gate import relevance
+
+    entry, name, data = job
+    ctx = _SHARED["ctx"]
+    ctx.report = report = Report()
+    try:
+        docs, error, partial = parse(entry, data, ctx), "", None
+    except SourceError as exc:
+        docs, error, partial = None, str(exc), exc.documents
+    for doc in docs or partial or []:
+        tidy(doc, entry, name, report)
+    scores = {d.id: relevance(ctx.judge, d) for d in docs or partial or [] if d.kind == "article"}
+    return Parsed(b"", docs, error, partial, report.plugin_errors, report.notes, scores)
+
+
+def parse_in_parallel(entries: list[str], ctx, cache) -> dict[str, Parsed | bytes]:
+    """The local source files of one round that are not cached, parsed by worker processes when they are
+    worth it (``[briefing] workers``, :data:`PARALLEL_BYTES`); the rest is left to :func:`load_one`, with the
+    bytes of each file read here (a cached one, on a rebuild) so that it is not read twice."""
+    workers = int(ctx.config.table("briefing").get("workers", 0)) or cores()
+    local = [e for e in entries if not is_url(e)]
+    if workers < 2 or len(local) < 2:
+        return {}
+    try:
+        if sum(os.stat(e).st_size for e in local) < PARALLEL_BYTES:
+            return {}
+    except OSError:
+        return {}  # a file gone or unreadable: read one by one, each error in its place
+    jobs = []
+    read: dict[str, Parsed | bytes] = {}
+    for entry in local:
+        try:
+            read[entry] = data = source_bytes(entry, ctx)
+        except SourceError:
+            continue  # reported at its turn, by load_one
+        if cache is None or not cache.holds(entry, data):
+            jobs.append((entry, display_path(entry, ctx.config.workspace), data))
+    if len(jobs) < 2:
+        return read
+    _SHARED["ctx"] = ctx
+    try:
+        results = run_all(_parse_job, jobs, workers)
+    finally:
+        _SHARED.clear()
+    read.update((entry, dataclasses.replace(parsed, data=data)) for (entry, _, data), parsed in zip(jobs, results))
+    return read
+
+
+def fetch_source(url: str, ctx, deadline: float | None = None):
+    """A URL source's response, revalidated against the HTTP cache (a feed is never served stale unasked)."""
+    timeout = float(ctx.config.table("fetch")["timeout"])
+    late = f"timed out: the lists' feeds took [fetch] list_seconds ({ctx.config.table('fetch')['list_seconds']:g} s)"
+    return ctx.fetcher.get(url, timeout=timeout, limit=ctx.config.max_source_bytes, deadline=deadline,
+                           late=late)
+
+
+def fetch_round(urls: list[str], ctx, deadline: float | None = None) -> dict:
+    """The response (or the error) of each URL, fetched in parallel within the fetcher's limits."""
+    if not urls:
+        return {}
+    late = f"not fetched: the lists' feeds took [fetch] list_seconds ({ctx.config.table('fetch')['list_seconds']:g} s)"
+    found = dict(ctx.fetcher.map(urls, lambda url: fetch_source(url, ctx, deadline), deadline=deadline, late=late))
+    return found
+
+
+def tidy(doc: Document, entry: str, name: str, report: Report) -> None:
+    """Metadata every later stage can trust: one-line, bounded title; http(s) URL without tracking parameters,
+    or none; aware time."""
+    if not doc.path or doc.path == entry:
+        doc.path = name
+    title = one_line(doc.title)
+    if len(title) > MAX_TITLE:
+        report.note("long title", f"{name}: a title of {len(title)} characters cut to {MAX_TITLE}",
+                    path=name, doc=doc.id)
+        log.warning("source %s: a title of %d characters cut to %d", name, len(title), MAX_TITLE)
+        title = title[:MAX_TITLE - 1].rstrip() + "…"
+    doc.title = title
+    doc.outlet = one_line(doc.outlet)[:120]
+    doc.author = one_line(doc.author)[:200]
+    doc.url = clean_link(doc.url)  # the one place a document's link is tidied: every printed link is clean
+    if doc.published is not None and doc.published.tzinfo is None:
+        doc.published = doc.published.replace(tzinfo=dt.timezone.utc)
+
+
+def load(ctx, cache=None) -> list[Document]:
+    config, report = ctx.config, ctx.report
+    documents: list[Document] = []
+    fetch_table = config.table("fetch")
+    per_list = int(fetch_table["list_feeds"])
+    batch = [(entry, 0) for entry in expand(config.sources, config, report)]
+    seen = {entry for entry, _ in batch}
+    lists_deadline: float | None = None
+    while batch:
+        # one round: the URLs of the round fetched in parallel, then every entry read in order
+        deadline = lists_deadline if batch[0][1] > 0 else None
+        fetched = fetch_round([entry for entry, _ in batch if is_url(entry)], ctx, deadline)
+        parsed = parse_in_parallel([entry for entry, _ in batch], ctx, cache)
+        following: list[tuple[str, int]] = []
+        for entry, depth in batch:
+            name = entry if is_url(entry) else display_path(entry, config.workspace)
+            try:
+                answer = fetched.get(entry)
+                if isinstance(answer, SourceError):
+                    raise answer
+                found = parsed.pop(entry, None)
+                tidied = isinstance(found, Parsed)
+                if tidied:
+                    docs = found.replay(ctx, cache, entry)
+                else:
+                    docs = load_one(entry, ctx, cache, answer.body if answer is not None else None, read=found)
+            except SourceError as exc:
+                report.bad_source(name, str(exc), partial=bool(exc.documents))
+                if not exc.documents:
+                    continue
+                docs = exc.documents  # damaged, but part of it was read
+            lists = [d for d in docs if d.kind == SOURCE_LIST]
+            docs = [d for d in docs if d.kind != SOURCE_LIST]
+            for listed in lists:
+                for address in listed.data.get("refused", []):
+                    report.bad_source(f"{address[:200]} (listed in {name})", "only http and https addresses are fetched")
+                for n, address in enumerate(listed.data.get("feeds", [])):
+                    if depth >= MAX_LIST_DEPTH:
+                        report.bad_source(f"{address} (listed in {name})", "lists nested too deep")
+                    elif n >= per_list:
+                        report.bad_source(f"{address} (listed in {name})",
+                                          f"not fetched: the list names more than [fetch] list_feeds ({per_list}) feeds")
+                    elif address not in seen:
+                        seen.add(address)
+                        following.append((address, depth + 1))
+            for doc in docs if not tidied else ():
+                tidy(doc, entry, name, report)
+            entry_report = {"path": name, "documents": len(docs)}
+            if lists:
+                entry_report["lists"] = sum(len(d.data.get("feeds", [])) for d in lists)
+            report.sources.append(entry_report)
+            report.documents.extend(doc.to_report() for doc in docs)
+            documents.extend(docs)
+        if following and lists_deadline is None:
+            lists_deadline = time.monotonic() + float(fetch_table["list_seconds"])
+        batch = following
+    ctx.fetcher.release()
+    log.info("loaded %d documents from %d sources", len(documents), len(report.sources))
+    return documents
+
+
+def nothing_read(config: Config, report: Report, shown: int = 20) -> str:
+    """Why a build read no document at all, for the error that stops it: each failed source with its reason."""
+    entries = ", ".join(config.sources) or "(none)"
+    bad = report.bad_sources
+    if not bad and not report.sources:
+        return f"no documents: the sources ({entries}) hold no files"
+    lines = [f"no documents read from the sources ({entries}):"]
+    lines += [f"  {b['path']}: {b['reason']}" for b in bad[:shown]]
+    if len(bad) > shown:
+        lines.append(f"  … and {len(bad) - shown} more")
+    empty = [s["path"] for s in report.sources if not s.get("documents")]
+    if empty:
+        lines.append(f"  {', '.join(empty[:shown])}: read, but held no documents")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Runtime services of one build: the deadline, the output lock, worker processes, progress, the build report, atomic files."""
