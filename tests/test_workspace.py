@@ -28,7 +28,8 @@ def test_init_makes_a_workspace_that_builds_a_real_issue_at_once(tmp_path):
     assert r.returncode == 0, r.stderr
     ws = tmp_path / "desk"
     assert (ws / "briefing.toml").is_file()
-    assert (ws / "plugins" / "humanitarian.py").is_file()
+    assert not (ws / "plugins" / "humanitarian.py").exists()  # the example is there to read, not in use
+    assert (ws / "plugins" / "examples" / "humanitarian.py").is_file()
     assert (ws / "templates" / "README.md").is_file()
     samples = sorted(p.name for p in (ws / "seeds").iterdir())
     assert samples == ["000_f0b3ea1751f13ff4.txt", "001_546d6f66f1e1dd59.txt", "002_3d2ce1288090b4de.txt",
@@ -40,13 +41,16 @@ def test_init_makes_a_workspace_that_builds_a_real_issue_at_once(tmp_path):
     (md_file,) = folder.glob("*.md")
     md = md_file.read_text()
     titles = [line for line in md.splitlines() if line.startswith("## ")]
-    assert len(titles) == 8 and "## Humanitarian" in md  # the built-in sections and the example one
+    assert titles == ["## Conflict Assessment", "## Key Takeaways", "## Comments, Updates, Developments and Reports",
+                      "## Containment", "## Sanctions", "## Putin & Russia", "## China"]  # the house's, no other
     headlines = re.findall(r"^\*\*(.+?)\*\*", md, re.MULTILINE)
     assert "Russia may be losing momentum in Bakhmut, says UK intelligence" in headlines
     assert "Putin seeks closer ties with China after battlefield setbacks" in headlines
     assert md.count("Nothing to report today.") < 7
     report = json.loads((folder / "report.json").read_text())
     assert report["plugin_errors"] == [] and len(report["documents"]) == 4  # the README is not a source
+    listing = run("plugins", cwd=ws)
+    assert listing.returncode == 0 and "humanitarian" not in listing.stdout.lower()
 
 
 def test_a_workspace_whose_sources_hold_nothing_fails_loudly(tmp_path):
@@ -111,6 +115,30 @@ def test_new_plugin_writes_a_section_and_a_test_that_passes(tmp_path):
     assert "1 passed" in r.stdout
 
 
+def test_the_plugin_stub_says_a_or_an_as_the_title_sounds(tmp_path):
+    assert run("init", "desk", cwd=tmp_path).returncode == 0
+    ws = tmp_path / "desk"
+    for name in ("energy", "humanitarian", "unity"):
+        assert run("new-plugin", name, cwd=ws).returncode == 0
+    assert "Russia's war in Ukraine: an Energy story" in (ws / "tests" / "test_energy.py").read_text()
+    assert "like an Energy story" in (ws / "plugins" / "energy.py").read_text()
+    assert "Russia's war in Ukraine: a Humanitarian story" in (ws / "tests" / "test_humanitarian.py").read_text()
+    assert "Russia's war in Ukraine: a Unity story" in (ws / "tests" / "test_unity.py").read_text()
+
+
+@pytest.mark.parametrize("word, article", [
+    ("Energy", "an"), ("Oil", "an"), ("Arms", "an"), ("Humanitarian", "a"), ("Hour", "an"), ("Honest", "an"),
+    ("Heir", "an"), ("University", "a"), ("Unit", "a"), ("Union", "a"), ("Usage", "a"), ("Uranium", "a"),
+    ("European", "a"), ("Eulogy", "a"), ("Ewe", "a"), ("One", "a"), ("Once", "a"), ("Uncle", "an"),
+    ("Ukraine", "a"), ("Utility", "a"), ("Umbrella", "an"), ("X", "an"), ("X Ray", "an"), ("Y", "a"),
+    ("Sanctions", "a"), ("Yacht", "a"), ("MP", "an"), ("NATO", "a"), ("UN", "a"), ("FBI", "an"), ("SUV", "an"),
+])
+def test_a_or_an_by_the_sound_of_the_word(word, article):
+    from briefing.cli.workspace import indefinite_article
+
+    assert indefinite_article(word) == article
+
+
 def test_new_plugin_refuses_to_overwrite(tmp_path):
     assert run("init", "desk", cwd=tmp_path).returncode == 0
     ws = tmp_path / "desk"
@@ -127,7 +155,7 @@ def test_invalid_plugin_names_are_usage_errors(tmp_path):
         r = run("new-plugin", name, cwd=tmp_path / "desk")
         assert r.returncode == 2, (name, r.stderr)
         assert "invalid plugin name" in r.stderr and r.stderr.strip().count("\n") == 0
-    assert sorted(p.name for p in (tmp_path / "desk" / "plugins").iterdir()) == ["humanitarian.py"]
+    assert sorted(p.name for p in (tmp_path / "desk" / "plugins").iterdir()) == ["examples"]
 
 
 def test_new_plugin_outside_a_workspace_is_a_usage_error(tmp_path):

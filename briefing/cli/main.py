@@ -204,7 +204,8 @@ def serve(date, host, port, token, out, config_path, sources) -> None:
 @click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option("--trace", is_flag=True, help="Show each hook call and its result while building the list.")
 def plugins(config_path, trace) -> None:
-    """List every plugin, the hooks it implements and the sections it adds."""
+    """List every plugin, the hooks it implements and the sections it adds, each with its order (lower prints
+    first; briefing.toml's [sections.KEY] order wins)."""
     from ..host.sections import sections_of
     from ..host.context import BuildContext
     from ..host.plugins import Plugins
@@ -214,7 +215,7 @@ def plugins(config_path, trace) -> None:
     sections = sections_of(BuildContext(config, manager))
     by_plugin: dict[str, list[str]] = {}
     for section in sections:
-        by_plugin.setdefault(section.plugin, []).append(f"{section.title} [{section.key}]")
+        by_plugin.setdefault(section.plugin, []).append(f"{section.title} [{section.key}], order {section.order}")
     for row in manager.describe():
         origin = row["origin"]
         if os.path.isabs(origin) and Path(origin).is_relative_to(Path.cwd()):

@@ -663,7 +663,7 @@ class _Lost(Exception):
 
 def _test_send(config: Config, issue: Issue, files: dict[str, Path], settings: MailSettings, env,
                to: list[str]) -> SendResult:
-    """The issue's message to ``to`` only, recorded nowhere (the list's send is still to come)."""
+    """The issue's message to ``to`` only, recorded nowhere; it says where the list's own send stands."""
     base = compose_message(config, issue, files, settings, env)
     deadline = Deadline(settings.timeout)
     smtp = None
@@ -691,5 +691,19 @@ def _test_send(config: Config, issue: Issue, files: dict[str, Path], settings: M
         _close(smtp)
     if problems:
         raise MailError(f"test send of {issue.name} refused for {'; '.join(problems)}")
-    return SendResult(True, f"test send of {issue.name} to {', '.join(sent)} (not recorded: the issue's own send "
-                      "is still to come)")
+    note = list_send_state(config.out / issue.date.isoformat(), [address(r) for r in settings.recipients])
+    return SendResult(True, f"test send of {issue.name} to {', '.join(sent)} ({note})")
+
+
+def list_send_state(folder: Path, wanted: list[str]) -> str:
+    """What a test send says of the issue's own send: still to come, done (and when), or done in part."""
+    latest = latest_states(sent_records(folder))
+    done = [latest[a] for a in wanted if latest.get(a, {}).get("state") == DELIVERED]
+    if not done:
+        return "not recorded: the issue's own send is still to come"
+    last = max(d.get("at", "") for d in done)
+    if len(done) == len(wanted):
+        return f"not recorded: the issue itself went to its {len(wanted)} recipients on {last}"
+    return (f"not recorded: the issue itself went to {len(done)} of its {len(wanted)} recipients on {last}; "
+            "`briefing send` mails the others")
+

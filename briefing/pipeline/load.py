@@ -111,16 +111,17 @@ def _shown(path: str, config: Config) -> str:
 
 def _walk(root: Path, follow: bool, report: Report, config: Config, pattern: list[str] | None = None):
     """The files under ``root`` in ``os.walk`` order (each folder's files sorted, then its sub-folders), those
-    matching ``pattern`` when given, else all but hidden ones and :data:`NOT_SOURCES`."""
+    matching ``pattern`` when given, else all but hidden ones and :data:`NOT_SOURCES`. A folder the pattern
+    names (``days/2023-03-1[3-9]``) is read whole, as a folder named by itself is."""
     real_root = os.path.realpath(root)
     try:
         top = os.stat(root)
     except OSError:
         return
     visiting = {(top.st_dev, top.st_ino): real_root}
-    stack: list[tuple[str, tuple[str, ...]]] = [(str(root), ())]
+    stack: list[tuple[str, tuple[str, ...], bool]] = [(str(root), (), pattern is None)]
     while stack:
-        folder, rel = stack.pop()
+        folder, rel, whole = stack.pop()
         try:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -130,9 +131,9 @@ def _walk(root: Path, follow: bool, report: Report, config: Config, pattern: lis
         subfolders = []
         for e in entries:
             names = [*rel, e.name]
-            if pattern is None and e.name.startswith("."):
+            if whole and e.name.startswith("."):
                 continue
-            if pattern is not None and not _match(pattern, names, prefix=True):
+            if not whole and not _match(pattern, names, prefix=True):
                 continue
             if e.is_symlink():
                 shown = _shown(e.path, config)
@@ -158,13 +159,19 @@ def _walk(root: Path, follow: bool, report: Report, config: Config, pattern: lis
                                                                   "not followed")
                     continue  # a loop, or a folder already walked by another way
                 visiting[key] = os.path.realpath(e.path)
-                subfolders.append((e.path, tuple(names)))
-            elif pattern is not None:
+                subfolders.append((e.path, tuple(names), whole or _names_folder(pattern, names)))
+            elif not whole:
                 if _match(pattern, names) and os.path.isfile(e.path):
                     yield e.path
             elif e.name.lower() not in NOT_SOURCES:
                 yield e.path
         stack.extend(reversed(subfolders))
+
+
+def _names_folder(pattern: list[str], names: list[str]) -> bool:
+    """Whether a folder is one the pattern names itself (not one it only passes through: ``**`` at the end
+    already takes the files at any depth, each by its own name)."""
+    return pattern[-1] != "**" and _match(pattern, names)
 
 
 def loaders(ctx) -> list[Loader]:
