@@ -18,6 +18,7 @@ from .. import __version__
 from ..errors import UsageError
 from .schema import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, Option, Str,
                       Table, TimeZone, Unknown, check_table, suggest)
+from .sources import TABLE as SOURCE_TABLE, SourceTable, source_tables
 
 CONFIG_NAME = "briefing.toml"
 USER_AGENT = f"briefing/{__version__} (daily newsletter builder; reads the articles its feeds link to)"
@@ -32,7 +33,8 @@ ENGINE_TABLES: dict[str, Table] = {
         "back_issues_text": Option(Str(), "the archive", "the words of the masthead's back-issues link"),
         "back_issues_url": Option(Str(), "../index.html", "where the back-issues link points"),
         "sources": Option(ListOf(Str(non_empty=True)), ["seeds"],
-                          "files, folders, globs or http(s) URLs read by every build, relative to this file"),
+                          "files, folders, globs or http(s) URLs read by every build, relative to this file "
+                          "(none by default when there are [[source]] tables)"),
         "out": Option(Str(non_empty=True), "out", "the folder built issues go to, one folder per date"),
         "formats": Option(ListOf(Choice(*FORMATS), non_empty=True), list(FORMATS), "the outputs each build writes"),
         "max_source_mb": Option(Number(0, above=True), 20, "a source larger than this is refused unread", cache=True),
@@ -48,6 +50,7 @@ ENGINE_TABLES: dict[str, Table] = {
         "language": Option(Str(), "en", "the issue's language (ISO 639-1): documents in another are left out; "
                            "empty keeps every language"),
     }),
+    "source": SOURCE_TABLE,
     "budget": Table("How long the issue may be.", {
         "item_sentences": Option(Int(1), 4, "sentences an item may hold"),
         "item_words": Option(Int(1), 160, "words an item may hold"),
@@ -174,6 +177,7 @@ class Config:
     back_issues_text: str = "the archive"
     back_issues_url: str = "../index.html"
     sources: list[str] = field(default_factory=lambda: ["seeds"])
+    source_tables: list[SourceTable] = field(default_factory=list)  # the [[source]] tables, in file order
     out: Path = Path("out")
     formats: tuple[str, ...] = FORMATS
     date: dt.date | None = None
@@ -185,7 +189,7 @@ class Config:
     offline: bool = False  # build --offline: downloads come from the HTTP cache only, never the network
     raw: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
-    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # checked values, defaults filled in
+    tables: dict[str, Any] = field(default_factory=dict)  # checked values, defaults filled in (a list for [[source]])
     unknown: list[Unknown] = field(default_factory=list)  # keys and tables the schema does not know
     plugins_checked: bool = False
 
@@ -236,7 +240,7 @@ class Config:
         """The settings that shape what the source cache keeps (options declared with ``cache=True``)."""
         shaping = {}
         for name, table in ENGINE_TABLES.items():
-            for key, option in table.options.items():
+            for key, option in table.options.items() if not table.many else ():
                 if option.cache:
                     shaping[f"{name}.{key}"] = self.table(name).get(key)
         return shaping
@@ -301,6 +305,7 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
         for name, table in ENGINE_TABLES.items():
             if table.each is None:
                 cfg.tables[name] = check_table(name, table, raw.get(name), cfg.unknown)
+        cfg.source_tables = source_tables(cfg.tables["source"])
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     main = cfg.tables["briefing"]
@@ -308,7 +313,8 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
     cfg.first_day = main["first_day"]
     cfg.back_issues_text = main["back_issues_text"]
     cfg.back_issues_url = main["back_issues_url"]
-    cfg.sources = list(main["sources"])
+    given = raw.get("briefing") if isinstance(raw.get("briefing"), dict) else {}
+    cfg.sources = list(main["sources"]) if "sources" in given or not cfg.source_tables else []
     cfg.out = Path(main["out"])
     cfg.formats = tuple(dict.fromkeys(main["formats"]))
     cfg.max_source_bytes = int(float(main["max_source_mb"]) * 1024 * 1024)
@@ -318,8 +324,9 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
 
     if overrides.get("date") is not None:
         cfg.date = _date(overrides["date"], "--date")
-    if overrides.get("sources"):
+    if overrides.get("sources"):  # the command line's sources replace the configured ones, tables and all
         cfg.sources = [str(s) for s in overrides["sources"]]
+        cfg.source_tables = []
     if overrides.get("out") is not None:
         cfg.out = Path(overrides["out"])
     if overrides.get("formats") is not None:
