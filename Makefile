@@ -13,13 +13,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	@# the distribution was called "briefing" before it became briefing-desk: an old install would register twice
 	$(PY) -m pip uninstall -q -y briefing 2>/dev/null || true
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,eval]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,eval,epub]'
 	rm -rf *.egg-info build
 	touch $(STAMP)
 
 $(WHEELHOUSE)/.stamp: $(STAMP)
 	rm -rf $(WHEELHOUSE)
-	$(PY) -m pip download -q --disable-pip-version-check -d $(WHEELHOUSE) '.[test]'
+	$(PY) -m pip download -q --disable-pip-version-check -d $(WHEELHOUSE) '.[test,epub]'
 	rm -rf *.egg-info build
 	touch $@
 

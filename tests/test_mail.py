@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import hashlib
 import email.policy
 import json
 import os
@@ -547,3 +548,40 @@ def test_the_mail_names_back_issues_only_where_it_can_link_them(seeds_build):
     assert ('Back issues at <a href="https://example.org/briefing/index.html" style="color:#7a1f1f;text-decoration:underline;">the '
             'archive</a></p>') in html
     assert "Back issues: https://example.org/briefing/index.html" in text
+
+
+@pytest.mark.slow
+def test_the_epub_goes_with_the_pdf_when_the_mail_asks_for_it(tmp_path, smtp_server, built):
+    """`[mail] attach = ["pdf", "epub"]`: the e-book travels too, once the build writes it; a missing one is
+    named before anything is sent."""
+    inbox, port = smtp_server
+    ws = workspace(tmp_path, built, port, recipients=RECIPIENTS[:1], extra='attach = ["pdf", "epub"]\n')
+    r = send(ws)
+    assert r.returncode == 1 and not inbox.messages
+    assert r.stderr == ("briefing: error: Conflict Update Day 390 (2023-03-20) has no EPUB: missing "
+                        f"{ws / 'out' / '2023-03-20' / 'conflict-update-day-390.epub'}; run `briefing build --date "
+                        "2023-03-20` with epub among the formats\n")
+    built_epub = subprocess.run([sys.executable, "-m", "briefing", "build", "--date", "2023-03-20", "--offline",
+                                 "--format", "md,html,pdf,epub", "--config", str(ROOT / "briefing.toml"),
+                                 "--out", str(ws / "out")], cwd=ws,
+                                capture_output=True, text=True, timeout=300)
+    assert built_epub.returncode == 0, built_epub.stderr
+    folder = ws / "out" / "2023-03-20"
+    r = send(ws)
+    assert r.returncode == 0, r.stderr
+    msg = parse(inbox.messages[0][2])
+    attached = {a.get_filename(): (a.get_content_type(), a.get_content()) for a in msg.iter_attachments()}
+    assert attached == {
+        "conflict-update-day-390.pdf": ("application/pdf", (folder / "conflict-update-day-390.pdf").read_bytes()),
+        "conflict-update-day-390.epub": ("application/epub+zip",
+                                         (folder / "conflict-update-day-390.epub").read_bytes())}
+    (record,) = json.loads((folder / "sent.json").read_text())["sends"]
+    assert record["epub_sha256"] == hashlib.sha256((folder / "conflict-update-day-390.epub").read_bytes()).hexdigest()
+
+
+def test_attach_takes_only_the_formats_a_mail_can_carry(tmp_path, built):
+    ws = workspace(tmp_path, built, 2525, extra='attach = ["pdf", "md"]\n')
+    r = send(ws)
+    assert r.returncode == 2
+    assert r.stderr == ("briefing: usage error: briefing.toml: [mail] attach[1]: expected one of 'pdf', 'epub', "
+                        "got 'md'\n")

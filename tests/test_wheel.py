@@ -48,7 +48,8 @@ def test_the_version_is_written_once():
 def test_every_imported_distribution_is_declared():
     """Each third-party module the package imports belongs to a declared dependency."""
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    declared = {re.split(r"[<>=!~ \[;]", d)[0].lower().replace("_", "-") for d in meta["project"]["dependencies"]}
+    requirements = meta["project"]["dependencies"] + meta["project"]["optional-dependencies"]["epub"]
+    declared = {re.split(r"[<>=!~ \[;]", d)[0].lower().replace("_", "-") for d in requirements}
     module_to_distribution = {"jinja2": "jinja2", "markupsafe": "markupsafe", "markdown_it": "markdown-it-py",
                               "weasyprint": "weasyprint", "pypdfium2": "pypdfium2", "PIL": "pillow",
                               "trafilatura": "trafilatura", "lxml": "lxml", "feedparser": "feedparser",
@@ -56,7 +57,8 @@ def test_every_imported_distribution_is_declared():
                               "defusedxml": "defusedxml", "dateutil": "python-dateutil", "click": "click",
                               "filelock": "filelock", "pluggy": "pluggy", "pyphen": "pyphen",
                               "py3langid": "py3langid", "urllib3": "urllib3", "courlan": "courlan",
-                              "starlette": "starlette", "uvicorn": "uvicorn", "tomlkit": "tomlkit"}
+                              "starlette": "starlette", "uvicorn": "uvicorn", "tomlkit": "tomlkit",
+                              "ebooklib": "ebooklib"}  # ebooklib: the optional extra "epub"
     stdlib = set(sys.stdlib_module_names) | {"briefing", "briefing_plugins", "briefing_templates", "pytest",
                                              "sumy"}  # pytest: the fixture module; sumy: `make eval` only
     imported = set()

@@ -111,7 +111,7 @@ def cli(ctx: click.Context) -> None:
 @click.option("--out", "out", metavar="DIR", help="Output folder (default from briefing.toml, else out/).")
 @click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Configuration file (default: the nearest briefing.toml).")
-@click.option("--format", "formats", metavar="md,html,pdf", help="Which outputs to write.")
+@click.option("--format", "formats", metavar="md,html,pdf,epub", help="Which outputs to write (epub: an e-book).")
 @click.option("--strict", is_flag=True, default=None, help="Any bad source or plugin failure fails the build.")
 @click.option("--since", "since", metavar="TIME", help="Articles published from TIME (date or ISO time, UTC unless "
               "given) count; default: the start of the day before --date.")

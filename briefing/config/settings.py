@@ -22,7 +22,8 @@ from .sources import TABLE as SOURCE_TABLE, SourceTable, source_tables
 
 CONFIG_NAME = "briefing.toml"
 USER_AGENT = f"briefing/{__version__} (daily newsletter builder; reads the articles its feeds link to)"
-FORMATS = ("md", "html", "pdf")
+FORMATS = ("md", "html", "pdf", "epub")
+DEFAULT_FORMATS = ("md", "html", "pdf")  # epub needs an optional package (briefing.output.epub)
 
 ENGINE_TABLES: dict[str, Table] = {
     "briefing": Table("The briefing itself: its name, its sources, its outputs and the limits of a build.", {
@@ -36,7 +37,8 @@ ENGINE_TABLES: dict[str, Table] = {
                           "files, folders, globs or http(s) URLs read by every build, relative to this file "
                           "(none by default when there are [[source]] tables)"),
         "out": Option(Str(non_empty=True), "out", "the folder built issues go to, one folder per date"),
-        "formats": Option(ListOf(Choice(*FORMATS), non_empty=True), list(FORMATS), "the outputs each build writes"),
+        "formats": Option(ListOf(Choice(*FORMATS), non_empty=True), list(DEFAULT_FORMATS),
+                          "the outputs each build writes (epub: an e-book, with `pip install 'briefing-desk[epub]'`)"),
         "max_source_mb": Option(Number(0, above=True), 20, "a source larger than this is refused unread", cache=True),
         "lock_timeout": Option(Number(0), 600, "seconds a build waits for another build or send to finish"),
         "max_seconds": Option(Number(0, above=True), 1800,
@@ -126,6 +128,8 @@ ENGINE_TABLES: dict[str, Table] = {
                               "(default: mailto:SENDER?subject=unsubscribe)"),
         "one_click": Option(Bool(), False, "the https unsubscribe address takes a one-click POST (RFC 8058): "
                             "adds List-Unsubscribe-Post"),
+        "attach": Option(ListOf(Choice("pdf", "epub")), ["pdf"], "the issue's files the mail carries (each must be "
+                         "among the formats built; epub: the e-book)"),
     }),
 }
 
@@ -179,7 +183,7 @@ class Config:
     sources: list[str] = field(default_factory=lambda: ["seeds"])
     source_tables: list[SourceTable] = field(default_factory=list)  # the [[source]] tables, in file order
     out: Path = Path("out")
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     date: dt.date | None = None
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     budget: dict[str, int] = field(default_factory=dict)
@@ -253,6 +257,14 @@ def parse_formats(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     if unknown or not formats:
         raise UsageError(f"unknown format {','.join(unknown) or '(none)'}; choose from {','.join(FORMATS)}")
     return formats
+
+
+def check_formats(formats: tuple[str, ...]) -> None:
+    """A usage error, before anything is built, for a format whose optional package is missing."""
+    if "epub" in formats:
+        from ..output.epub import require
+
+        require()
 
 
 def find_config(start: Path) -> Path | None:
@@ -336,6 +348,7 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
     if overrides.get("offline") is not None:
         cfg.offline = bool(overrides["offline"])
     cfg.out = cfg.resolve(cfg.out)
+    check_formats(cfg.formats)
     return cfg
 
 
