@@ -72,6 +72,15 @@ def test_every_imported_distribution_is_declared():
     assert "lxml-html-clean" in declared  # used through lxml.html.clean by trafilatura's text extraction
 
 
+def test_each_dependency_is_listed_once_and_no_address_leads_nowhere():
+    """A distribution named twice (lxml was) makes the minimums ambiguous; the project has no page of its own
+    yet (it is not on PyPI), so its metadata names none rather than one that does not exist."""
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    names = [re.split(r"[<>=!~ \[;]", d)[0].lower().replace("_", "-") for d in meta["project"]["dependencies"]]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    assert "urls" not in meta["project"]
+
+
 @pytest.mark.slow
 def test_the_wheel_installs_with_a_stock_pip_and_works_far_from_the_checkout(tmp_path):
     if not (WHEELHOUSE / ".stamp").exists():

@@ -180,7 +180,7 @@ def send(date, force, to, out, config_path) -> None:
 @click.option("--sources", "sources", multiple=True, metavar="PATH",
               help="Files, folders, globs or URLs; replaces the configured sources. Repeatable.")
 def serve(date, host, port, token, out, config_path, sources) -> None:
-    """The morning desk: review, correct and send the day's draft in a browser (docs/desk.md)."""
+    """The morning desk: review, correct and send the day's draft in a browser (`briefing docs desk`)."""
     import datetime as dt
 
     from ..desk.service import Desk, address, listen, server_for, token_for
@@ -224,6 +224,24 @@ def plugins(config_path, trace) -> None:
         click.echo(f"    hooks:    {', '.join(row['hooks']) or '-'}")
         if row["name"] in by_plugin:
             click.echo(f"    sections: {'; '.join(by_plugin[row['name']])}")
+
+
+@cli.command()
+@verbosity_options
+@click.argument("name", required=False)
+@click.option("--folder", "show_folder", is_flag=True, help="Print the folder the documents are installed in.")
+def docs(name, show_folder) -> None:
+    """The documentation that comes with the tool: list it, or print the document NAME (Markdown)."""
+    from . import docs as shipped
+
+    if show_folder:
+        click.echo(str(shipped.folder()))
+    elif name:
+        click.echo(shipped.text(name), nl=False)
+    else:
+        for doc, heading, path in shipped.listing():
+            click.echo(f"{doc:16} {heading}")
+        click.echo(f"\n`briefing docs NAME` prints one; they are in {shipped.folder()}")
 
 
 @cli.command()

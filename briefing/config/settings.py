@@ -278,11 +278,13 @@ def find_config(start: Path) -> Path | None:
 
 def default_workspace() -> dict[str, Any]:
     """The configuration ``briefing init`` writes (the skeleton's ``briefing.toml``): what a build outside any
-    workspace uses, so that its subject and title are the documented ones, never the engine's own."""
+    workspace uses, so that its subject and title are the documented ones, never the engine's own (its sources
+    and the losses dataset's addresses left out: such a build reads the command line's sources alone)."""
     from importlib import resources
 
     raw = tomllib.loads((resources.files("briefing") / "skeleton" / CONFIG_NAME).read_text(encoding="utf-8"))
     raw.get("briefing", {}).pop("sources", None)
+    raw.get("losses", {}).pop("source", None)  # only the command line's sources: nothing fetched besides them
     return raw
 
 
