@@ -53,7 +53,9 @@ tune: $(STAMP)
 
 # The sdist and the wheel in dist/, built as a publisher builds them (an isolated build) and checked: metadata
 # and README as PyPI would show them (twine check --strict), and what each must hold (scripts/check_dist.py).
-dist: | $(STAMP)
+# (The virtual environment is made when there is none, never remade here: VENV may name another checkout's.)
+dist:
+	@test -x $(PY) || $(MAKE) $(STAMP)
 	rm -rf dist
 	$(PY) -m build --outdir dist .
 	$(PY) -m twine check --strict dist/*

@@ -545,8 +545,8 @@ def test_the_mail_names_back_issues_only_where_it_can_link_them(seeds_build):
     html, text = render_mail(issue, env)
     assert "Back issues" not in html and "Back issues" not in text and "the archive" not in html
     html, text = render_mail(issue, env, archive_url="https://example.org/briefing/index.html")
-    assert ('Back issues at <a href="https://example.org/briefing/index.html" style="color:#7a1f1f;text-decoration:underline;">the '
-            'archive</a></p>') in html
+    assert ('Back issues at <a href="https://example.org/briefing/index.html" '
+            'style="color:#7a1f1f;text-decoration:underline;">the archive</a></p>') in html
     assert "Back issues: https://example.org/briefing/index.html" in text
 
 
@@ -576,7 +576,8 @@ def test_the_epub_goes_with_the_pdf_when_the_mail_asks_for_it(tmp_path, smtp_ser
         "conflict-update-day-390.epub": ("application/epub+zip",
                                          (folder / "conflict-update-day-390.epub").read_bytes())}
     (record,) = json.loads((folder / "sent.json").read_text())["sends"]
-    assert record["epub_sha256"] == hashlib.sha256((folder / "conflict-update-day-390.epub").read_bytes()).hexdigest()
+    epub = (folder / "conflict-update-day-390.epub").read_bytes()
+    assert record["epub_sha256"] == hashlib.sha256(epub).hexdigest()
 
 
 def test_attach_takes_only_the_formats_a_mail_can_carry(tmp_path, built):

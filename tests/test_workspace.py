@@ -257,3 +257,15 @@ def test_what_init_writes_points_at_documents_that_exist(tmp_path):
     r = run("docs", "nonesuch", cwd=ws)
     assert r.returncode == 2 and r.stderr.startswith("briefing: usage error: no document 'nonesuch'; the documents "
                                                      "are: articles, configuration, desk,")
+
+
+def test_a_build_outside_a_workspace_reads_the_command_lines_sources_alone(tmp_path):
+    """Outside a workspace the build takes init's configuration for its subject and title, but none of its
+    sources: not the losses dataset's addresses either."""
+    story = tmp_path / "story.txt"
+    story.write_text((ROOT / "seeds" / "000_f0b3ea1751f13ff4.txt").read_text())
+    r = run("build", "--date", "2023-03-20", "--format", "md", "--offline", "--sources", str(story), "--out",
+            str(tmp_path / "out"), cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    report = json.loads((tmp_path / "out" / "2023-03-20" / "report.json").read_text())
+    assert [s["path"] for s in report["sources"]] == ["story.txt"]  # shown relative to where it was built

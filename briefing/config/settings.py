@@ -38,7 +38,8 @@ ENGINE_TABLES: dict[str, Table] = {
                           "(none by default when there are [[source]] tables)"),
         "out": Option(Str(non_empty=True), "out", "the folder built issues go to, one folder per date"),
         "formats": Option(ListOf(Choice(*FORMATS), non_empty=True), list(DEFAULT_FORMATS),
-                          "the outputs each build writes (epub: an e-book, with `pip install 'briefing-desk[epub]'`)"),
+                          "the outputs each build writes (epub: an e-book, with `pip install "
+                          "'briefing-desk[epub]'`)"),
         "max_source_mb": Option(Number(0, above=True), 20, "a source larger than this is refused unread", cache=True),
         "lock_timeout": Option(Number(0), 600, "seconds a build waits for another build or send to finish"),
         "max_seconds": Option(Number(0, above=True), 1800,
@@ -193,7 +194,7 @@ class Config:
     offline: bool = False  # build --offline: downloads come from the HTTP cache only, never the network
     raw: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
-    tables: dict[str, Any] = field(default_factory=dict)  # checked values, defaults filled in (a list for [[source]])
+    tables: dict[str, Any] = field(default_factory=dict)  # checked values, defaults filled in ([[source]]: a list)
     unknown: list[Unknown] = field(default_factory=list)  # keys and tables the schema does not know
     plugins_checked: bool = False
 

@@ -1,12 +1,11 @@
 """Mail: a built issue → one message per recipient over SMTP, each delivered at most once.
 
 In: the configuration's ``[mail]`` table and an issue already built in ``OUT/<date>/`` (its model, from
-``issue.json``, and its PDF). Out: for each recipient a message addressed to them alone (no reader sees the
-list), with ``List-Id``, ``List-Unsubscribe`` and ``List-Post: NO``; an HTML body (``mail.html``: inline CSS
-only, no scripts, no remote images, absolute links only, the chart as an inline PNG referred to by ``cid:``)
-and a plain-text body (``mail.txt``), both rendered from the issue model with the Jinja environment a build
-uses, and the PDF attached. ``briefing send --to ADDRESS`` is a test send: the same message to that address
-alone, recorded nowhere.
+``issue.json``, and the files ``[mail] attach`` names: the PDF, and the EPUB when asked). Out: for each
+recipient the message of :mod:`briefing.mail.message` addressed to them alone (no reader sees the list): an
+HTML and a plain-text body rendered from the issue model, the list's headers, the files attached.
+``briefing send --to ADDRESS`` is a test send: the same message to that address alone, recorded nowhere; it
+says where the list's own send stands (still to come, or done and when).
 
 At most once. ``OUT/<date>/sent.json`` records each send and, for each recipient, the message's Message-ID
 and its outcome. The intent is written (and flushed to disk, file and folder) after the server accepted the
@@ -52,8 +51,8 @@ from ..errors import UsageError
 from ..models import Issue
 from ..runtime.files import atomic_write
 from ..runtime.lock import out_lock
-from .message import (DEFAULT_PASSWORD_ENV, MailError, MailSettings, address, addressed, compose_message,  # noqa: F401
-                      issue_files, render_mail)
+from .message import (DEFAULT_PASSWORD_ENV, MailError, MailSettings, address, addressed,  # noqa: F401
+                      compose_message, issue_files, render_mail)  # render_mail: also used from here
 
 log = logging.getLogger("briefing.mail")
 

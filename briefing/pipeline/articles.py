@@ -5,11 +5,11 @@ In: the day's documents (after the window) and the build context. Out: the same 
 where each feed item (``origin == "feed"``) that passes the subject gate (:func:`briefing.pipeline.gate.on_subject`) and
 whose page gives an article now carries the article's text instead of the feed's description: the same id, title,
 outlet and URL, so its sentences are split from the article and keep their spans in it. Off-subject items are never
-requested. An item whose page gives no article keeps its description, and ``report.json`` (``articles``) says why:
-an HTTP error, a time-out, a page too large, a consent wall, a paywall teaser, a text shorter than the description,
-robots.txt, a refused address, offline and not cached, or the stage's deadline. The items of a source whose
-``[[source]]`` table says ``articles = false`` keep their descriptions, and nothing is requested for them. Every row there gives the URL, the
-status, the bytes, the seconds, whether it came from the cache, and the reason for a fallback.
+requested, nor are the items of a source whose ``[[source]]`` table says ``articles = false``. An item whose page
+gives no article keeps its description, and ``report.json`` (``articles``) says why: an HTTP error, a time-out, a
+page too large, a consent wall, a paywall teaser, a text shorter than the description, robots.txt, a refused
+address, offline and not cached, or the stage's deadline. Every row there gives the URL, the status, the bytes,
+the seconds, whether it came from the cache, and the reason for a fallback.
 
 Every download goes through the build's fetcher (:mod:`briefing.sources.fetch`: in parallel within ``[articles]
 concurrency`` and ``per_host``, robots.txt, the HTTP cache, the address checks); the text is extracted by
