@@ -1,25 +1,27 @@
 # Quick start: `make demo` builds the sample issue from seeds/ into out/; `make test` runs every test.
-VENV   := .venv
+VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 # The project's dependencies as wheels, for the test that installs the built wheel into a new environment
 # offline (tests reach nothing beyond this machine).
 WHEELHOUSE := $(VENV)/wheelhouse
 
-.PHONY: demo test check eval tune bench system-deps screenshots clean
+.PHONY: demo test check eval tune bench system-deps screenshots clean dist
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	@# the distribution was called "briefing" before it became briefing-desk: an old install would register twice
 	$(PY) -m pip uninstall -q -y briefing 2>/dev/null || true
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,eval]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,eval,epub]'
 	rm -rf *.egg-info build
 	touch $(STAMP)
 
 $(WHEELHOUSE)/.stamp: $(STAMP)
 	rm -rf $(WHEELHOUSE)
-	$(PY) -m pip download -q --disable-pip-version-check -d $(WHEELHOUSE) '.[test]'
+	@# setuptools and pip too: `make dist` builds in an isolated environment and pipx installs pip into its own,
+	@# both filled from here offline by the wheel test
+	$(PY) -m pip download -q --disable-pip-version-check -d $(WHEELHOUSE) '.[test,epub]' 'setuptools>=77' pip
 	rm -rf *.egg-info build
 	touch $@
 
@@ -48,6 +50,17 @@ eval: $(STAMP)
 # Learn the editorial model's weights and thresholds from the labelled dev days (plugins/data/*.json).
 tune: $(STAMP)
 	$(PY) -m briefing.lab.tune
+
+# The sdist and the wheel in dist/, built as a publisher builds them (an isolated build) and checked: metadata
+# and README as PyPI would show them (twine check --strict), and what each must hold (scripts/check_dist.py).
+# (The virtual environment is made when there is none, never remade here: VENV may name another checkout's.)
+dist:
+	@test -x $(PY) || $(MAKE) $(STAMP)
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
+	$(PY) scripts/check_dist.py dist
+	rm -rf *.egg-info build
 
 clean:
 	rm -rf out $(VENV) *.egg-info build dist

@@ -2,7 +2,8 @@
 # System packages the build needs, installed (on Debian and Ubuntu) only when they are missing:
 #   required  Pango, for the PDF engine (checked by importing WeasyPrint with PYTHON, the first argument);
 #   optional  HarfBuzz-Subset (smaller fonts in the PDF), the DejaVu fonts of the house style, and with --tests
-#             Chromium, the browser the screen tests and screenshots use.
+#             Chromium, the browser the screen tests and screenshots use, and epubcheck (with a Java runtime),
+#             which checks the EPUB.
 # Where nothing can be installed (no apt-get, not root and no password-less sudo) it says what to install and,
 # when Pango is missing, exits 1; a missing optional package is a warning.
 set -u
@@ -27,6 +28,9 @@ else
   compgen -G "/usr/share/fonts/*/dejavu/DejaVuSerif.ttf" >/dev/null || optional+=(fonts-dejavu-core)
 fi
 if [ "$tests" -eq 1 ] && ! command -v chromium >/dev/null 2>&1; then optional+=(chromium); fi
+# the EPUB test checks the book with Debian's epubcheck, a Java program (the package brings a Java runtime)
+if [ "$tests" -eq 1 ] && ! command -v epubcheck >/dev/null 2>&1; then optional+=(epubcheck); fi
+if [ "$tests" -eq 1 ] && ! command -v java >/dev/null 2>&1; then optional+=(default-jre-headless); fi
 command -v pdftoppm >/dev/null 2>&1 || optional+=(poppler-utils)  # the desk's picture of the PDF, and tests reading the pages
 [ ${#required[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ] && exit 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -67,6 +68,20 @@ def test_plugins_lists_plugins_hooks_and_sections():
     assert r.returncode == 0, r.stderr
     assert "china" in r.stdout and "briefing_sections" in r.stdout and "China [china]" in r.stdout
     assert "briefing_loaders" in r.stdout
+
+
+def test_plugins_shows_each_section_in_its_place(tmp_path):
+    """The order a section prints in, as the workspace sets it (briefing.toml's [sections.KEY] order wins)."""
+    r = run("plugins")
+    assert r.returncode == 0, r.stderr
+    assert "    sections: China [china], order 70\n" in r.stdout
+    assert "    sections: Key Takeaways [key_takeaways], order 20\n" in r.stdout
+    ws = make_workspace(tmp_path, [ROOT / "seeds" / "000_f0b3ea1751f13ff4.txt"])
+    config = ws / "briefing.toml"
+    config.write_text(config.read_text() + "\n[sections.china]\norder = 15\n")
+    r = run("plugins", cwd=ws)
+    assert r.returncode == 0, r.stderr
+    assert "    sections: China [china], order 15\n" in r.stdout
 
 
 # -- unattended: loud failures, quiet successes -------------------------------------------------------------
@@ -145,3 +160,25 @@ def test_verbose_shows_the_tools_own_records_only(tmp_path):
     for line in records:
         level, logger = line.split(": ")[1:3]
         assert logger.startswith("briefing") or level in ("WARNING", "ERROR", "CRITICAL"), line
+
+
+def test_a_glob_that_matches_folders_reads_the_files_inside_them(tmp_path):
+    """`--sources 'days/2023-03-1[3-9]'`: each folder the pattern names is read whole, as a folder named by
+    itself would be (hidden files and a folder's README left out); the folders it does not name are not."""
+    days = tmp_path / "days"
+    story = (ROOT / "seeds" / "000_f0b3ea1751f13ff4.txt").read_text()
+    for day, name in (("2023-03-13", "a.txt"), ("2023-03-19", "b.txt"), ("2023-03-20", "c.txt")):
+        (days / day / "deeper").mkdir(parents=True)
+        (days / day / name).write_text(story.replace("\n", f" ({name})\n", 1))
+        (days / day / "README.md").write_text("# not a source\n")
+        (days / day / ".hidden.txt").write_text("not a source either\n")
+    (days / "2023-03-19" / "deeper" / "d.txt").write_text(story.replace("\n", " (d.txt)\n", 1))
+    out = tmp_path / "o"
+    r = run("build", "--date", "2023-03-20", "--format", "md", "--out", str(out),
+            "--sources", str(days / "2023-03-1[3-9]"))
+    assert r.returncode == 0, r.stderr
+    report = json.loads((out / "2023-03-20" / "report.json").read_text())
+    assert [s["path"] for s in report["sources"]] == [
+        str(days / "2023-03-13" / "a.txt"), str(days / "2023-03-19" / "b.txt"),
+        str(days / "2023-03-19" / "deeper" / "d.txt")]
+    assert report["bad_sources"] == []

@@ -123,6 +123,19 @@ def test_the_page_and_its_files(desk):
     assert client("GET", "/api/issues/2023-03-19")[0] == 404
 
 
+def test_the_desk_shows_text_without_soft_hyphens(desk):
+    """The issue's screen HTML hyphenates long words with soft hyphens; the desk, where an editor searches,
+    copies and quotes the text, shows it as written."""
+    _, client, ws = desk
+    issue_html = (ws / "out" / DATE / "conflict-update-day-390.html").read_text()
+    assert "\u00ad" in issue_html  # the issue itself is hyphenated
+    status, _, page = client("GET", f"/issues/{DATE}")
+    assert status == 200
+    text = page.decode("utf-8")
+    assert "\u00ad" not in text and "&shy;" not in text and "&#173;" not in text
+    assert "Russia may be losing momentum in Bakhmut, says UK intelligence" in text
+
+
 # -- every correction ---------------------------------------------------------------------------------------
 
 

@@ -135,7 +135,7 @@ def test_a_typo_inside_a_known_section_table_is_named_too(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ('sources = "seeds"', "[briefing] sources: expected a list of strings in [brackets], got 'seeds'"),
     ('[budget]\nitem_words = "lots"', "[budget] item_words: expected a whole number of at least 1, got 'lots'"),
-    ('[briefing]\nformats = ["md", "docx"]', "[briefing] formats[1]: expected one of 'md', 'html', 'pdf', got 'docx'"),
+    ('[briefing]\nformats = ["md", "docx"]', "[briefing] formats[1]: expected one of 'md', 'html', 'pdf', 'epub', got 'docx'"),
     ('[window]\nhours = 0', "[window] hours: expected a number above 0, got 0"),
     ('[losses]\nchart = "yes"', "[losses] chart: expected true or false, got 'yes'"),
 ])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import hashlib
 import email.policy
 import json
 import os
@@ -22,6 +23,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from briefing.config.settings import load_config
 
 from .conftest import ROOT
 
@@ -262,9 +265,16 @@ def test_a_test_send_goes_to_that_address_only_and_is_not_the_send(tmp_path, smt
     assert str(msg["To"]) == "Editor <editor@example.com>"
     assert not any(a in inbox.messages[0][2].decode("ascii", "replace") for a in ADDRESSES)
     assert not (ws / "out" / "2023-03-20" / "sent.json").exists()
+    assert "(not recorded: the issue's own send is still to come)" in r.stdout
     r = send(ws)  # the issue's own send is still to come, to the whole list
     assert r.returncode == 0, r.stderr
     assert sorted(rcpt[0] for _, rcpt, _ in inbox.messages[1:]) == sorted(ADDRESSES)
+    at = deliveries(ws)[-1]["at"]
+    r = send(ws, "--to", "editor@example.com")  # after the list's send: it says so, not that it is to come
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == ("test send of Conflict Update Day 390 to editor@example.com (not recorded: the "
+                                f"issue itself went to its 3 recipients on {at})")
+    assert len(inbox.messages) == 5
     r = send(ws, "--to", "not-an-address")
     assert r.returncode == 2 and "--to: 'not-an-address' is not an email address" in r.stderr
 
@@ -502,3 +512,77 @@ def test_a_login_over_an_unencrypted_connection_beyond_this_machine_is_refused(t
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     assert 'security = "none" with a username would send the password in clear to mail.example.org' in r.stderr
     assert not (ws / "out" / "2023-03-20" / "sent.json").exists()
+
+
+def test_the_test_send_says_where_the_issues_own_send_stands(tmp_path):
+    """A test send's last words: the list's send still to come, done (with its time), or partly done."""
+    from briefing.mail.send import list_send_state
+
+    folder = tmp_path / "2023-03-20"
+    folder.mkdir()
+    wanted = ["a@example.org", "b@example.org"]
+    assert list_send_state(folder, wanted) == "not recorded: the issue's own send is still to come"
+    record = {"sends": [{"deliveries": [
+        {"to": "a@example.org", "state": "delivered", "at": "2023-03-20T06:01:00+00:00"},
+        {"to": "b@example.org", "state": "refused", "at": "2023-03-20T06:01:01+00:00"}]}]}
+    (folder / "sent.json").write_text(json.dumps(record))
+    assert list_send_state(folder, wanted) == ("not recorded: the issue itself went to 1 of its 2 recipients on "
+                                              "2023-03-20T06:01:00+00:00; `briefing send` mails the others")
+    record["sends"].append({"deliveries": [
+        {"to": "b@example.org", "state": "delivered", "at": "2023-03-20T06:30:00+00:00"}]})
+    (folder / "sent.json").write_text(json.dumps(record))
+    assert list_send_state(folder, wanted) == ("not recorded: the issue itself went to its 2 recipients on "
+                                              "2023-03-20T06:30:00+00:00")
+
+
+def test_the_mail_names_back_issues_only_where_it_can_link_them(seeds_build):
+    """Without [archive] base_url the mail has no address for the back issues: it names none (no dead text)."""
+    from briefing.mail.send import render_mail
+    from briefing.output.render import environment
+
+    issue = seeds_build.issue
+    env = environment(load_config(ROOT / "briefing.toml"))
+    html, text = render_mail(issue, env)
+    assert "Back issues" not in html and "Back issues" not in text and "the archive" not in html
+    html, text = render_mail(issue, env, archive_url="https://example.org/briefing/index.html")
+    assert ('Back issues at <a href="https://example.org/briefing/index.html" '
+            'style="color:#7a1f1f;text-decoration:underline;">the archive</a></p>') in html
+    assert "Back issues: https://example.org/briefing/index.html" in text
+
+
+@pytest.mark.slow
+def test_the_epub_goes_with_the_pdf_when_the_mail_asks_for_it(tmp_path, smtp_server, built):
+    """`[mail] attach = ["pdf", "epub"]`: the e-book travels too, once the build writes it; a missing one is
+    named before anything is sent."""
+    inbox, port = smtp_server
+    ws = workspace(tmp_path, built, port, recipients=RECIPIENTS[:1], extra='attach = ["pdf", "epub"]\n')
+    r = send(ws)
+    assert r.returncode == 1 and not inbox.messages
+    assert r.stderr == ("briefing: error: Conflict Update Day 390 (2023-03-20) has no EPUB: missing "
+                        f"{ws / 'out' / '2023-03-20' / 'conflict-update-day-390.epub'}; run `briefing build --date "
+                        "2023-03-20` with epub among the formats\n")
+    built_epub = subprocess.run([sys.executable, "-m", "briefing", "build", "--date", "2023-03-20", "--offline",
+                                 "--format", "md,html,pdf,epub", "--config", str(ROOT / "briefing.toml"),
+                                 "--out", str(ws / "out")], cwd=ws,
+                                capture_output=True, text=True, timeout=300)
+    assert built_epub.returncode == 0, built_epub.stderr
+    folder = ws / "out" / "2023-03-20"
+    r = send(ws)
+    assert r.returncode == 0, r.stderr
+    msg = parse(inbox.messages[0][2])
+    attached = {a.get_filename(): (a.get_content_type(), a.get_content()) for a in msg.iter_attachments()}
+    assert attached == {
+        "conflict-update-day-390.pdf": ("application/pdf", (folder / "conflict-update-day-390.pdf").read_bytes()),
+        "conflict-update-day-390.epub": ("application/epub+zip",
+                                         (folder / "conflict-update-day-390.epub").read_bytes())}
+    (record,) = json.loads((folder / "sent.json").read_text())["sends"]
+    epub = (folder / "conflict-update-day-390.epub").read_bytes()
+    assert record["epub_sha256"] == hashlib.sha256(epub).hexdigest()
+
+
+def test_attach_takes_only_the_formats_a_mail_can_carry(tmp_path, built):
+    ws = workspace(tmp_path, built, 2525, extra='attach = ["pdf", "md"]\n')
+    r = send(ws)
+    assert r.returncode == 2
+    assert r.stderr == ("briefing: usage error: briefing.toml: [mail] attach[1]: expected one of 'pdf', 'epub', "
+                        "got 'md'\n")

@@ -111,7 +111,7 @@ def cli(ctx: click.Context) -> None:
 @click.option("--out", "out", metavar="DIR", help="Output folder (default from briefing.toml, else out/).")
 @click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Configuration file (default: the nearest briefing.toml).")
-@click.option("--format", "formats", metavar="md,html,pdf", help="Which outputs to write.")
+@click.option("--format", "formats", metavar="md,html,pdf,epub", help="Which outputs to write (epub: an e-book).")
 @click.option("--strict", is_flag=True, default=None, help="Any bad source or plugin failure fails the build.")
 @click.option("--since", "since", metavar="TIME", help="Articles published from TIME (date or ISO time, UTC unless "
               "given) count; default: the start of the day before --date.")
@@ -180,7 +180,7 @@ def send(date, force, to, out, config_path) -> None:
 @click.option("--sources", "sources", multiple=True, metavar="PATH",
               help="Files, folders, globs or URLs; replaces the configured sources. Repeatable.")
 def serve(date, host, port, token, out, config_path, sources) -> None:
-    """The morning desk: review, correct and send the day's draft in a browser (docs/desk.md)."""
+    """The morning desk: review, correct and send the day's draft in a browser (`briefing docs desk`)."""
     import datetime as dt
 
     from ..desk.service import Desk, address, listen, server_for, token_for
@@ -204,7 +204,8 @@ def serve(date, host, port, token, out, config_path, sources) -> None:
 @click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option("--trace", is_flag=True, help="Show each hook call and its result while building the list.")
 def plugins(config_path, trace) -> None:
-    """List every plugin, the hooks it implements and the sections it adds."""
+    """List every plugin, the hooks it implements and the sections it adds, each with its order (lower prints
+    first; briefing.toml's [sections.KEY] order wins)."""
     from ..host.sections import sections_of
     from ..host.context import BuildContext
     from ..host.plugins import Plugins
@@ -214,7 +215,7 @@ def plugins(config_path, trace) -> None:
     sections = sections_of(BuildContext(config, manager))
     by_plugin: dict[str, list[str]] = {}
     for section in sections:
-        by_plugin.setdefault(section.plugin, []).append(f"{section.title} [{section.key}]")
+        by_plugin.setdefault(section.plugin, []).append(f"{section.title} [{section.key}], order {section.order}")
     for row in manager.describe():
         origin = row["origin"]
         if os.path.isabs(origin) and Path(origin).is_relative_to(Path.cwd()):
@@ -223,6 +224,24 @@ def plugins(config_path, trace) -> None:
         click.echo(f"    hooks:    {', '.join(row['hooks']) or '-'}")
         if row["name"] in by_plugin:
             click.echo(f"    sections: {'; '.join(by_plugin[row['name']])}")
+
+
+@cli.command()
+@verbosity_options
+@click.argument("name", required=False)
+@click.option("--folder", "show_folder", is_flag=True, help="Print the folder the documents are installed in.")
+def docs(name, show_folder) -> None:
+    """The documentation that comes with the tool: list it, or print the document NAME (Markdown)."""
+    from . import docs as shipped
+
+    if show_folder:
+        click.echo(str(shipped.folder()))
+    elif name:
+        click.echo(shipped.text(name), nl=False)
+    else:
+        for doc, heading, path in shipped.listing():
+            click.echo(f"{doc:16} {heading}")
+        click.echo(f"\n`briefing docs NAME` prints one; they are in {shipped.folder()}")
 
 
 @cli.command()

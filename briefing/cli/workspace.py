@@ -18,6 +18,12 @@ from ..errors import BriefingError, UsageError
 
 SKELETON = resources.files("briefing") / "skeleton"
 PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# "a" or "an" goes by the sound a word starts with, not its letter: a vowel letter said with a "y" or "w" (a
+# unit, a Ukraine story, a one-off) and a silent h (an hour) are the exceptions to the spelling.
+YOU_SOUND = re.compile(r"^(eu|ewe|uni(?!n|mp)|u[bcfhjkqrstvz][aeiou]|ur[aeiu]|uk(?!u))")
+ONE_SOUND = re.compile(r"^(one(?!r)|once)")
+SILENT_H = re.compile(r"^(hour|honest|hono(u)?r|heir)")
+VOWEL_NAMED = "aefhilmnorsx"  # letters whose names start with a vowel sound (said one by one: an MP, an SUV)
 TEMPLATE_FILES = ("issue.md", "issue.html", "issue_item.html", "style.css")
 
 
@@ -39,8 +45,8 @@ def copy_templates(folder: Path) -> list[Path]:
 
 
 def init_workspace(folder: Path, copy_packaged_templates: bool = False) -> list[Path]:
-    """Make a workspace in ``folder``: briefing.toml, plugins/ with an example section, templates/, seeds/ with
-    sample articles.
+    """Make a workspace in ``folder``: briefing.toml, plugins/ (an example section in plugins/examples/, to read:
+    only the house's sections print until one is moved up into plugins/), templates/, seeds/ with sample articles.
 
     An existing workspace is refused, except that ``copy_packaged_templates`` still copies missing templates.
     """
@@ -62,7 +68,7 @@ def init_workspace(folder: Path, copy_packaged_templates: bool = False) -> list[
         written.append(path)
 
     write(config, _skeleton("briefing.toml"))
-    write(folder / "plugins" / "humanitarian.py", _skeleton("humanitarian.py"))
+    write(folder / "plugins" / "examples" / "humanitarian.py", _skeleton("humanitarian.py"))  # to read: not loaded
     write(folder / "templates" / "README.md", _skeleton("templates_README.md"))
     write(folder / ".gitignore", _skeleton("gitignore"))
     for sample in sorted((SKELETON / "seeds").iterdir(), key=lambda t: t.name):
@@ -71,6 +77,21 @@ def init_workspace(folder: Path, copy_packaged_templates: bool = False) -> list[
     if copy_packaged_templates:
         written += copy_templates(folder / "templates")
     return written
+
+
+def indefinite_article(text: str) -> str:
+    """ "a" or "an" before ``text``, by the sound of its first word (an Energy story, a Unity story, an MP)."""
+    word = (text.split() or [""])[0]
+    if not word:
+        return "a"
+    if len(word) == 1 or (len(word) <= 3 and word.isupper()):  # letters said by their names
+        return "an" if word[0].lower() in VOWEL_NAMED else "a"
+    lowered = word.lower()
+    if SILENT_H.match(lowered):
+        return "an"
+    if lowered[0] not in "aeiou" or YOU_SOUND.match(lowered) or ONE_SOUND.match(lowered):
+        return "a"
+    return "an"
 
 
 def check_plugin_name(name: str) -> str:
@@ -91,7 +112,9 @@ def new_plugin(workspace: Path, name: str) -> list[Path]:
     existing = [str(p) for p in (plugin, test) if p.exists()]
     if existing:
         raise BriefingError(f"{', '.join(existing)} already exist(s); not overwriting")
-    values = {"name": name, "title": name.replace("_", " ").title(), "term": name.replace("_", " ")}
+    title = name.replace("_", " ").title()
+    values = {"name": name, "title": title, "term": name.replace("_", " "),
+              "a_title": f"{indefinite_article(title)} {title}"}
     plugin.parent.mkdir(parents=True, exist_ok=True)
     test.parent.mkdir(parents=True, exist_ok=True)
     plugin.write_text(string.Template(_skeleton("section_plugin.py.tmpl")).substitute(values), encoding="utf-8")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -167,6 +168,26 @@ class TimeZone(Type):
         raise self.fail(value, where)
 
 
+class LanguageCode(Type):
+    """An ISO 639-1 code (``en``, ``de``), given back in lower case; empty means "not said"."""
+
+    name = "a language code of ISO 639-1 such as 'en'"
+
+    def check(self, value, where):
+        if isinstance(value, str) and (not value.strip() or re.fullmatch(r"[A-Za-z]{2}", value.strip())):
+            return value.strip().lower()
+        raise self.fail(value, where)
+
+
+class HttpUrl(Type):
+    name = "an http(s) address"
+
+    def check(self, value, where):
+        if isinstance(value, str) and re.match(r"https?://[^\s/]+", value.strip(), re.IGNORECASE):
+            return value.strip()
+        raise self.fail(value, where)
+
+
 class ListOf(Type):
     def __init__(self, item: Type, non_empty: bool = False):
         self.item, self.non_empty = item, non_empty
@@ -213,12 +234,18 @@ class Option:
 
 @dataclass
 class Table:
-    """One ``[table]``: its keys. ``each`` declares a table of tables (``[sections.KEY]``)."""
+    """One ``[table]``: its keys. ``each`` declares a table of tables (``[sections.KEY]``); ``many`` an array
+    of tables (``[[source]]``, once per entry: checked into a list)."""
 
     help: str
     options: dict[str, Option] = field(default_factory=dict)
     each: "Table | None" = None
     owner: str = "engine"
+    many: bool = False
+
+    @property
+    def heading(self) -> str:
+        return "[[{}]]" if self.many else "[{}.KEY]" if self.each is not None else "[{}]"
 
     def defaults(self) -> dict[str, Any]:
         return {k: _copy(o.default) for k, o in self.options.items()}
@@ -249,8 +276,15 @@ class Unknown:
 
 
 def check_table(name: str, table: Table, raw: Any, unknown: list[Unknown],
-                keys: Callable[[], list[str]] | None = None) -> dict[str, Any]:
-    """``raw`` checked against ``table``: values with defaults, unknown keys added to ``unknown``."""
+                keys: Callable[[], list[str]] | None = None) -> Any:
+    """``raw`` checked against ``table``: values with defaults (a list of such tables for a ``many`` table),
+    unknown keys added to ``unknown``."""
+    if table.many:
+        if raw is None:
+            return []
+        if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+            raise ConfigError(f"[[{name}]]: expected tables (one [[{name}]] each), got {_kind(raw)}")
+        return [_check_options(table, t, f"[[{name}]] {n}", unknown) for n, t in enumerate(raw, 1)]
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -264,13 +298,17 @@ def check_table(name: str, table: Table, raw: Any, unknown: list[Unknown],
                 continue
             out[key] = check_table(f"{name}.{key}", table.each, sub, unknown)
         return out
+    return _check_options(table, raw, f"[{name}]", unknown)
+
+
+def _check_options(table: Table, raw: dict, where: str, unknown: list[Unknown]) -> dict[str, Any]:
     out = table.defaults()
     for key, value in raw.items():
         option = table.options.get(key)
         if option is None:
-            unknown.append(Unknown(f"key {key!r} in [{name}]", suggest(key, list(table.options))))
+            unknown.append(Unknown(f"key {key!r} in {where}", suggest(key, list(table.options))))
             continue
-        out[key] = option.type.check(value, f"[{name}] {key}")
+        out[key] = option.type.check(value, f"{where} {key}")
     return out
 
 
@@ -282,7 +320,7 @@ def markdown(tables: dict[str, Table]) -> str:
              "with the closest valid name; with `--strict` it fails the build (exit code 2).", ""]
     for name in sorted(tables, key=lambda n: (tables[n].owner != "engine", n)):
         table = tables[name]
-        heading = f"[{name}.KEY]" if table.each is not None else f"[{name}]"
+        heading = table.heading.format(name)
         owner = "" if table.owner == "engine" else f" (plugin `{table.owner}`)"
         lines += [f"## `{heading}`{owner}", "", table.help, ""]
         options = (table.each or table).options

@@ -18,10 +18,12 @@ from .. import __version__
 from ..errors import UsageError
 from .schema import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, Option, Str,
                       Table, TimeZone, Unknown, check_table, suggest)
+from .sources import TABLE as SOURCE_TABLE, SourceTable, source_tables
 
 CONFIG_NAME = "briefing.toml"
 USER_AGENT = f"briefing/{__version__} (daily newsletter builder; reads the articles its feeds link to)"
-FORMATS = ("md", "html", "pdf")
+FORMATS = ("md", "html", "pdf", "epub")
+DEFAULT_FORMATS = ("md", "html", "pdf")  # epub needs an optional package (briefing.output.epub)
 
 ENGINE_TABLES: dict[str, Table] = {
     "briefing": Table("The briefing itself: its name, its sources, its outputs and the limits of a build.", {
@@ -32,9 +34,12 @@ ENGINE_TABLES: dict[str, Table] = {
         "back_issues_text": Option(Str(), "the archive", "the words of the masthead's back-issues link"),
         "back_issues_url": Option(Str(), "../index.html", "where the back-issues link points"),
         "sources": Option(ListOf(Str(non_empty=True)), ["seeds"],
-                          "files, folders, globs or http(s) URLs read by every build, relative to this file"),
+                          "files, folders, globs or http(s) URLs read by every build, relative to this file "
+                          "(none by default when there are [[source]] tables)"),
         "out": Option(Str(non_empty=True), "out", "the folder built issues go to, one folder per date"),
-        "formats": Option(ListOf(Choice(*FORMATS), non_empty=True), list(FORMATS), "the outputs each build writes"),
+        "formats": Option(ListOf(Choice(*FORMATS), non_empty=True), list(DEFAULT_FORMATS),
+                          "the outputs each build writes (epub: an e-book, with `pip install "
+                          "'briefing-desk[epub]'`)"),
         "max_source_mb": Option(Number(0, above=True), 20, "a source larger than this is refused unread", cache=True),
         "lock_timeout": Option(Number(0), 600, "seconds a build waits for another build or send to finish"),
         "max_seconds": Option(Number(0, above=True), 1800,
@@ -48,6 +53,7 @@ ENGINE_TABLES: dict[str, Table] = {
         "language": Option(Str(), "en", "the issue's language (ISO 639-1): documents in another are left out; "
                            "empty keeps every language"),
     }),
+    "source": SOURCE_TABLE,
     "budget": Table("How long the issue may be.", {
         "item_sentences": Option(Int(1), 4, "sentences an item may hold"),
         "item_words": Option(Int(1), 160, "words an item may hold"),
@@ -123,6 +129,8 @@ ENGINE_TABLES: dict[str, Table] = {
                               "(default: mailto:SENDER?subject=unsubscribe)"),
         "one_click": Option(Bool(), False, "the https unsubscribe address takes a one-click POST (RFC 8058): "
                             "adds List-Unsubscribe-Post"),
+        "attach": Option(ListOf(Choice("pdf", "epub")), ["pdf"], "the issue's files the mail carries (each must be "
+                         "among the formats built; epub: the e-book)"),
     }),
 }
 
@@ -174,8 +182,9 @@ class Config:
     back_issues_text: str = "the archive"
     back_issues_url: str = "../index.html"
     sources: list[str] = field(default_factory=lambda: ["seeds"])
+    source_tables: list[SourceTable] = field(default_factory=list)  # the [[source]] tables, in file order
     out: Path = Path("out")
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     date: dt.date | None = None
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     budget: dict[str, int] = field(default_factory=dict)
@@ -185,7 +194,7 @@ class Config:
     offline: bool = False  # build --offline: downloads come from the HTTP cache only, never the network
     raw: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
-    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # checked values, defaults filled in
+    tables: dict[str, Any] = field(default_factory=dict)  # checked values, defaults filled in ([[source]]: a list)
     unknown: list[Unknown] = field(default_factory=list)  # keys and tables the schema does not know
     plugins_checked: bool = False
 
@@ -236,7 +245,7 @@ class Config:
         """The settings that shape what the source cache keeps (options declared with ``cache=True``)."""
         shaping = {}
         for name, table in ENGINE_TABLES.items():
-            for key, option in table.options.items():
+            for key, option in table.options.items() if not table.many else ():
                 if option.cache:
                     shaping[f"{name}.{key}"] = self.table(name).get(key)
         return shaping
@@ -251,6 +260,14 @@ def parse_formats(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return formats
 
 
+def check_formats(formats: tuple[str, ...]) -> None:
+    """A usage error, before anything is built, for a format whose optional package is missing."""
+    if "epub" in formats:
+        from ..output.epub import require
+
+        require()
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest ``briefing.toml`` in ``start`` or its parents."""
     for folder in [start, *start.parents]:
@@ -262,11 +279,13 @@ def find_config(start: Path) -> Path | None:
 
 def default_workspace() -> dict[str, Any]:
     """The configuration ``briefing init`` writes (the skeleton's ``briefing.toml``): what a build outside any
-    workspace uses, so that its subject and title are the documented ones, never the engine's own."""
+    workspace uses, so that its subject and title are the documented ones, never the engine's own (its sources
+    and the losses dataset's addresses left out: such a build reads the command line's sources alone)."""
     from importlib import resources
 
     raw = tomllib.loads((resources.files("briefing") / "skeleton" / CONFIG_NAME).read_text(encoding="utf-8"))
     raw.get("briefing", {}).pop("sources", None)
+    raw.get("losses", {}).pop("source", None)  # only the command line's sources: nothing fetched besides them
     return raw
 
 
@@ -301,6 +320,7 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
         for name, table in ENGINE_TABLES.items():
             if table.each is None:
                 cfg.tables[name] = check_table(name, table, raw.get(name), cfg.unknown)
+        cfg.source_tables = source_tables(cfg.tables["source"])
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     main = cfg.tables["briefing"]
@@ -308,7 +328,8 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
     cfg.first_day = main["first_day"]
     cfg.back_issues_text = main["back_issues_text"]
     cfg.back_issues_url = main["back_issues_url"]
-    cfg.sources = list(main["sources"])
+    given = raw.get("briefing") if isinstance(raw.get("briefing"), dict) else {}
+    cfg.sources = list(main["sources"]) if "sources" in given or not cfg.source_tables else []
     cfg.out = Path(main["out"])
     cfg.formats = tuple(dict.fromkeys(main["formats"]))
     cfg.max_source_bytes = int(float(main["max_source_mb"]) * 1024 * 1024)
@@ -318,8 +339,9 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
 
     if overrides.get("date") is not None:
         cfg.date = _date(overrides["date"], "--date")
-    if overrides.get("sources"):
+    if overrides.get("sources"):  # the command line's sources replace the configured ones, tables and all
         cfg.sources = [str(s) for s in overrides["sources"]]
+        cfg.source_tables = []
     if overrides.get("out") is not None:
         cfg.out = Path(overrides["out"])
     if overrides.get("formats") is not None:
@@ -329,6 +351,7 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
     if overrides.get("offline") is not None:
         cfg.offline = bool(overrides["offline"])
     cfg.out = cfg.resolve(cfg.out)
+    check_formats(cfg.formats)
     return cfg
 
 

@@ -636,7 +636,8 @@ def make_app(desk: Desk):
         path = desk.folder(date) / f"{view['slug']}{SUFFIXES[fmt]}"
         if not path.is_file():
             raise DeskError(404, f"no {fmt} file for {date.isoformat()}")
-        kinds = {"md": "text/plain; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+        kinds = {"md": "text/plain; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf",
+                 "epub": "application/epub+zip"}
         return FileResponse(path, media_type=kinds[fmt], content_disposition_type="inline", filename=path.name)
 
     async def preview(request: Request):

@@ -1,12 +1,11 @@
 """Mail: a built issue → one message per recipient over SMTP, each delivered at most once.
 
 In: the configuration's ``[mail]`` table and an issue already built in ``OUT/<date>/`` (its model, from
-``issue.json``, and its PDF). Out: for each recipient a message addressed to them alone (no reader sees the
-list), with ``List-Id``, ``List-Unsubscribe`` and ``List-Post: NO``; an HTML body (``mail.html``: inline CSS
-only, no scripts, no remote images, absolute links only, the chart as an inline PNG referred to by ``cid:``)
-and a plain-text body (``mail.txt``), both rendered from the issue model with the Jinja environment a build
-uses, and the PDF attached. ``briefing send --to ADDRESS`` is a test send: the same message to that address
-alone, recorded nowhere.
+``issue.json``, and the files ``[mail] attach`` names: the PDF, and the EPUB when asked). Out: for each
+recipient the message of :mod:`briefing.mail.message` addressed to them alone (no reader sees the list): an
+HTML and a plain-text body rendered from the issue model, the list's headers, the files attached.
+``briefing send --to ADDRESS`` is a test send: the same message to that address alone, recorded nowhere; it
+says where the list's own send stands (still to come, or done and when).
 
 At most once. ``OUT/<date>/sent.json`` records each send and, for each recipient, the message's Message-ID
 and its outcome. The intent is written (and flushed to disk, file and folder) after the server accepted the
@@ -30,14 +29,12 @@ read from the file.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import ipaddress
 import json
 import logging
 import os
-import re
 import smtplib
 import socket
 import ssl
@@ -45,77 +42,24 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from ..config.settings import Config
-from ..errors import BriefingError, UsageError
+from ..errors import UsageError
 from ..models import Issue
-from ..output.issuefile import read_issue
-from ..output.publish import SUFFIXES
 from ..runtime.files import atomic_write
 from ..runtime.lock import out_lock
+from .message import (DEFAULT_PASSWORD_ENV, MailError, MailSettings, address, addressed,  # noqa: F401
+                      compose_message, issue_files, render_mail)  # render_mail: also used from here
 
 log = logging.getLogger("briefing.mail")
 
 SENT_NAME = "sent.json"
 SENT_FORMAT = 2
-DEFAULT_PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 DELIVERED, REFUSED, FAILED, SENDING = "delivered", "refused", "failed", "sending"
-# Bodies in quoted-printable or base64 (7-bit clean), so that no server needs 8BITMIME; CRLF line ends for SMTP.
-MESSAGE_POLICY = policy.SMTP.clone(cte_type="7bit")
-
-# Inline styles per tag: mail clients drop <style> blocks and external sheets.
-SERIF = "Georgia, 'DejaVu Serif', 'Times New Roman', serif"
-SANS = "Arial, 'DejaVu Sans', Helvetica, sans-serif"
-STYLES = {
-    "h1": f"font-family:{SERIF};font-size:26px;font-weight:bold;color:#1b1b1b;margin:0 0 4px;",
-    "h2": f"font-family:{SANS};font-size:18px;font-weight:bold;color:#7a1f1f;margin:26px 0 10px;"
-          "padding-bottom:3px;border-bottom:1px solid #c9b8b8;",
-    "h3": f"font-family:{SANS};font-size:15px;font-weight:bold;color:#1b1b1b;margin:18px 0 8px;",
-    "p": f"font-family:{SERIF};font-size:16px;line-height:1.5;color:#1b1b1b;margin:0 0 10px;",
-    "a": "color:#7a1f1f;text-decoration:underline;",
-    "ul": "margin:0 0 10px 20px;padding:0;",
-    "ol": "margin:0 0 10px 20px;padding:0;",
-    "li": f"font-family:{SERIF};font-size:16px;line-height:1.5;margin:0 0 4px;",
-    "blockquote": "margin:0 0 10px;padding:0 0 0 10px;border-left:3px solid #c9b8b8;color:#444;",
-    "code": "font-family:monospace;font-size:13px;",
-    "hr": "border:0;border-top:1px solid #c9b8b8;margin:18px 0;",
-}
-STYLES.update(
-    comment=STYLES["p"] + "background:#f6efe6;border-left:3px solid #b5894a;padding:5px 9px;",
-    kicker=f"font-family:{SANS};font-size:11px;font-weight:bold;letter-spacing:2px;text-transform:uppercase;"
-           "color:#7a1f1f;margin:0 0 6px;",
-    small=f"font-family:{SANS};font-size:13px;color:#555;margin:0 0 10px;",
-    headline=f"font-family:{SANS};font-size:15px;",
-    sources=f"font-family:{SANS};font-size:13px;line-height:1.4;color:#555;margin:0 0 16px;",
-    empty=f"font-family:{SERIF};font-size:16px;font-style:italic;color:#777;margin:0 0 10px;",
-    chart="display:block;max-width:100%;height:auto;border:0;margin:4px 0 12px;",
-)
-
-
-class MailError(BriefingError):
-    """The issue could not be mailed, or not to everyone (exit code 1); the message says why."""
-
-
-@dataclass
-class MailSettings:
-    host: str
-    port: int
-    security: str
-    sender: str
-    recipients: list[str]
-    username: str = ""
-    password_env: str = DEFAULT_PASSWORD_ENV
-    subject: str = "{title} Day {day} – {date}"
-    timeout: float = 60.0
-    cafile: str = ""
-    list_id: str = ""
-    unsubscribe: str = ""
-    one_click: bool = False
 
 
 @dataclass
@@ -123,11 +67,6 @@ class SendResult:
     sent: bool
     message: str
     record: dict = field(default_factory=dict)
-
-
-def address(entry: str) -> str:
-    """The bare address of ``Name <addr>`` (or of ``addr``), lower-cased: who a record is about."""
-    return parseaddr(entry)[1].lower()
 
 
 def mail_settings(config: Config) -> MailSettings:
@@ -164,140 +103,8 @@ def mail_settings(config: Config) -> MailSettings:
                         sender=table["sender"], recipients=list(table["recipients"]), username=table["username"],
                         password_env=table["password_env"], subject=table["subject"],
                         timeout=float(table["timeout"]), cafile=table["cafile"], list_id=table["list_id"].strip(),
-                        unsubscribe=unsubscribe, one_click=table["one_click"])
-
-
-def issue_files(config: Config, date: dt.date) -> tuple[Issue, dict[str, Path]]:
-    """The built issue of ``date`` (its model, read from ``issue.json``) and its PDF file."""
-    folder = config.out / date.isoformat()
-    try:
-        issue = read_issue(folder)
-    except FileNotFoundError:
-        raise MailError(f"no issue built for {date.isoformat()} in {config.out}; run "
-                        f"`briefing build --date {date.isoformat()}` first") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise MailError(f"the issue of {date.isoformat()} cannot be read ({exc}); rebuild it") from None
-    files = {"pdf": folder / f"{issue.slug}{SUFFIXES['pdf']}", "html": folder / f"{issue.slug}{SUFFIXES['html']}"}
-    if not files["pdf"].is_file():
-        raise MailError(f"{issue.name} ({date.isoformat()}) has no PDF: missing {files['pdf']}; run "
-                        f"`briefing build --date {date.isoformat()}` with pdf among the formats")
-    return issue, files
-
-
-# -- the message ---------------------------------------------------------------------------------------------
-
-
-def links(config: Config, issue: Issue, files: dict[str, Path]) -> dict[str, str]:
-    """The mail's absolute links: the back issues and the issue online (empty when there is none to give).
-
-    A relative ``back_issues_url`` (``../index.html``) means something only beside the issue's files: it is
-    resolved against ``[archive] base_url`` (where ``out/`` is served) when that is set."""
-    base = str(config.table("archive").get("base_url", "") or "").strip()
-    folder_url = f"{base.rstrip('/')}/{issue.date.isoformat()}/" if base else ""
-    back = (issue.back_issues_url or "").strip()
-    if urlsplit(back).scheme.lower() in ("http", "https"):
-        archive = back
-    elif folder_url and back:
-        archive = urljoin(folder_url, back)
-    elif folder_url:
-        archive = urljoin(folder_url, "../index.html")
-    else:
-        archive = ""
-    online = urljoin(folder_url, files["html"].name) if folder_url and files["html"].is_file() else ""
-    return {"archive_url": archive, "issue_url": online}
-
-
-def unsubscribe_text(settings: MailSettings) -> tuple[str, str]:
-    """The List-Unsubscribe address and the words for the footer."""
-    target = settings.unsubscribe or f"mailto:{parseaddr(settings.sender)[1]}?subject=unsubscribe"
-    parts = urlsplit(target)
-    if parts.scheme.lower() == "mailto":
-        words = f"write to {parts.path}" + (f" with the subject “{parts.query.partition('=')[2]}”"
-                                            if parts.query.startswith("subject=") else "")
-    else:
-        words = target
-    return target, words
-
-
-def list_id(settings: MailSettings, title: str) -> str:
-    """``Title <title-label.sender-domain>`` (RFC 2919) unless ``[mail] list_id`` says otherwise."""
-    if settings.list_id:
-        return settings.list_id
-    label = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "briefing"
-    domain = parseaddr(settings.sender)[1].rpartition("@")[2].lower() or "localhost"
-    return f"{title} <{label}.{domain}>"
-
-
-def charts(issue: Issue, domain: str) -> dict[str, dict]:
-    """Each item's chart as a PNG for the HTML part (its phone layout when it has one): item id → cid, size,
-    bytes. A chart that cannot be drawn is left out of the mail with a warning; the PDF still has it."""
-    from ..output.raster import svg_to_png
-
-    found: dict[str, dict] = {}
-    for section in issue.sections:
-        for item in section.items:
-            svg = item.figure_svg_small or item.figure_svg
-            if not svg:
-                continue
-            try:
-                png, width, height = svg_to_png(svg)
-            except Exception as exc:  # a drawing the engine cannot lay out costs the mail its picture, no more
-                log.warning("the chart of %r cannot be drawn for the mail (%s: %s); sent without it", item.headline,
-                            type(exc).__name__, exc)
-                continue
-            cid = make_msgid(idstring=f"chart-{item.id}", domain=domain)
-            found[item.id] = {"cid": cid[1:-1], "msgid": cid, "width": width, "height": height, "png": png}
-    return found
-
-
-def render_mail(issue: Issue, env, archive_url: str = "", unsubscribe: str = "", issue_url: str = "",
-                chart_images: dict[str, dict] | None = None) -> tuple[str, str]:
-    """The issue's mail bodies from ``mail.html`` (inline styles only) and ``mail.txt`` (plain text)."""
-    chart_images = chart_images or {}
-    values = {"issue": issue, "styles": STYLES, "archive_url": archive_url, "issue_url": issue_url,
-              "unsubscribe": unsubscribe, "charts": chart_images,
-              "chart_cid": next((c["cid"] for c in chart_images.values()), "")}
-    return env.get_template("mail.html").render(**values), env.get_template("mail.txt").render(**values)
-
-
-def compose_message(config: Config, issue: Issue, files: dict[str, Path], settings: MailSettings,
-                    env) -> EmailMessage:
-    """The message every recipient gets, without To and Message-ID (see :func:`addressed`)."""
-    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or None
-    target, words = unsubscribe_text(settings)
-    urls = links(config, issue, files)
-    images = charts(issue, domain or "localhost")
-    html_body, text_body = render_mail(issue, env, urls["archive_url"], words, urls["issue_url"], images)
-    msg = EmailMessage(policy=MESSAGE_POLICY)
-    msg["Subject"] = settings.subject.format(title=issue.title, day=issue.day, date=issue.date.isoformat(),
-                                             name=issue.name)
-    msg["From"] = settings.sender
-    msg["Date"] = formatdate(localtime=False, usegmt=True)
-    msg["List-Id"] = list_id(settings, issue.title)
-    msg["List-Unsubscribe"] = f"<{target}>"
-    if settings.one_click:
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    if urls["archive_url"]:
-        msg["List-Archive"] = f"<{urls['archive_url']}>"
-    msg["List-Post"] = "NO"  # an announcement list: readers do not post to it
-    msg.set_content(text_body, subtype="plain", charset="utf-8")
-    msg.add_alternative(html_body, subtype="html", charset="utf-8")
-    html_part = msg.get_payload()[1]
-    for image in images.values():
-        html_part.add_related(image["png"], maintype="image", subtype="png", cid=image["msgid"],
-                              filename=f"chart-{len(html_part.get_payload())}.png", disposition="inline")
-    msg.add_attachment(files["pdf"].read_bytes(), maintype="application", subtype="pdf",
-                       filename=files["pdf"].name)
-    return msg
-
-
-def addressed(base: EmailMessage, recipient: str, settings: MailSettings, issue: Issue) -> EmailMessage:
-    """A copy of the message for one recipient: To is that recipient alone, with a Message-ID of its own."""
-    msg = copy.deepcopy(base)
-    msg["To"] = recipient
-    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or None
-    msg["Message-ID"] = make_msgid(idstring=issue.slug, domain=domain)
-    return msg
+                        unsubscribe=unsubscribe, one_click=table["one_click"],
+                        attach=tuple(dict.fromkeys(table["attach"])))
 
 
 # -- the record ----------------------------------------------------------------------------------------------
@@ -517,7 +324,7 @@ def send_issue(config: Config, date: dt.date, force: bool = False, plugins=None,
     config.check_plugins(ctx.plugins, [])
     with out_lock(config, "send"):
         folder = config.out / date.isoformat()
-        issue, files = issue_files(config, date)
+        issue, files = issue_files(config, date, settings.attach)
         if test_to:
             return _test_send(config, issue, files, settings, ctx.env, test_to)
         sends = sent_records(folder)
@@ -578,7 +385,8 @@ def _send(config: Config, folder: Path, issue: Issue, files: dict[str, Path], se
     """One SMTP session delivering to ``recipients`` one by one, the intent written before each DATA."""
     base = compose_message(config, issue, files, settings, env)
     record = {"started": now_iso(), "forced": forced, "subject": str(base["Subject"]),
-              "pdf_sha256": hashlib.sha256(files["pdf"].read_bytes()).hexdigest(), "deliveries": []}
+              **{f"{fmt}_sha256": hashlib.sha256(files[fmt].read_bytes()).hexdigest() for fmt in settings.attach},
+              "deliveries": []}
     sends = sends + [record]
 
     def save(what: str) -> None:
@@ -663,7 +471,7 @@ class _Lost(Exception):
 
 def _test_send(config: Config, issue: Issue, files: dict[str, Path], settings: MailSettings, env,
                to: list[str]) -> SendResult:
-    """The issue's message to ``to`` only, recorded nowhere (the list's send is still to come)."""
+    """The issue's message to ``to`` only, recorded nowhere; it says where the list's own send stands."""
     base = compose_message(config, issue, files, settings, env)
     deadline = Deadline(settings.timeout)
     smtp = None
@@ -691,5 +499,19 @@ def _test_send(config: Config, issue: Issue, files: dict[str, Path], settings: M
         _close(smtp)
     if problems:
         raise MailError(f"test send of {issue.name} refused for {'; '.join(problems)}")
-    return SendResult(True, f"test send of {issue.name} to {', '.join(sent)} (not recorded: the issue's own send "
-                      "is still to come)")
+    note = list_send_state(config.out / issue.date.isoformat(), [address(r) for r in settings.recipients])
+    return SendResult(True, f"test send of {issue.name} to {', '.join(sent)} ({note})")
+
+
+def list_send_state(folder: Path, wanted: list[str]) -> str:
+    """What a test send says of the issue's own send: still to come, done (and when), or done in part."""
+    latest = latest_states(sent_records(folder))
+    done = [latest[a] for a in wanted if latest.get(a, {}).get("state") == DELIVERED]
+    if not done:
+        return "not recorded: the issue's own send is still to come"
+    last = max(d.get("at", "") for d in done)
+    if len(done) == len(wanted):
+        return f"not recorded: the issue itself went to its {len(wanted)} recipients on {last}"
+    return (f"not recorded: the issue itself went to {len(done)} of its {len(wanted)} recipients on {last}; "
+            "`briefing send` mails the others")
+

@@ -1,1 +1,2 @@
-"""Output: the issue rendered to Markdown, HTML and PDF, written whole into ``out/``, and the issue file read back."""
+"""Output: the issue rendered to Markdown, HTML, PDF and EPUB, written whole into ``out/``, and the issue file
+read back."""

@@ -28,7 +28,7 @@ from . import issuefile
 
 log = logging.getLogger("briefing.publish")
 
-SUFFIXES = {"md": ".md", "html": ".html", "pdf": ".pdf"}
+SUFFIXES = {"md": ".md", "html": ".html", "pdf": ".pdf", "epub": ".epub"}
 REPORT_NAME = "report.json"
 STAGING = ".staging-"
 OLD = ".old-"

@@ -1,6 +1,7 @@
-"""Render: Issue → Markdown, HTML and PDF text/bytes, all from Jinja2 templates over the same model.
+"""Render: Issue → Markdown, HTML, PDF and EPUB text/bytes, all from Jinja2 templates over the same model.
 
-In: an :class:`Issue`. Out: ``{"md": str, "html": str, "pdf": bytes}`` for the requested formats.
+In: an :class:`Issue`. Out: ``{"md": str, "html": str, "pdf": bytes, "epub": bytes}`` for the requested formats
+(the e-book is put together by :mod:`briefing.output.epub`).
 Templates come from the workspace's ``templates/`` first, then the packaged ones. Nothing invisible is printed
 (control, bidirectional and zero-width characters are dropped from every value). Source text is
 escaped for each format: Markdown specials are backslash-escaped (no raw HTML gets through), HTML is
@@ -232,4 +233,8 @@ def render(issue: Issue, ctx, formats: tuple[str, ...] | None = None) -> dict[st
         out["html"] = render_text(env, "html", issue, for_pdf=False)
     if "pdf" in formats:
         out["pdf"] = render_pdf(render_text(env, "html", issue, for_pdf=True))
+    if "epub" in formats:
+        from .epub import render_epub
+
+        out["epub"] = render_epub(issue, env, ctx.config.table("briefing")["language"])
     return out

@@ -5,10 +5,11 @@ In: the day's documents (after the window) and the build context. Out: the same 
 where each feed item (``origin == "feed"``) that passes the subject gate (:func:`briefing.pipeline.gate.on_subject`) and
 whose page gives an article now carries the article's text instead of the feed's description: the same id, title,
 outlet and URL, so its sentences are split from the article and keep their spans in it. Off-subject items are never
-requested. An item whose page gives no article keeps its description, and ``report.json`` (``articles``) says why:
-an HTTP error, a time-out, a page too large, a consent wall, a paywall teaser, a text shorter than the description,
-robots.txt, a refused address, offline and not cached, or the stage's deadline. Every row there gives the URL, the
-status, the bytes, the seconds, whether it came from the cache, and the reason for a fallback.
+requested, nor are the items of a source whose ``[[source]]`` table says ``articles = false``. An item whose page
+gives no article keeps its description, and ``report.json`` (``articles``) says why: an HTTP error, a time-out, a
+page too large, a consent wall, a paywall teaser, a text shorter than the description, robots.txt, a refused
+address, offline and not cached, or the stage's deadline. Every row there gives the URL, the status, the bytes,
+the seconds, whether it came from the cache, and the reason for a fallback.
 
 Every download goes through the build's fetcher (:mod:`briefing.sources.fetch`: in parallel within ``[articles]
 concurrency`` and ``per_host``, robots.txt, the HTTP cache, the address checks); the text is extracted by
@@ -30,6 +31,7 @@ from ..runtime.progress import tell
 from ..sources import extract
 from ..sources.fetch import ACCEPT_PAGE, FetchError, Response
 from . import gate
+from .sourcesettings import table_of
 
 log = logging.getLogger("briefing.articles")
 
@@ -62,10 +64,12 @@ def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> 
                     fetch=False)
         return documents
     wanted: dict[str, list[Document]] = {}
-    off_subject = no_link = 0
+    off_subject = no_link = by_source = 0
     for doc in items:
         if not doc.url:
             no_link += 1
+        elif not getattr(table_of(ctx, doc), "articles", True):
+            by_source += 1  # its [[source]] says articles = false: the feed's description is the item
         elif not gate.on_subject(ctx, doc):
             off_subject += 1  # never requested: a whole subscription must not cost a request per item
         else:
@@ -108,8 +112,11 @@ def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> 
     from_cache = sum(1 for _, row in rows if row["fallback"] is None and row["cached"])
     report.note("articles", f"{read} of {len(rows)} article(s) read ({from_cache} from the cache); "
                 f"{len(rows) - read} item(s) kept the feed's description; {off_subject} off-subject item(s) "
-                f"not fetched" + (f"; {no_link} without a link" if no_link else ""),
-                read=read, fell_back=len(rows) - read, cached=from_cache, off_subject=off_subject, no_link=no_link)
+                f"not fetched" + (f"; {no_link} without a link" if no_link else "")
+                + (f"; {by_source} item(s) of sources with articles = false kept their descriptions"
+                   if by_source else ""),
+                read=read, fell_back=len(rows) - read, cached=from_cache, off_subject=off_subject, no_link=no_link,
+                kept_by_source=by_source)
     return [replaced.get(id(d), d) for d in documents]
 
 

@@ -36,6 +36,7 @@ from .compose import compose
 from .gate import gate, warm_up
 from .load import load, nothing_read
 from .select import select
+from .sourcesettings import declared_languages
 from .window import in_window, today
 
 log = logging.getLogger("briefing.build")
@@ -157,7 +158,8 @@ def _build(config: Config, plugins: Plugins | None = None,
     t = time.perf_counter()
     articles = [d for d in documents if d.kind == "article"]
     with termscore.memo(cache.scores if cache else None):
-        relevance = gate(articles, judge, report, config.table("briefing")["language"])  # before any split
+        relevance = gate(articles, judge, report, config.table("briefing")["language"],  # before any split
+                         declared_languages(ctx))
     articles = [d for d in articles if d.id in relevance]
     stage("gate", t)
 

@@ -71,9 +71,22 @@ def on_subject(ctx, doc: Document) -> bool:
     return relevance(ctx.judge, doc) >= ctx.judge.join
 
 
-def gate(docs: list[Document], judge: Judge, report, language: str = "") -> dict[str, float]:
+def other_language(doc: Document, language: str, declared: str = "") -> tuple[str, str] | None:
+    """``(its language, why)`` when the document is not in the issue's ``language``: as its source declares
+    (``declared``), else as the identifier is sure of; None when it is, or when nothing can tell."""
+    if declared:
+        return (declared, f"{declared}, as its source says") if declared != language else None
+    lang, probability = language_of(doc)
+    if lang and lang != language and probability >= LANGUAGE_CONFIDENCE:
+        return lang, f"{lang}, {probability:.2f} sure"
+    return None
+
+
+def gate(docs: list[Document], judge: Judge, report, language: str = "",
+         declared: dict[str, str] | None = None) -> dict[str, float]:
     """The relevance of each document that passes; the others are recorded as left out, with the reason:
-    not in the issue's ``language``, or off the subject (with its score)."""
+    not in the issue's ``language`` (as the source declares it in ``declared``, document id → language, or as
+    identified), or off the subject (with its score)."""
     passed = {}
     for doc in docs:
         if not doc.title.strip() and not doc.text.strip():
@@ -84,11 +97,11 @@ def gate(docs: list[Document], judge: Judge, report, language: str = "") -> dict
             report.drop(doc.title, f"off subject (relevance {score:.2f} < {judge.join:.2f})", doc=doc.id,
                         path=doc.path, outlet=doc.outlet, relevance=round(score, 3))
             continue
-        if language:  # asked only of the documents that speak of the subject: a tenth of a day, or less
-            lang, probability = language_of(doc)
-            if lang and lang != language and probability >= LANGUAGE_CONFIDENCE:
-                report.drop(doc.title, f"written in another language ({lang}, {probability:.2f} sure), not the "
-                            f"issue's ({language})", doc=doc.id, path=doc.path, outlet=doc.outlet, language=lang)
-                continue
+        # the language is asked only of the documents that speak of the subject: a tenth of a day, or less
+        other = other_language(doc, language, (declared or {}).get(doc.id, "")) if language else None
+        if other is not None:
+            report.drop(doc.title, f"written in another language ({other[1]}), not the issue's ({language})",
+                        doc=doc.id, path=doc.path, outlet=doc.outlet, language=other[0])
+            continue
         passed[doc.id] = score
     return passed

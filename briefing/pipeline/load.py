@@ -1,26 +1,25 @@
 """Load: source paths and URLs → Documents, through the loader plugins.
 
-In: the configured source entries (files, folders, globs, URLs). Out: a list of :class:`Document`.
-Each source is read by the loaders the plugins declare (``briefing_loaders``): by its suffix, else by its
-first bytes. Files are read with a size cap; URLs are fetched by the build's fetcher (:mod:`briefing.sources.fetch`), all
-the URLs of one round in parallel and revalidated against the HTTP cache; lists of sources (OPML) add their feeds
-to the next round, at most ``[fetch] list_feeds`` per list and within ``[fetch] list_seconds`` in all. Every
-source that cannot be read is recorded in the report with its name and the reason; the others are loaded all
-the same. Every document's metadata is tidied (links lose their tracking parameters) and reported.
+In: the configured source entries (files, folders, globs, URLs: ``[briefing] sources`` and the ``[[source]]``
+tables, whose settings are applied to what each gives, see :mod:`briefing.pipeline.sourcesettings`). Out: a list
+of :class:`Document`. Each source is read by the loaders the plugins declare (``briefing_loaders``): by its
+suffix, else by its first bytes. Files are read with a size cap; URLs are fetched by the build's fetcher
+(:mod:`briefing.sources.fetch`), all the URLs of one round in parallel and revalidated against the HTTP cache;
+lists of sources (OPML) add their feeds to the next round, at most ``[fetch] list_feeds`` per list and within
+``[fetch] list_seconds`` in all. Every source that cannot be read is recorded in the report with its name and the
+reason; the others are loaded all the same. Every document's metadata is tidied (links lose their tracking
+parameters) and reported.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import fnmatch
-import glob
 import logging
 import os
 import time
 import urllib.parse
 import zlib
-from pathlib import Path
 
 from ..config.settings import Config
 from ..errors import SourceError
@@ -29,142 +28,17 @@ from ..runtime.files import display_path, read_bytes
 from ..runtime.report import Report
 from ..runtime.workers import cores, run_all
 from ..sources.sanitize import clean_link, one_line, path_suffix
+from .expand import expand, is_url  # noqa: F401  (expand: where the entries' files are found; re-exported)
+from .sourcesettings import applied, planned
 
 log = logging.getLogger("briefing.load")
 
 
-# Files that travel with sources but are not sources (a dataset's licence, a folder's readme).
-NOT_SOURCES = {"license", "licence", "notice", "copying", "readme", "readme.md", "readme.txt", "license.txt"}
 # A loader's document of this kind names further sources in ``data["feeds"]`` (e.g. the feeds of an OPML
 # list) and ``data["refused"]`` (addresses it will not follow); it is not itself part of the issue.
 SOURCE_LIST = "sources"
 MAX_LIST_DEPTH = 2  # a list may name lists, which may name feeds; no deeper
 MAX_TITLE = 300
-
-
-def is_url(entry: str) -> bool:
-    return entry.lower().startswith(("http://", "https://"))
-
-
-def expand(entries: list[str], config: Config, report: Report) -> list[str]:
-    """Files (sorted, hidden ones skipped) and URLs named by the source entries.
-
-    A name that exists is taken as it is, even with ``*``, ``?`` or ``[`` in it; otherwise such a name is a
-    pattern (``**`` for any depth). Folders and patterns are walked without following a symbolic link that
-    leads outside the folder (or the pattern's fixed part) unless ``[briefing] follow_symlinks`` is true, and
-    never into a folder already being walked (a link loop): each such link is reported, not read.
-    """
-    follow = bool(config.table("briefing").get("follow_symlinks", False))
-    found: list[str] = []
-    for entry in entries:
-        if is_url(entry):
-            found.append(entry)
-            continue
-        path = config.resolve(entry)
-        if any(ch in entry for ch in "*?[") and not os.path.lexists(path):
-            base, pattern = _split_pattern(str(path))
-            matches = list(_walk(Path(base), follow, report, config, pattern))
-            if not matches:
-                report.bad_source(entry, "no file matches this pattern")
-            found.extend(matches)
-        elif path.is_dir():
-            found.extend(_walk(path, follow, report, config))
-        elif path.is_file():
-            found.append(str(path))
-        else:
-            report.bad_source(entry, "not found")
-    return list(dict.fromkeys(found))
-
-
-def _split_pattern(pattern: str) -> tuple[str, list[str]]:
-    """A glob pattern → its fixed leading folder and the rest, one part per path component."""
-    parts = pattern.split(os.sep)
-    fixed = 0
-    while fixed < len(parts) - 1 and not glob.has_magic(parts[fixed]):
-        fixed += 1
-    return os.sep.join(parts[:fixed]) or os.sep, [p for p in parts[fixed:] if p]
-
-
-def _match(pattern: list[str], names: list[str], prefix: bool = False) -> bool:
-    """Whether path components ``names`` match the glob ``pattern`` (``prefix``: could still, deeper down).
-
-    As :mod:`glob`: ``**`` is any number of folders, and a name starting with "." is matched only by a
-    pattern component starting with "." too."""
-    if not names:
-        return prefix or not pattern or pattern == ["**"]
-    if not pattern:
-        return False
-    head, name = pattern[0], names[0]
-    if head == "**":
-        return (not name.startswith(".") and _match(pattern, names[1:], prefix)) or _match(pattern[1:], names, prefix)
-    if name.startswith(".") and not head.startswith("."):
-        return False
-    return fnmatch.fnmatchcase(name, head) and _match(pattern[1:], names[1:], prefix)
-
-
-def _shown(path: str, config: Config) -> str:
-    """A path as the report shows it: relative to the workspace, a link's own name (not where it leads)."""
-    absolute = os.path.abspath(path)
-    workspace = os.path.realpath(config.workspace)
-    return os.path.relpath(absolute, workspace) if os.path.commonpath([workspace, absolute]) == workspace else absolute
-
-
-def _walk(root: Path, follow: bool, report: Report, config: Config, pattern: list[str] | None = None):
-    """The files under ``root`` in ``os.walk`` order (each folder's files sorted, then its sub-folders), those
-    matching ``pattern`` when given, else all but hidden ones and :data:`NOT_SOURCES`."""
-    real_root = os.path.realpath(root)
-    try:
-        top = os.stat(root)
-    except OSError:
-        return
-    visiting = {(top.st_dev, top.st_ino): real_root}
-    stack: list[tuple[str, tuple[str, ...]]] = [(str(root), ())]
-    while stack:
-        folder, rel = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError as exc:
-            report.bad_source(display_path(folder, config.workspace), f"cannot be listed: {exc.strerror or exc}")
-            continue
-        subfolders = []
-        for e in entries:
-            names = [*rel, e.name]
-            if pattern is None and e.name.startswith("."):
-                continue
-            if pattern is not None and not _match(pattern, names, prefix=True):
-                continue
-            if e.is_symlink():
-                shown = _shown(e.path, config)
-                target = os.path.realpath(e.path)
-                if not os.path.exists(target):
-                    report.bad_source(shown, "a broken symbolic link")
-                    continue
-                if not follow and os.path.commonpath([real_root, target]) != real_root:
-                    report.bad_source(shown, "a symbolic link leading outside the source folder; not followed "
-                                             "([briefing] follow_symlinks = true reads it)")
-                    continue
-            try:
-                is_dir = e.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                st = os.stat(e.path)
-                key = (st.st_dev, st.st_ino)
-                if key in visiting:
-                    inside = os.path.realpath(folder)
-                    if os.path.commonpath([visiting[key], inside]) == visiting[key]:
-                        report.bad_source(_shown(e.path, config), "a symbolic link loop (a folder inside itself); "
-                                                                  "not followed")
-                    continue  # a loop, or a folder already walked by another way
-                visiting[key] = os.path.realpath(e.path)
-                subfolders.append((e.path, tuple(names)))
-            elif pattern is not None:
-                if _match(pattern, names) and os.path.isfile(e.path):
-                    yield e.path
-            elif e.name.lower() not in NOT_SOURCES:
-                yield e.path
-        stack.extend(reversed(subfolders))
 
 
 def loaders(ctx) -> list[Loader]:
@@ -413,7 +287,8 @@ def load(ctx, cache=None) -> list[Document]:
     documents: list[Document] = []
     fetch_table = config.table("fetch")
     per_list = int(fetch_table["list_feeds"])
-    batch = [(entry, 0) for entry in expand(config.sources, config, report)]
+    tables = dict(planned(config, report))  # each file and URL to read → its [[source]] table, or None
+    batch = [(entry, 0) for entry in tables]
     seen = {entry for entry, _ in batch}
     lists_deadline: float | None = None
     while batch:
@@ -453,8 +328,10 @@ def load(ctx, cache=None) -> list[Document]:
                     elif address not in seen:
                         seen.add(address)
                         following.append((address, depth + 1))
+                        tables[address] = tables.get(entry)  # a list's feeds take the list's settings
             for doc in docs if not tidied else ():
                 tidy(doc, entry, name, report)
+            docs = applied(tables.get(entry), docs, name, ctx)
             entry_report = {"path": name, "documents": len(docs)}
             if lists:
                 entry_report["lists"] = sum(len(d.data.get("feeds", [])) for d in lists)
@@ -471,7 +348,7 @@ def load(ctx, cache=None) -> list[Document]:
 
 def nothing_read(config: Config, report: Report, shown: int = 20) -> str:
     """Why a build read no document at all, for the error that stops it: each failed source with its reason."""
-    entries = ", ".join(config.sources) or "(none)"
+    entries = ", ".join([*config.sources, *(t.entry for t in config.source_tables if t.enabled)]) or "(none)"
     bad = report.bad_sources
     if not bad and not report.sources:
         return f"no documents: the sources ({entries}) hold no files"

@@ -1,7 +1,9 @@
 """Humanitarian: civilians, refugees, evacuations and aid.
 
-An example section plugin made by `briefing init`. Edit the terms, rename it, or delete the file.
-Stories go to the section whose terms fit them best; see docs/plugins.md for every hook.
+An example section plugin, put in plugins/examples/ by `briefing init` for reading: the files there are not
+loaded, so a new workspace prints the house's sections only. To use it, move it up into plugins/
+(`mv plugins/examples/humanitarian.py plugins/`) and edit its terms. Stories go to the section whose terms fit
+them best; `briefing docs plugins` documents every hook.
 """
 
 from briefing import Section, hookimpl
