@@ -502,3 +502,19 @@ def test_a_login_over_an_unencrypted_connection_beyond_this_machine_is_refused(t
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     assert 'security = "none" with a username would send the password in clear to mail.example.org' in r.stderr
     assert not (ws / "out" / "2023-03-20" / "sent.json").exists()
+
+
+def test_a_send_record_nested_a_hundred_thousand_deep_is_one_line(tmp_path):
+    # was: a RecursionError traceback from `briefing send` and from the desk
+    from briefing.mail.send import MailError, sent_records
+
+    (tmp_path / "sent.json").write_text("[" * 100_000)
+    with pytest.raises(MailError) as caught:
+        sent_records(tmp_path)
+    assert str(caught.value) == (f"{tmp_path / 'sent.json'}: unreadable send record (nested deeper than 6 levels); "
+                                 "fix or remove it, then send again")
+    (tmp_path / "sent.json").write_text('{"sends": {"deliveries": []}}')
+    with pytest.raises(MailError, match=r"unreadable send record \(no list of sends\)"):
+        sent_records(tmp_path)
+    (tmp_path / "sent.json").unlink()
+    assert sent_records(tmp_path) == []

@@ -232,6 +232,29 @@ def test_feed_is_valid_atom_with_stable_ids(two_days, tmp_path):
     assert again.entries[0].id == ids[0]
 
 
+def test_a_back_issue_nested_a_hundred_thousand_deep_is_skipped_and_the_day_is_built(tmp_path, caplog):
+    # was: a RecursionError from the archive and the follow-ups on every later build
+    ws = make_workspace(tmp_path, [SEED_A])
+    build_day(ws, "2023-03-19", [SEED_A], formats="md")
+    for date, text in (("2023-03-17", "[" * 100_000), ("2023-03-18", '{"format": 2, "date": "2023-03-18", '
+                                                                   '"title": "T", "sections": 7}')):
+        (ws / "out" / date).mkdir()
+        (ws / "out" / date / "issue.json").write_text(text)
+    result = build_day(ws, "2023-03-20", [SEED_A, SEED_B], formats="md")
+    assert not result.report.plugin_errors
+    page = (ws / "out" / "index.html").read_text()
+    assert "Conflict Update Day 390" in page and "Conflict Update Day 389" in page
+    skipped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("back issues: skipped")]
+    assert any("2023-03-17" in m and m.endswith("nested deeper than 8 levels") for m in skipped)
+    assert any("2023-03-18" in m for m in skipped)
+    from briefing.output.issuefile import read_issue
+
+    with pytest.raises(ValueError, match=r"^nested deeper than 8 levels$"):
+        read_issue(ws / "out" / "2023-03-17")
+    with pytest.raises(ValueError, match=r"^not an issue: TypeError"):
+        read_issue(ws / "out" / "2023-03-18")
+
+
 # -- follow-ups -------------------------------------------------------------------------------------------
 
 

@@ -56,12 +56,15 @@ from ..models import Issue
 from ..output.issuefile import read_issue
 from ..output.publish import SUFFIXES
 from ..runtime.files import atomic_write
+from ..runtime.guarded import read_json
 from ..runtime.lock import out_lock
 
 log = logging.getLogger("briefing.mail")
 
 SENT_NAME = "sent.json"
 SENT_FORMAT = 2
+RECORD_LIMIT = 16 * 1024 * 1024  # bytes of sent.json: a record of 10,000 recipients, sent a hundred times, is less
+RECORD_DEPTH = 6  # levels: the record nests 5 (record, sends, send, deliveries, delivery)
 DEFAULT_PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 DELIVERED, REFUSED, FAILED, SENDING = "delivered", "refused", "failed", "sending"
@@ -311,10 +314,10 @@ def sent_records(folder: Path) -> list[dict]:
     """The sends recorded in ``sent.json`` (an older record, recipients and one message id, is read as
     delivered to those recipients)."""
     path = folder / SENT_NAME
-    if not path.exists():
-        return []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path, limit=RECORD_LIMIT, depth=RECORD_DEPTH, expect=dict)
+        if not isinstance(data.get("sends"), list) or not all(isinstance(s, dict) for s in data["sends"]):
+            raise ValueError("no list of sends")
         sends = list(data["sends"])
         for send in sends:
             if "deliveries" not in send:
@@ -324,7 +327,9 @@ def sent_records(folder: Path) -> list[dict]:
             for d in send["deliveries"]:
                 if not isinstance(d, dict) or not isinstance(d.get("to"), str) or not isinstance(d.get("state"), str):
                     raise ValueError("a delivery without its recipient or state")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise MailError(f"{path}: unreadable send record ({exc}); fix or remove it, then send again") from None
     return sends
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -196,5 +195,7 @@ def remove_leftovers(out: Path) -> list[str]:
 
 def manifest(folder: Path) -> dict[str, str]:
     """The files ``report.json`` in ``folder`` says its build wrote, with their SHA-256."""
-    data = json.loads((Path(folder) / REPORT_NAME).read_text(encoding="utf-8"))
-    return dict(data.get("files", {}))
+    from ..runtime.guarded import read_json
+
+    files = read_json(Path(folder) / REPORT_NAME, expect=dict).get("files", {})
+    return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
