@@ -18,7 +18,7 @@ from typing import Callable
 from ..config.settings import Config
 from ..editorial import termscore
 from ..editorial.judge import Judge, subject_of
-from ..errors import BuildError, OutOfTime, PluginError
+from ..errors import BuildError, Interrupted, OutOfTime, PluginError
 from ..host.context import BuildContext
 from ..host.plugins import Plugins
 from ..host.sections import sections_of
@@ -77,6 +77,10 @@ def build(config: Config, plugins: Plugins | None = None,
                 return _build(config, plugins, progress, guard)
         except OutOfTime:
             raise BuildError(guard.message()) from None
+        except KeyboardInterrupt:
+            if not guard.interrupted:
+                raise
+            raise Interrupted(guard.stopped(), guard.signal) from None
 
 
 def desk_examples(config: Config, date: dt.date, report) -> dict[str, list[str]]:
