@@ -105,3 +105,21 @@ def test_a_build_stopped_by_its_deadline_leaves_no_worker_behind(tmp_path):
         built(ws, 2)
     assert multiprocessing.active_children() == []
     assert not (ws / "out" / "2023-03-20").exists()
+
+
+def test_a_worker_killed_while_idle_is_replaced_and_no_job_is_lost():
+    # a worker killed from outside between two jobs: the next job goes to a new worker, not into a broken pipe
+    from briefing.runtime import workers
+
+    pool: list = []
+    context = multiprocessing.get_context("fork")
+    first = workers._Worker(context, abs)
+    pool.append(first)
+    first.process.kill()
+    first.process.join()
+    jobs = [-3]
+    workers._give(pool, context, abs, 0, jobs)
+    results = [None]
+    workers._collect(pool, results)
+    workers._stop(pool)
+    assert results == [3] and first not in pool and multiprocessing.active_children() == []

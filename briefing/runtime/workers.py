@@ -129,19 +129,31 @@ def run_all(fn: Callable[[Any], Any], jobs: list, workers: int) -> list:
     try:
         while waiting or any(w.job is not None for w in pool):
             while waiting and sum(w.job is not None for w in pool) < workers:
-                idle = next((w for w in pool if w.job is None), None) or _start(pool, context, fn)
-                index = waiting.popleft()
-                idle.give(index, jobs[index])
+                _give(pool, context, fn, waiting.popleft(), jobs)
             _collect(pool, results)
     finally:
         _stop(pool)
     return results
 
 
-def _start(pool: list[_Worker], context, fn) -> _Worker:
-    worker = _Worker(context, fn)
-    pool.append(worker)
-    return worker
+def _give(pool: list[_Worker], context, fn, index: int, jobs: list) -> None:
+    """Job ``index`` to an idle worker, or a new one; a worker found dead while idle is replaced (once)."""
+    for attempt in (1, 2):
+        worker = next((w for w in pool if w.job is None), None)
+        if worker is None or attempt == 2:
+            worker = _Worker(context, fn)
+            pool.append(worker)
+        try:
+            worker.give(index, jobs[index])
+            return
+        except (OSError, ValueError):  # it died idle (killed from outside): its pipe is broken
+            worker.job = None
+            worker.process.kill()
+            worker.process.join(STOP_SECONDS)
+            worker.conn.close()
+            pool.remove(worker)
+            if attempt == 2:
+                raise
 
 
 def _collect(pool: list[_Worker], results: list) -> None:
