@@ -40,6 +40,14 @@ def test_json_nested_past_the_limit_but_within_the_parser_is_refused_too():
         parse_json('{"a": {"b": [[[[[[[1]]]]]]]}}', depth=8)
 
 
+def test_a_deep_balanced_json_file_is_measured_not_parsed():
+    # half a million levels, every one closed: the parser would recurse; the measure stops after the limit
+    with pytest.raises(Unreadable, match=r"^nested deeper than 32 levels$"):
+        parse_json("[" * 500_000 + "]" * 500_000)
+    deep_string = '{"a": "' + "[" * 100 + '", "b": [[1]]}'  # brackets inside a string are text, not nesting
+    assert parse_json(deep_string, depth=3) == {"a": "[" * 100, "b": [[1]]}
+
+
 def test_toml_nested_five_hundred_levels_is_one_line(tmp_path):
     path = tmp_path / "notes.toml"
     path.write_text("x = " + "[" * 500 + "]" * 500 + "\n")

@@ -11,9 +11,9 @@ module, the syntok version and the settings that shape loading (options declared
 loaders' own tables). Change any of them and the old entries are simply not found again. Entries are written to a temporary file and renamed
 into place, so a concurrent build sees a whole entry or none; an entry that cannot be read or does not
 check out is removed and rebuilt: every entry is read by the guarded reader (:mod:`briefing.runtime.guarded`,
-at most ``ENTRY_LIMIT`` bytes and ``ENTRY_DEPTH`` levels), and its sentences must be spans of their document in
-order, none overlapping the one before (so an entry can never hold more sentences, or more text, than its
-document). Entries unused for ``KEEP_DAYS`` days are removed, by one build at a
+at most ``ENTRY_DEPTH`` levels deep and ``ENTRY_RATIO`` times its source's size, so that a swollen entry is never
+parsed), and its sentences must be spans of their document in order, none overlapping the one before (so an
+entry can never hold more sentences, or more text, than its document). Entries unused for ``KEEP_DAYS`` days are removed, by one build at a
 time (under a file lock), at most once a day. ``[briefing] cache = false`` turns the cache off.
 """
 
@@ -47,6 +47,10 @@ FOLDER = ".briefing-cache"
 FORMAT = 3
 KEEP_DAYS = 30
 ENTRY_LIMIT = 64 * 1024 * 1024  # bytes: the text of a 20 MB source (the largest read), escaped, and its spans
+# An entry is at most this many times its source's bytes (plus ENTRY_SLACK): its text is no longer than the source,
+# and a sentence's span in JSON is about as long as a short sentence (a whole real day's entries: 0.75-1.1).
+ENTRY_RATIO = 8
+ENTRY_SLACK = 64 * 1024
 ENTRY_DEPTH = 8  # levels: an entry nests 6 (entry, sentences, paragraphs, paragraph, spans, span)
 DOC_FIELDS = ("id", "title", "text", "path", "outlet", "url", "author", "kind", "origin")
 
@@ -175,7 +179,8 @@ class SourceCache:
         key = self.key(path, data)
         file = self._file(key)
         try:
-            raw = read_json(file, limit=ENTRY_LIMIT, depth=ENTRY_DEPTH, expect=dict)
+            limit = min(ENTRY_LIMIT, ENTRY_RATIO * len(data) + ENTRY_SLACK)  # a swollen entry is never parsed
+            raw = read_json(file, limit=limit, depth=ENTRY_DEPTH, expect=dict)
             if raw.get("format") != FORMAT or raw.get("key") != key:
                 raise ValueError("not an entry of this cache")
             docs = [_doc_from_json(d) for d in raw["documents"]]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -72,13 +73,15 @@ def parse_json(data: bytes | str, *, limit: int = LIMIT, depth: int = DEPTH, exp
     if len(data) > limit:
         raise error(f"too large: {_size(len(data))} (limit {_size(limit)})")
     text = _text(data, error)
+    if _json_depth(text, depth) > depth:  # measured on the text: a deep file is never handed to the parser
+        raise error(f"nested deeper than {depth} levels")
     try:
         value = json.loads(text, parse_constant=_no_constant)
-    except RecursionError:
+    except RecursionError:  # unbalanced brackets the measure could not pair
         raise error(f"nested deeper than {depth} levels") from None
     except ValueError as exc:  # json.JSONDecodeError, and the constants refused
         raise error(f"not valid JSON: {_first_line(exc)}") from None
-    return _checked(value, depth, expect, error)
+    return _checked(value, None, expect, error)
 
 
 def parse_toml(data: bytes | str, *, limit: int = LIMIT, depth: int = DEPTH, error: ErrorMaker = Unreadable) -> dict:
@@ -127,10 +130,33 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _checked(value: Any, depth: int, expect: type | None, error: ErrorMaker) -> Any:
-    """``value`` when it nests at most ``depth`` levels and its top level is ``expect``."""
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+"', re.DOTALL)
+_INNERMOST = re.compile(r"\[[^\[\]{}]*+\]|\{[^\[\]{}]*+\}")
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _json_depth(text: str, most: int) -> int:
+    """How deep the brackets of JSON text nest (up to ``most`` + 1: deeper is not counted), without parsing it: its
+    strings taken out, the innermost pairs removed round after round (each round one regular-expression pass, in
+    C). A text whose brackets do not pair (not JSON) counts as 0: the parser says what is wrong with it."""
+    rest = _JSON_STRING.sub('""', text)
+    rounds = 0
+    while _BRACKETS.search(rest):
+        fewer = _INNERMOST.sub("", rest)
+        if fewer == rest:
+            return 0  # unpaired: not JSON
+        rest, rounds = fewer, rounds + 1
+        if rounds > most:
+            return rounds
+    return rounds
+
+
+def _checked(value: Any, depth: int | None, expect: type | None, error: ErrorMaker) -> Any:
+    """``value`` when its top level is ``expect`` and it nests at most ``depth`` levels (None: measured already)."""
     if expect is not None and not isinstance(value, expect):
         raise error(f"{type_name(value)}, not {_NAMES.get(expect, expect.__name__)}")
+    if depth is None:
+        return value
     stack = [(value, 1)] if isinstance(value, (dict, list)) else []
     while stack:  # containers only, without recursion
         node, level = stack.pop()
