@@ -1,21 +1,17 @@
-"""Benchmark: what each hostile source does to the loader or the segmenter, in time and memory.
+"""The hostile sources of the rounds before: what each does to the loader or the segmenter, in time and memory.
 
-    .venv/bin/python bench/hostile.py [--timeout 120] [CASE ...]
-
-Each case runs in a fresh process limited to 3 GB of address space (``RLIMIT_AS``) and ``--timeout`` seconds;
-printed: the case, what came out (the documents read, or the reason the source was refused), the seconds it
-took and the peak memory. ``timeout`` or a signal in the outcome column means the case did not finish.
+Run by ``bench/hostile.py`` (group ``parsers``). Each case runs in a fresh process limited to 3 GB of address space
+(``RLIMIT_AS``) and the timeout; it gives what came out (the documents read, or the reason the source was
+refused), the seconds it took and the peak memory. ``timeout`` or a signal in the outcome means it did not finish.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -93,28 +89,16 @@ def limit() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (3 * 1024 ** 3, 3 * 1024 ** 3))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("cases", nargs="*", default=CASES)
-    parser.add_argument("--timeout", type=float, default=120)
-    args = parser.parse_args()
-    print(f"{'case':45} {'seconds':>8} {'peak MB':>8}  outcome")
-    with tempfile.TemporaryDirectory() as tmp:
-        for case in args.cases:
-            started = time.monotonic()
-            try:
-                r = subprocess.run([sys.executable, "-c", CHILD, case, tmp, str(ROOT)], capture_output=True, text=True,
-                                   timeout=args.timeout, preexec_fn=limit, env={**os.environ})
-            except subprocess.TimeoutExpired:
-                print(f"{case:45} {'>' + format(args.timeout, 'g'):>8} {'':>8}  timeout", flush=True)
-                continue
-            if r.returncode != 0:
-                tail = (r.stderr.strip().splitlines() or ["?"])[-1][:80]
-                print(f"{case:45} {time.monotonic() - started:8.1f} {'':>8}  exit {r.returncode}: {tail}", flush=True)
-                continue
-            data = json.loads(r.stdout.strip().splitlines()[-1])
-            print(f"{case:45} {data['seconds']:8.2f} {data['peak_mb']:8.0f}  {data['outcome'][:150]}", flush=True)
-
-
-if __name__ == "__main__":
-    main()
+def run_case(case: str, folder: str, timeout: float) -> tuple[float | None, str]:
+    """(seconds, outcome with the peak memory) of one parser case, in a process of its own."""
+    started = time.monotonic()
+    try:
+        r = subprocess.run([sys.executable, "-c", CHILD, case, folder, str(ROOT)], capture_output=True, text=True,
+                           timeout=timeout, preexec_fn=limit, env={**os.environ})
+    except subprocess.TimeoutExpired:
+        return None, "timeout"
+    if r.returncode != 0:
+        tail = (r.stderr.strip().splitlines() or ["?"])[-1][:80]
+        return time.monotonic() - started, f"exit {r.returncode}: {tail}"
+    data = json.loads(r.stdout.strip().splitlines()[-1])
+    return data["seconds"], f"{data['outcome'][:110]} (peak {data['peak_mb']:.0f} MB)"
