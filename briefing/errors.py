@@ -33,6 +33,14 @@ class BuildError(BriefingError):
     """The build failed as a whole; nothing was replaced (exit code 1)."""
 
 
+class Interrupted(BuildError):
+    """The build was stopped by Ctrl-C (SIGINT) or SIGTERM; nothing was published (exit code 128 + the signal)."""
+
+    def __init__(self, message: str, signum: int):
+        super().__init__(message)
+        self.exit_code = 128 + signum
+
+
 class OutOfTime(BaseException):
     """Raised in a build that ran past ``[briefing] max_seconds`` (see :mod:`briefing.runtime.deadline`).
 

@@ -126,3 +126,13 @@ def briefing_publish(issue, paths, config, report, build):
     :param report: the build's report (already written; for logging only).
     :param build: the build's context.
     """
+
+
+@hookspec
+def briefing_archive_changed(config, build):
+    """Write again whatever lists the back issues: an issue was taken out of ``OUT`` without a build
+    (``briefing archive remove``).
+
+    :param config: the workspace's configuration.
+    :param build: a context with no issue being built (``build.date`` is the removed issue's date).
+    """

@@ -68,13 +68,16 @@ def make_workspace(tmp: Path, sources: list[Path | str] | None = None, config_te
 
 def build_workspace(tmp: Path, sources: list[Path | str] | None = None, *, date: str = "2023-03-20",
                     formats: str = "md,html", config_text: str = "", plugins: list[Path | str] | None = None,
-                    texts: dict[str, str] | None = None, strict: bool = False) -> WorkspaceBuild:
-    """Make a workspace with ``sources``, ``texts`` and ``plugins`` and build it; returns the build result."""
+                    texts: dict[str, str] | None = None, strict: bool = False,
+                    allow_empty: bool = False) -> WorkspaceBuild:
+    """Make a workspace with ``sources``, ``texts`` and ``plugins`` and build it; returns the build result
+    (``allow_empty``: a day where no section has an item is built, as ``build --allow-empty`` does)."""
     from .pipeline.build import build
     from .config.settings import load_config
 
     ws = make_workspace(tmp, sources, config_text, plugins, texts)
-    result = build(load_config(ws / "briefing.toml", date=date, formats=formats, strict=strict))
+    result = build(load_config(ws / "briefing.toml", date=date, formats=formats, strict=strict,
+                               allow_empty=allow_empty))
     return WorkspaceBuild(result, ws)
 
 

@@ -2,7 +2,7 @@
 
 Each build leaves ``OUT/<date>/issue.json`` beside its files (the issue model, written by the engine). The
 archive page and the Atom feed are rebuilt from those files alone (newest first), so they always match what
-is on disk. Both are rendered with the build's one Jinja environment, so a plugin's filters work in a
+is on disk: after each build, and after ``briefing archive remove DATE`` takes an issue out. Both are rendered with the build's one Jinja environment, so a plugin's filters work in a
 workspace's ``archive.html`` and ``feed.xml`` too. Everything is written atomically.
 
 Configuration (all optional), ``[archive]`` in ``briefing.toml``::
@@ -91,3 +91,9 @@ def briefing_options():
 def briefing_publish(config, build):
     written = write_archive(config, build.env)
     log.info("archive: %s, %s", written["index"], written["feed"])
+
+
+@hookimpl
+def briefing_archive_changed(config, build):
+    """An issue was taken out (``briefing archive remove``): the page and the feed list what is left."""
+    write_archive(config, build.env)

@@ -25,13 +25,10 @@ out by the editor is in ``dropped`` with ``editor: true`` and the note's number.
 from __future__ import annotations
 
 import dataclasses
-import logging
 from typing import Any
 
 from briefing import Item, Source, api, hookimpl, stable_id
 from briefing.api import NotesError, notes_path, read_notes
-
-log = logging.getLogger("briefing.editor_notes")
 
 # added by ``briefing_score`` to a moved story's fit for the section the editor chose: more than any profile
 # gives, so the story is placed there and nowhere else
@@ -43,8 +40,7 @@ def _one_line(text: Any) -> str:
 
 
 def _warn(report, kind: str, path, message: str, **details: Any) -> None:
-    log.warning("%s: %s", path, message)
-    report.note(kind, f"{path.name}: {message}", file=str(path), **details)
+    report.warn(kind, f"{path.name}: {message}", said=f"{path}: {message}", file=str(path), **details)
 
 
 def _target(note: dict[str, Any]) -> str:

@@ -176,19 +176,28 @@ def hang(seconds: float, then: Route | None = None) -> Route:
     return route
 
 
-def trickle(body: bytes, every: float, headers_too: bool = False) -> Route:
-    """Send the body one byte every ``every`` seconds (with ``headers_too``, the headers as well)."""
+def trickle(body: bytes, every: float, headers_too: bool = False, framing: str = "length") -> Route:
+    """Send the body one byte every ``every`` seconds (with ``headers_too``, the headers as well). ``framing``:
+    "length" announces the length, "close" announces nothing and ends the body by closing the connection (what a
+    peer that holds a download open does), "chunked" sends each byte as a chunk of its own."""
     def route(h: Handler) -> None:
-        head = (f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(body)}\r\n\r\n").encode()
-        if not headers_too:
+        framed = {"length": f"Content-Length: {len(body)}\r\n", "close": "Connection: close\r\n",
+                  "chunked": "Transfer-Encoding: chunked\r\n"}[framing]
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n{framed}\r\n".encode()
+        pieces = [bytes([b]) for b in body]
+        if framing == "chunked":
+            pieces = [b"1\r\n" + p + b"\r\n" for p in pieces] + [b"0\r\n\r\n"]
+        if headers_too:
+            pieces = [bytes([b]) for b in head] + pieces
+        else:
             h.wfile.write(head)
             h.wfile.flush()
-            head = b""
-        for byte in head + body:
+        for piece in pieces:
             if h.server.site.release.wait(every):
-                return
-            h.wfile.write(bytes([byte]))
+                break
+            h.wfile.write(piece)
             h.wfile.flush()
+        h.close_connection = framing == "close" or h.server.site.release.is_set()
     return route
 
 

@@ -188,3 +188,59 @@ def test_section_scores_are_kept_and_a_damaged_score_file_is_ignored(tmp_path):
     third, _ = _build(ws)
     assert third.paths["md"].read_text() == second.paths["md"].read_text() == first.paths["md"].read_text()
     assert json.loads(scores_file.read_text()) == scores
+
+
+def test_an_entry_nested_a_hundred_thousand_deep_is_removed_and_rebuilt(tmp_path, caplog):
+    # was: a RecursionError traceback (exit 1) on every build until the entry was removed by hand
+    ws = make_workspace(tmp_path, [ARTICLE, FEED])
+    first, _ = _build(ws)
+    (scores_file,) = (ws / FOLDER / "scores").glob("*.json")
+    for file in [*_entries(ws), scores_file]:
+        file.write_text("[" * 100_000)
+    second, parsed = _build(ws)
+    assert parsed == ["bbc.xml", "gas_transit.txt"]
+    assert second.paths["md"].read_text() == first.paths["md"].read_text()
+    warned = [r.getMessage() for r in caplog.records if " is unreadable (" in r.getMessage()]
+    assert len(warned) == 3 and all("removed" in w for w in warned)
+    # deeper than an entry ever is, or (for a short source) larger than its entry can be
+    assert all("(nested deeper than" in w or "(too large: 98 KB" in w for w in warned), warned
+    for file in [*_entries(ws), scores_file]:
+        assert isinstance(json.loads(file.read_text()), dict)  # written whole again
+
+
+def test_an_entry_that_fails_its_checks_is_removed_from_disk(tmp_path):
+    cache = SourceCache(tmp_path / FOLDER, "fp")
+    data = ARTICLE.read_bytes()
+    file = cache._file(cache.key("a.txt", data))
+    file.parent.mkdir(parents=True)
+    file.write_text('{"format": 3, "key": ' + "[" * 50 + "]" * 50 + "}")  # deeper than an entry ever is
+    assert cache.documents("a.txt", data) is None
+    assert not file.exists() and cache.stats["unreadable"] == 1
+
+
+def test_an_entry_with_two_hundred_thousand_sentence_spans_is_refused_unread(tmp_path):
+    # was: accepted, 200,000 sentences built from one short text (40 s and 1 GB on a whole day)
+    cache = SourceCache(tmp_path / FOLDER, "fp")
+    data = ARTICLE.read_bytes()
+    doc = Document(id="d1", title="Gas", text=data.decode().split("\n", 1)[1])
+    cache.remember("a.txt", data, [doc])
+    expected = cache.sentences(doc)
+    cache.save()
+    file = next((tmp_path / FOLDER / "sources").glob("*/*.json"))
+    entry = json.loads(file.read_text())
+    entry["sentences"]["0"] = [[0, [[0, 40]] * 200_000]]  # the same span again and again: 1.6 MB for a 3 KB text
+    file.write_text(json.dumps(entry))
+    assert SourceCache(tmp_path / FOLDER, "fp").documents("a.txt", data) is None  # far past its source's size
+    assert not file.exists()
+
+    cache.save()  # written again, whole; then a few overlapping spans, small enough to be read
+    entry["sentences"]["0"] = [[0, [[0, 40]] * 200]]
+    file.write_text(json.dumps(entry))
+    calls = []
+    again = SourceCache(tmp_path / FOLDER, "fp")
+    (doc2,) = again.documents("a.txt", data)
+    got = again.sentences(doc2, split=lambda d: calls.append(d) or split_sentences(d))
+    assert calls and got == expected  # split again: overlapping spans are not sentences
+    again.save()
+    assert json.loads(file.read_text())["sentences"]["0"] == [[p[0].paragraph, [[s.start, s.end] for s in p]]
+                                                            for p in expected]

@@ -128,7 +128,11 @@ def test_a_build_whose_every_source_fails_exits_1_with_each_reason(tmp_path):
     (ws / "seeds" / "binary.txt").write_bytes(b"\x00\x01\x02binary")
     r = run("build", "--date", "2023-03-20", "--format", "md", "-q", cwd=ws)
     assert r.returncode == 1 and r.stdout == ""
-    assert r.stderr.splitlines() == [
+    assert r.stderr.splitlines() == [  # each bad source as it is met (-q keeps them), then the error
+        "briefing: WARNING: skipped source missing/*.xml: no file matches this pattern",
+        "briefing: WARNING: skipped source gone.txt: not found",
+        "briefing: WARNING: skipped source seeds/binary.txt: binary data, not text",
+        "briefing: WARNING: skipped source seeds/empty.txt: empty file",
         'briefing: error: no documents read from the sources (seeds, missing/*.xml, gone.txt):',
         "  missing/*.xml: no file matches this pattern",
         "  gone.txt: not found",
@@ -138,13 +142,14 @@ def test_a_build_whose_every_source_fails_exits_1_with_each_reason(tmp_path):
     assert not (ws / "out" / "2023-03-20").exists()
 
 
-def test_quiet_prints_nothing_on_success_before_or_after_the_subcommand(tmp_path):
+def test_quiet_prints_only_what_the_issue_holds_before_or_after_the_subcommand(tmp_path):
     ws = make_workspace(tmp_path, [ROOT / "seeds" / "000_f0b3ea1751f13ff4.txt"])
-    (ws / "seeds" / "empty.txt").write_text("")  # a skipped source is a warning: not printed under --quiet
+    (ws / "seeds" / "empty.txt").write_text("")  # a skipped source: the one line --quiet keeps
     for args in (["-q", "build"], ["build", "--quiet"]):
         r = subprocess.run([sys.executable, "-m", "briefing", *args, "--date", "2023-03-20", "--format", "md,html"],
                            cwd=ws, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-        assert (r.returncode, r.stdout, r.stderr) == (0, "", ""), args
+        assert (r.returncode, r.stdout, r.stderr) == (
+            0, "", "briefing: WARNING: skipped source seeds/empty.txt: empty file\n"), args
     loud = run("build", "--date", "2023-03-20", "--format", "md", cwd=ws)  # without it: the files and the warning
     assert loud.stdout.startswith("md      ") and "1 source(s) skipped" in loud.stderr
     assert run("build", "-q", "-v", cwd=ws).returncode == 2

@@ -4,6 +4,8 @@ cache, offline, and OPML lists fetched in parallel with caps."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import socket
 import time
@@ -307,3 +309,43 @@ def test_a_build_refuses_sources_lists_and_the_losses_source_on_private_addresse
     assert f"  {site.url('/losses.json')}: [losses] source: {refused}" in lines
     assert len(site.requests) == before  # the desk's own network was never asked
     assert not (ws / "out" / "2023-03-20").exists()
+
+
+def test_a_deeply_nested_http_cache_entry_is_removed_and_the_source_fetched_again(site, tmp_path, caplog):
+    # was: a RecursionError that skipped the URL source on every build, online or offline
+    ws = workspace(tmp_path)
+    url = site.url("/feed.xml")
+
+    def built(**kwargs):
+        return build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md", sources=[url], **kwargs))
+
+    first = built()
+    assert not first.report.bad_sources
+    cache = HttpCache(ws / ".briefing-cache" / "http", 14)
+    file = cache.file(url)
+    file.write_bytes(b"[" * 10_000 + b"\n" + FEED)
+    again = built()
+    assert not again.report.bad_sources and {d["path"] for d in again.report.documents} == {url}
+    assert cache.get(url).body == FEED  # fetched and kept again
+    assert any("is corrupt (nested deeper than 1 levels): removed" in r.getMessage() for r in caplog.records)
+
+    empty = hashlib.sha256(b"").hexdigest()
+    file.write_text(json.dumps({"format": 1, "url": url, "final_url": url, "status": "200", "length": 0,
+                                "sha256": empty}) + "\n")  # a field of the wrong type
+    with pytest.raises(BuildError, match=r"feed\.xml: offline and not cached$"):
+        built(offline=True)
+    assert not file.exists()
+    assert any("is corrupt (a field of the wrong type): removed" in r.getMessage() for r in caplog.records)
+
+
+def test_an_http_cache_entry_over_its_limits_is_corrupt(tmp_path, monkeypatch):
+    from briefing.sources import httpcache
+
+    cache = HttpCache(tmp_path / "http", days=14)
+    cache.put("https://example.org/a", "https://example.org/a", 200, b"x" * 2000)
+    monkeypatch.setattr(httpcache, "MAX_ENTRY", 1000)
+    assert cache.get("https://example.org/a") is None
+    assert cache.stats["corrupt"] == 1 and not cache.file("https://example.org/a").exists()
+    monkeypatch.setattr(httpcache, "MAX_BODY", 1000)
+    cache.put("https://example.org/a", "https://example.org/a", 200, b"x" * 2000)  # too large to keep
+    assert not cache.file("https://example.org/a").exists()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import email
-import hashlib
 import email.policy
+import hashlib
 import json
 import os
 import re
@@ -586,3 +586,164 @@ def test_attach_takes_only_the_formats_a_mail_can_carry(tmp_path, built):
     assert r.returncode == 2
     assert r.stderr == ("briefing: usage error: briefing.toml: [mail] attach[1]: expected one of 'pdf', 'epub', "
                         "got 'md'\n")
+
+
+def test_a_send_record_nested_a_hundred_thousand_deep_is_one_line(tmp_path):
+    # was: a RecursionError traceback from `briefing send` and from the desk
+    from briefing.mail.send import MailError, sent_records
+
+    (tmp_path / "sent.json").write_text("[" * 100_000)
+    with pytest.raises(MailError) as caught:
+        sent_records(tmp_path)
+    assert str(caught.value) == (f"{tmp_path / 'sent.json'}: unreadable send record (nested deeper than 6 levels); "
+                                 "fix or remove it, then send again")
+    (tmp_path / "sent.json").write_text('{"sends": {"deliveries": []}}')
+    with pytest.raises(MailError, match=r"unreadable send record \(no list of sends\)"):
+        sent_records(tmp_path)
+    (tmp_path / "sent.json").unlink()
+    assert sent_records(tmp_path) == []
+
+
+# -- addresses: parsed and checked once, before anyone is mailed ----------------------------------------------
+CRLF = "\r\nBcc: spy@evil.example"
+
+
+def _with(ws: Path, key: str, value) -> None:
+    """Set one key of the workspace's [mail] table (written as JSON, which TOML reads: escapes and all)."""
+    text = (ws / "briefing.toml").read_text()
+    text = re.sub(rf"(?m)^{key} = .*$", "", text).replace("[mail]\n", f"[mail]\n{key} = {json.dumps(value)}\n", 1)
+    (ws / "briefing.toml").write_text(text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key, value, args, said", [
+    ("recipients", ["analyst@example.org" + CRLF, "chief@example.org"], (),
+     "[mail] recipients: 'analyst@example.org\\r\\nBcc: spy@evil.example' holds a control character (U+000D); "
+     "write one address per entry"),
+    ("sender", "Briefing Desk <desk@example.org>" + CRLF, (),
+     "[mail] sender: 'Briefing Desk <desk@example.org>\\r\\nBcc: spy@evil.example' holds a control character "
+     "(U+000D); write one address per entry"),
+    ("list_id", "Conflict Update <cu.example.org>" + CRLF, (),
+     "[mail] list_id: 'Conflict Update <cu.example.org>\\r\\nBcc: spy@evil.example' holds a control character "
+     "(U+000D); a header is one line"),
+    ("unsubscribe", "https://example.org/unsubscribe" + CRLF, (),
+     "[mail] unsubscribe: 'https://example.org/unsubscribe\\r\\nBcc: spy@evil.example' holds a control character "
+     "(U+000D); a header is one line"),
+    ("recipients", ["analyst@example.org", "chief@example.org, desk.officer@example.net"], (),
+     "[mail] recipients: 'chief@example.org, desk.officer@example.net' holds 2 addresses; write one address per "
+     "entry"),
+    ("recipients", RECIPIENTS, ("--to", "editor@example.com" + CRLF),
+     "--to: 'editor@example.com\\r\\nBcc: spy@evil.example' holds a control character (U+000D); write one address "
+     "per entry"),
+    ("recipients", RECIPIENTS, ("--to", "editor@example.com, spy@evil.example"),
+     "--to: 'editor@example.com, spy@evil.example' holds 2 addresses; write one address per entry"),
+])
+def test_a_bad_address_or_header_is_one_line_exit_2_and_nobody_is_mailed(tmp_path, smtp_server, built, key, value,
+                                                                          args, said):
+    # was: the mail library's traceback (exit 1) for a CR/LF; for two addresses in one entry, a message to the
+    # first with both in its To: header
+    inbox, port = smtp_server
+    ws = workspace(tmp_path, built, port)
+    _with(ws, key, value)
+    r = send(ws, *args)
+    assert (r.returncode, r.stderr) == (2, f"briefing: usage error: {'briefing.toml ' if key and not args else ''}"
+                                           f"{said}\n")
+    assert not inbox.messages and not (ws / "out" / "2023-03-20" / "sent.json").exists()
+
+
+@pytest.fixture
+def ascii_server():
+    """A real SMTP server that does not offer SMTPUTF8 (aiosmtpd's Controller offers it unless told not to)."""
+    inbox = Inbox()
+    controller, port = start_server(inbox, enable_SMTPUTF8=False)
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.mark.slow
+def test_an_international_domain_is_sent_idna_encoded(tmp_path, ascii_server, built):
+    # was: the send crashed at the address after the recipients before it were mailed, and every later send too
+    inbox, port = ascii_server
+    ws = workspace(tmp_path, built, port, recipients=["analyst@example.org", "Chief <chief@bücher.example>",
+                                                      "desk.officer@example.net"])
+    r = send(ws)
+    assert r.returncode == 0, r.stderr
+    assert [rcpt for _, rcpt, _ in inbox.messages] == [["analyst@example.org"], ["chief@xn--bcher-kva.example"],
+                                                       ["desk.officer@example.net"]]
+    raw = inbox.messages[1][2]
+    assert raw.isascii() and "To: Chief <chief@xn--bcher-kva.example>\r\n" in raw.decode()
+    assert [(d["to"], d["state"]) for d in deliveries(ws)] == [
+        ("analyst@example.org", "delivered"), ("chief@bücher.example", "delivered"),
+        ("desk.officer@example.net", "delivered")]
+    again = send(ws)  # the record knows the address again: nobody is mailed twice
+    assert again.returncode == 0 and "was already sent" in again.stderr and len(inbox.messages) == 3
+    r = send(ws, "--to", "Redaktion <redaktion@bücher.example>")
+    assert r.returncode == 0, r.stderr
+    assert inbox.messages[-1][1] == ["redaktion@xn--bcher-kva.example"]
+
+
+@pytest.mark.slow
+def test_a_mailbox_name_beyond_ascii_needs_smtputf8_or_nobody_is_mailed(tmp_path, ascii_server, built):
+    inbox, port = ascii_server
+    ws = workspace(tmp_path, built, port, recipients=["analyst@example.org", "用户@例子.广告"])
+    r = send(ws)
+    assert (r.returncode, r.stderr) == (1, f"briefing: error: the mail server 127.0.0.1:{port} does not offer "
+                                           "SMTPUTF8, which 用户@例子.广告 need (a mailbox name beyond ASCII); nobody "
+                                           "was mailed\n")
+    assert not inbox.messages and not (ws / "out" / "2023-03-20" / "sent.json").exists()
+
+
+@pytest.mark.slow
+def test_a_mailbox_name_beyond_ascii_is_sent_with_smtputf8_when_the_server_offers_it(tmp_path, built):
+    inbox = Inbox()
+    controller, port = start_server(inbox, enable_SMTPUTF8=True)  # said, though aiosmtpd's default
+    try:
+        ws = workspace(tmp_path, built, port, recipients=["analyst@example.org", "王 <用户@例子.广告>"])
+        r = send(ws)
+    finally:
+        controller.stop()
+    assert r.returncode == 0, r.stderr
+    assert [rcpt for _, rcpt, _ in inbox.messages] == [["analyst@example.org"], ["用户@xn--fsqu00a.xn--4rr70v"]]
+    assert inbox.messages[0][2].isascii()  # only the message that needs it is sent as UTF-8
+    raw = inbox.messages[1][2].decode("utf-8")  # an SMTPUTF8 message: its headers are UTF-8 (RFC 6532)
+    assert "To: 王 <用户@xn--fsqu00a.xn--4rr70v>\r\n" in raw
+    msg = email.message_from_string(raw, policy=email.policy.default)
+    assert msg["To"].addresses[0].username == "用户" and msg["To"].addresses[0].display_name == "王"
+    assert [d["to"] for d in deliveries(ws)] == ["analyst@example.org", "用户@例子.广告"]
+
+
+@pytest.mark.parametrize("entry, key, envelope", [
+    ("analyst@example.org", "analyst@example.org", "analyst@example.org"),
+    ("Chief <Chief@Example.ORG>", "chief@example.org", "Chief@example.org"),
+    ('"Doe, Jane" <jane@example.net>', "jane@example.net", "jane@example.net"),
+    ("Redaktion <redaktion@Bücher.example>", "redaktion@bücher.example", "redaktion@xn--bcher-kva.example"),
+    ("post@faß.de", "post@faß.de", "post@xn--fa-hia.de"),  # IDNA 2008: not fass.de
+    ("用户@例子.广告", "用户@例子.广告", "用户@xn--fsqu00a.xn--4rr70v"),
+])
+def test_an_address_is_read_as_a_mail_program_reads_it(entry, key, envelope):
+    from briefing.mail.addresses import mailbox
+
+    box = mailbox(entry, "[mail] recipients")
+    assert (box.key, box.envelope, box.needs_smtputf8) == (key, envelope, not box.local.isascii())
+
+
+@pytest.mark.parametrize("entry, reason", [
+    ("a@", "is not an email address"),  # the standard parser fails on it with an IndexError
+    ("not-an-address", "is not an email address"),
+    ("a@example.org extra", "is not an email address"),
+    ("desk: a@example.org, b@example.org;", "holds 2 addresses; write one address per entry"),
+    ("desk: a@example.org;", "is a group of addresses; write one address per entry"),
+    ("a@example.org\x00", "holds a control character (U+0000); write one address per entry"),
+    ("Desk \u202e<a@example.org>", "holds a control character (U+202E); write one address per entry"),
+    ("a@exa_mple.org", "the domain 'exa_mple.org' is not a mail domain"),
+])
+def test_what_is_not_one_address_is_one_line(entry, reason):
+    from briefing.errors import UsageError
+    from briefing.mail.addresses import mailbox
+
+    with pytest.raises(UsageError) as caught:
+        mailbox(entry, "[mail] recipients")
+    assert str(caught.value).startswith(f"[mail] recipients: {entry[:120]!r}") and reason in str(caught.value)
+    assert "\n" not in str(caught.value)

@@ -153,7 +153,7 @@ def test_a_failing_plugin_under_strict_leaves_issue_index_and_feed(tmp_path):
     assert snapshot(ws / "out") == before
     assert not (ws / "out" / "2023-03-21").exists()
     # without --strict the failure is reported and the build goes on
-    r = run("build", "--date", "2023-03-21", "--format", "md", cwd=ws)
+    r = run("build", "--date", "2023-03-21", "--format", "md", "--allow-empty", cwd=ws)  # no news that day
     assert r.returncode == 0 and "raising" in r.stderr
     report = json.loads((ws / "out" / "2023-03-21" / "report.json").read_text())
     assert report["plugin_errors"][0]["plugin"] == "raising"
@@ -230,6 +230,29 @@ def test_feed_is_valid_atom_with_stable_ids(two_days, tmp_path):
     build_day(ws2, "2023-03-20", [SEED_A], formats="md")
     again = feedparser.parse((ws2 / "out" / "feed.xml").read_bytes())
     assert again.entries[0].id == ids[0]
+
+
+def test_a_back_issue_nested_a_hundred_thousand_deep_is_skipped_and_the_day_is_built(tmp_path, caplog):
+    # was: a RecursionError from the archive and the follow-ups on every later build
+    ws = make_workspace(tmp_path, [SEED_A])
+    build_day(ws, "2023-03-19", [SEED_A], formats="md")
+    for date, text in (("2023-03-17", "[" * 100_000), ("2023-03-18", '{"format": 2, "date": "2023-03-18", '
+                                                                   '"title": "T", "sections": 7}')):
+        (ws / "out" / date).mkdir()
+        (ws / "out" / date / "issue.json").write_text(text)
+    result = build_day(ws, "2023-03-20", [SEED_A, SEED_B], formats="md")
+    assert not result.report.plugin_errors
+    page = (ws / "out" / "index.html").read_text()
+    assert "Conflict Update Day 390" in page and "Conflict Update Day 389" in page
+    skipped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("back issues: skipped")]
+    assert any("2023-03-17" in m and m.endswith("nested deeper than 8 levels") for m in skipped)
+    assert any("2023-03-18" in m for m in skipped)
+    from briefing.output.issuefile import read_issue
+
+    with pytest.raises(ValueError, match=r"^nested deeper than 8 levels$"):
+        read_issue(ws / "out" / "2023-03-17")
+    with pytest.raises(ValueError, match=r"^not an issue: TypeError"):
+        read_issue(ws / "out" / "2023-03-18")
 
 
 # -- follow-ups -------------------------------------------------------------------------------------------

@@ -28,9 +28,9 @@ AT_MOMENT = ("import sys, time_machine\nfrom briefing.cli.main import main\n"
              f"with time_machine.travel({MOMENT.timestamp()}, tick=False):\n    main(sys.argv[1:])\n")
 
 
-def build_at_moment(ws, tz: str):
+def build_at_moment(ws, tz: str, *args: str):
     env = {**os.environ, "TZ": tz}
-    return subprocess.run([sys.executable, "-c", AT_MOMENT, "build", "--format", "md", "-q"], cwd=ws, env=env,
+    return subprocess.run([sys.executable, "-c", AT_MOMENT, "build", "--format", "md", "-q", *args], cwd=ws, env=env,
                           capture_output=True, text=True, timeout=180)
 
 
@@ -59,7 +59,9 @@ def test_tz_of_the_job_does_not_change_the_issue(tmp_path):
 
     # the setting decides: on Kiritimati it is already the 21st, and the 20th's news make that issue
     config.write_text(config.read_text().replace("Europe/London", "Pacific/Kiritimati"))
-    r = build_at_moment(ws, "UTC")
+    r = build_at_moment(ws, "UTC")  # the 20th's news were the 20th's issue: nothing new, no issue
+    assert r.returncode == 1 and r.stderr.startswith("briefing: error: nothing new on the subject for 2023-03-21: ")
+    r = build_at_moment(ws, "UTC", "--allow-empty")
     assert r.returncode == 0, r.stderr
     report = json.loads((ws / "out" / "2023-03-21" / "report.json").read_text())
     assert {d["what"] for d in report["dropped"] if "window" in d["reason"]}  # the 19th's items are too old
@@ -112,5 +114,6 @@ def test_a_date_without_a_time_is_that_day(tmp_path):
     (doc,) = result.report.documents
     assert doc["published"] == "2023-03-19T12:00:00+00:00" and not result.report.bad_sources
     assert "Kyiv says counteroffensive is near" in result.markdown
-    later = build_workspace(tmp_path / "b", texts={"dated.txt": article}, date="2023-03-21", formats="md")
+    later = build_workspace(tmp_path / "b", texts={"dated.txt": article}, date="2023-03-21", formats="md",
+                            allow_empty=True)
     assert [d["what"] for d in later.report.dropped] == ["Kyiv says counteroffensive is near"]

@@ -58,7 +58,7 @@ def test_every_imported_distribution_is_declared():
                               "syntok": "syntok", "numpy": "numpy", "rapidfuzz": "rapidfuzz", "nh3": "nh3",
                               "defusedxml": "defusedxml", "dateutil": "python-dateutil", "click": "click",
                               "filelock": "filelock", "pluggy": "pluggy", "pyphen": "pyphen",
-                              "py3langid": "py3langid", "urllib3": "urllib3", "courlan": "courlan",
+                              "py3langid": "py3langid", "urllib3": "urllib3", "courlan": "courlan", "idna": "idna",
                               "starlette": "starlette", "uvicorn": "uvicorn", "tomlkit": "tomlkit",
                               "ebooklib": "ebooklib"}  # ebooklib: the optional extra "epub"
     stdlib = set(sys.stdlib_module_names) | {"briefing", "briefing_plugins", "briefing_templates", "pytest",

@@ -64,23 +64,27 @@ def test_two_workers_build_what_one_process_builds(tmp_path, monkeypatch, source
         assert {b["path"] for b in two[2]["bad_sources"]} >= {"seeds/binary.txt", "seeds/entity-bomb.xml"}
 
 
-def test_a_worker_that_dies_costs_nothing(tmp_path, caplog):
-    # a loader that ends its process when it runs in a worker: those files are read again by the build itself
-    plugin = tmp_path / "killer.py"
+def test_a_source_whose_parser_crashes_its_worker_is_bad_and_the_rest_is_built(tmp_path):
+    # was: "a worker process died; its jobs run in the build's own process", then the build itself segfaulted
+    plugin = tmp_path / "crasher.py"
     plugin.write_text(
-        "import os\nfrom briefing import Loader, hookimpl\n"
-        f"PARENT = {os.getpid()}\n"
+        "import os, signal\nfrom briefing import Loader, hookimpl\n"
         "def load(path, data, build):\n"
-        "    if os.getpid() != PARENT and path.endswith('bbc.xml'):\n"
-        "        os._exit(3)\n"
+        "    if path.endswith('bbc.xml'):\n"
+        "        os.kill(os.getpid(), signal.SIGSEGV)  # as a crashing C parser does, in whatever process\n"
         "    return None\n"
         "@hookimpl\ndef briefing_loaders():\n"
-        "    return [Loader('killer', load, frozenset({'.xml'}), priority=100)]\n")
-    alone = built(workspace(tmp_path / "one", [DAY]), 1)
-    survived = built(workspace(tmp_path / "two", [DAY], plugins=[plugin]), 2)
-    assert "a worker process died; its jobs run in the build's own process" in caplog.text
-    assert survived[0] == alone[0]
-    assert survived[2]["plugin_errors"] == [] and survived[2]["sources"] == alone[2]["sources"]
+        "    return [Loader('crasher', load, frozenset({'.xml'}), priority=100)]\n")
+    ws = workspace(tmp_path / "two", [DAY], plugins=[plugin])
+    survived = built(ws, 2)
+    bad = survived[2]["bad_sources"]
+    assert [(b["path"], b["reason"]) for b in bad] == [
+        ("seeds/bbc.xml", "the parser's process killed by SIGSEGV while reading it")]
+    assert len(survived[2]["sources"]) == 18  # every other feed was read
+    without = workspace(tmp_path / "one", [DAY])
+    (without / "seeds" / "bbc.xml").unlink()
+    assert survived[0] == built(without, 2)[0]
+    assert multiprocessing.active_children() == []
 
 
 def test_a_build_stopped_by_its_deadline_leaves_no_worker_behind(tmp_path):
@@ -101,3 +105,21 @@ def test_a_build_stopped_by_its_deadline_leaves_no_worker_behind(tmp_path):
         built(ws, 2)
     assert multiprocessing.active_children() == []
     assert not (ws / "out" / "2023-03-20").exists()
+
+
+def test_a_worker_killed_while_idle_is_replaced_and_no_job_is_lost():
+    # a worker killed from outside between two jobs: the next job goes to a new worker, not into a broken pipe
+    from briefing.runtime import workers
+
+    pool: list = []
+    context = multiprocessing.get_context("fork")
+    first = workers._Worker(context, abs)
+    pool.append(first)
+    first.process.kill()
+    first.process.join()
+    jobs = [-3]
+    workers._give(pool, context, abs, 0, jobs)
+    results = [None]
+    workers._collect(pool, results)
+    workers._stop(pool)
+    assert results == [3] and first not in pool and multiprocessing.active_children() == []

@@ -27,14 +27,23 @@ NOISY = ("weasyprint", "fontTools", "py.warnings")
 
 def setup_logging(quiet: bool, verbose: bool) -> None:
     """The tool's records (logger ``briefing``) at the level asked for; the libraries' at warnings (errors
-    only under --quiet, and the noisy ones' at errors unless --verbose)."""
+    only under --quiet, and the noisy ones' at errors unless --verbose). Under --quiet the tool's warnings about
+    what the issue holds (:data:`~briefing.runtime.report.ABOUT_ISSUE`) are printed all the same."""
     logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING, stream=sys.stderr, force=True,
                         format="briefing: %(levelname)s: %(name)s: %(message)s" if verbose
                         else "briefing: %(levelname)s: %(message)s")
     logging.captureWarnings(True)  # a library's warnings.warn is a record like any other, not a stray line
-    log.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING)
+    log.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    if quiet:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_about_the_issue)
     for noisy in NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
+
+
+def _about_the_issue(record: logging.LogRecord) -> bool:
+    """Under --quiet: errors, and the warnings a cron job must report (what the issue holds)."""
+    return record.levelno >= logging.ERROR or bool(getattr(record, "about_issue", False))
 
 
 def _verbosity(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -118,12 +127,14 @@ def cli(ctx: click.Context) -> None:
 @click.option("--until", "until", metavar="TIME", help="...and before TIME (a date alone: the end of that day).")
 @click.option("--offline", is_flag=True, default=None,
               help="Touch no network: URL sources and articles come from the HTTP cache only.")
-def build(date, sources, out, config_path, formats, strict, since, until, offline) -> None:
+@click.option("--allow-empty", "allow_empty", is_flag=True, default=None,
+              help="Build the issue even when no section has an item (a day with nothing new fails otherwise).")
+def build(date, sources, out, config_path, formats, strict, since, until, offline, allow_empty) -> None:
     """Build one issue into OUT/<date>/."""
     from ..pipeline.build import build as run_build
 
     config = workspace_config(config_path, date=date, sources=_absolute_sources(sources), out=out, formats=formats,
-                              strict=strict, offline=offline)
+                              strict=strict, offline=offline, allow_empty=allow_empty)
     if since or until:  # the day's window, laid over [window] in briefing.toml (read by briefing.pipeline.window)
         from ..config.schema import Moment
 
@@ -185,7 +196,7 @@ def serve(date, host, port, token, out, config_path, sources) -> None:
 
     from ..desk.service import Desk, address, listen, server_for, token_for
 
-    config = load_config(Path(config_path) if config_path else None, date=date, out=out)
+    config = workspace_config(config_path, needs_sources=False, date=date, out=out)  # never on defaults
     token = token_for(host, token, config.table("desk")["token_env"])
     day = config.date or dt.date.today()
     sock = listen(host, port)
@@ -197,6 +208,27 @@ def serve(date, host, port, token, out, config_path, sources) -> None:
     click.echo(f"desk    {address(desk, desk.port)}")
     click.echo("        (Ctrl+C to stop)")
     server_for(desk, sock).run(sockets=[sock])
+
+
+@cli.group()
+@verbosity_options
+def archive() -> None:
+    """The back issues in OUT/ (listed in OUT/index.html and OUT/feed.xml)."""
+
+
+@archive.command("remove")
+@verbosity_options
+@click.argument("date", metavar="YYYY-MM-DD")
+@click.option("--out", "out", metavar="DIR", help="Output folder (default from briefing.toml, else out/).")
+@click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Configuration file (default: the nearest briefing.toml).")
+def archive_remove(date, out, config_path) -> None:
+    """Take the issue of DATE out of the archive page and the feed (its files are kept in OUT/.removed/)."""
+    from ..output.publish import remove_issue
+
+    config = workspace_config(config_path, needs_sources=False, out=out)
+    kept, name = remove_issue(config, date)
+    say(f"removed {name} ({date}) from the archive page and the feed; its files are in {kept}")
 
 
 @cli.command()

@@ -191,6 +191,7 @@ class Config:
     subject: dict[str, Any] = field(default_factory=dict)
     max_source_bytes: int = 20 * 1024 * 1024
     strict: bool = False
+    allow_empty: bool = False  # build --allow-empty: a day with nothing new on the subject is built all the same
     offline: bool = False  # build --offline: downloads come from the HTTP cache only, never the network
     raw: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
@@ -213,6 +214,12 @@ class Config:
     def day_number(self, date: dt.date) -> int | None:
         """The issue's number, counted from ``first_day`` (None when the briefing counts no days)."""
         return (date - self.first_day).days + 1 if self.first_day else None
+
+    def check_day(self, date: dt.date, what: str) -> None:
+        """UsageError when ``date`` comes before ``first_day``: there is no issue before Day 1."""
+        if self.first_day is not None and date < self.first_day:
+            raise UsageError(f"{what} {date.isoformat()} is before [briefing] first_day ({self.first_day.isoformat()}), "
+                             "the date of Day 1: there is no issue to make for it")
 
     def item_budget(self) -> dict[str, int]:
         return {"sentences": int(self.budget["item_sentences"]), "words": int(self.budget["item_words"])}
@@ -339,6 +346,7 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
 
     if overrides.get("date") is not None:
         cfg.date = _date(overrides["date"], "--date")
+        cfg.check_day(cfg.date, "--date")
     if overrides.get("sources"):  # the command line's sources replace the configured ones, tables and all
         cfg.sources = [str(s) for s in overrides["sources"]]
         cfg.source_tables = []
@@ -350,6 +358,8 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
         cfg.strict = bool(overrides["strict"])
     if overrides.get("offline") is not None:
         cfg.offline = bool(overrides["offline"])
+    if overrides.get("allow_empty") is not None:
+        cfg.allow_empty = bool(overrides["allow_empty"])
     cfg.out = cfg.resolve(cfg.out)
     check_formats(cfg.formats)
     return cfg

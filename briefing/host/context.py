@@ -10,15 +10,12 @@ never see each other's state.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from ..config.settings import Config
 from ..errors import UsageError
 from ..pipeline.window import today
 from ..runtime.report import Report
-
-log = logging.getLogger("briefing.build")
 
 
 class BuildContext:
@@ -129,5 +126,4 @@ class BuildContext:
         if unknown and self.strict:
             raise UsageError(f"{where}: --strict: " + "; ".join(str(u) for u in unknown))
         for entry in unknown:
-            self.report.note("configuration", f"{where}: {entry}; ignored", where=entry.where)
-            log.warning("%s: %s; ignored", where, entry)
+            self.report.warn("configuration", f"{where}: {entry}; ignored", where=entry.where)

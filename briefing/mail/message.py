@@ -1,11 +1,12 @@
-"""The message: a built issue → the email every recipient gets (before it is addressed to each of them).
+"""Message: a built issue as the mail every recipient gets, and each recipient's copy of it.
 
 In: the configuration, the issue model (from ``issue.json``) and its files in ``OUT/<date>/``, the ``[mail]``
-settings and the build's Jinja environment. Out: an :class:`EmailMessage` with ``List-Id``,
-``List-Unsubscribe`` and ``List-Post: NO``; an HTML body (``mail.html``: inline CSS only, no scripts, no remote
-images, absolute links only, each chart as an inline PNG referred to by ``cid:``) and a plain-text body
-(``mail.txt``); and the issue's files that ``[mail] attach`` names (the PDF, by default; the EPUB too when
-asked), each of which must have been built. :func:`addressed` gives the copy for one recipient.
+settings (:class:`briefing.mail.send.MailSettings`: the sender already parsed) and the Jinja environment a build
+uses. Out: an :class:`EmailMessage` with ``List-Id``, ``List-Unsubscribe`` and ``List-Post: NO``; an HTML body
+(``mail.html``: inline CSS only, no scripts, no remote images, absolute links only, each chart as an inline PNG
+referred to by ``cid:``) and a plain-text body (``mail.txt``); and the issue's files that ``[mail] attach`` names
+(the PDF, by default; the EPUB too when asked), each of which must have been built. Each recipient's copy
+(:func:`addressed`) has its own To (that recipient alone) and Message-ID.
 """
 
 from __future__ import annotations
@@ -14,22 +15,21 @@ import copy
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, make_msgid
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from ..config.settings import Config
-from ..errors import BriefingError
 from ..models import Issue
 from ..output.issuefile import read_issue
 from ..output.publish import SUFFIXES
+from .addresses import Mailbox, check_header_text
+from .smtp import MailError
 
 log = logging.getLogger("briefing.mail")
 
-DEFAULT_PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
 # Bodies in quoted-printable or base64 (7-bit clean), so that no server needs 8BITMIME; CRLF line ends for SMTP.
 MESSAGE_POLICY = policy.SMTP.clone(cte_type="7bit")
 
@@ -61,35 +61,7 @@ STYLES.update(
     chart="display:block;max-width:100%;height:auto;border:0;margin:4px 0 12px;",
 )
 
-
-
-class MailError(BriefingError):
-    """The issue could not be mailed, or not to everyone (exit code 1); the message says why."""
-
-
-@dataclass
-class MailSettings:
-    host: str
-    port: int
-    security: str
-    sender: str
-    recipients: list[str]
-    username: str = ""
-    password_env: str = DEFAULT_PASSWORD_ENV
-    subject: str = "{title} Day {day} – {date}"
-    timeout: float = 60.0
-    cafile: str = ""
-    list_id: str = ""
-    unsubscribe: str = ""
-    one_click: bool = False
-    attach: tuple[str, ...] = ("pdf",)  # the issue's files the mail carries
-
-
-def address(entry: str) -> str:
-    """The bare address of ``Name <addr>`` (or of ``addr``), lower-cased: who a record is about."""
-    return parseaddr(entry)[1].lower()
-
-
+# The issue's files a mail can carry ([mail] attach): the name in a message, the MIME type.
 ATTACHABLE = {"pdf": ("PDF", "application", "pdf"), "epub": ("EPUB", "application", "epub+zip")}
 
 
@@ -112,9 +84,6 @@ def issue_files(config: Config, date: dt.date, attach: tuple[str, ...] = ("pdf",
     return issue, files
 
 
-# -- the message ---------------------------------------------------------------------------------------------
-
-
 def links(config: Config, issue: Issue, files: dict[str, Path]) -> dict[str, str]:
     """The mail's absolute links: the back issues and the issue online (empty when there is none to give).
 
@@ -135,9 +104,9 @@ def links(config: Config, issue: Issue, files: dict[str, Path]) -> dict[str, str
     return {"archive_url": archive, "issue_url": online}
 
 
-def unsubscribe_text(settings: MailSettings) -> tuple[str, str]:
+def unsubscribe_text(settings) -> tuple[str, str]:
     """The List-Unsubscribe address and the words for the footer."""
-    target = settings.unsubscribe or f"mailto:{parseaddr(settings.sender)[1]}?subject=unsubscribe"
+    target = settings.unsubscribe or f"mailto:{quote(settings.sender_box.envelope, safe='@')}?subject=unsubscribe"
     parts = urlsplit(target)
     if parts.scheme.lower() == "mailto":
         words = f"write to {parts.path}" + (f" with the subject “{parts.query.partition('=')[2]}”"
@@ -147,13 +116,12 @@ def unsubscribe_text(settings: MailSettings) -> tuple[str, str]:
     return target, words
 
 
-def list_id(settings: MailSettings, title: str) -> str:
+def list_id(settings, title: str) -> str:
     """``Title <title-label.sender-domain>`` (RFC 2919) unless ``[mail] list_id`` says otherwise."""
     if settings.list_id:
         return settings.list_id
     label = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "briefing"
-    domain = parseaddr(settings.sender)[1].rpartition("@")[2].lower() or "localhost"
-    return f"{title} <{label}.{domain}>"
+    return f"{title} <{label}.{settings.sender_box.ascii_domain.lower()}>"
 
 
 def charts(issue: Issue, domain: str) -> dict[str, dict]:
@@ -188,20 +156,20 @@ def render_mail(issue: Issue, env, archive_url: str = "", unsubscribe: str = "",
     return env.get_template("mail.html").render(**values), env.get_template("mail.txt").render(**values)
 
 
-def compose_message(config: Config, issue: Issue, files: dict[str, Path], settings: MailSettings,
-                    env) -> EmailMessage:
-    """The message every recipient gets, without To and Message-ID (see :func:`addressed`)."""
-    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or None
+def compose_message(config: Config, issue: Issue, files: dict[str, Path], settings, env) -> EmailMessage:
+    """The message every recipient gets, without To and Message-ID (see :func:`addressed`); UsageError when a
+    header would hold a control character (a line break in the title or the subject, say)."""
+    domain = settings.sender_box.ascii_domain
     target, words = unsubscribe_text(settings)
     urls = links(config, issue, files)
-    images = charts(issue, domain or "localhost")
+    images = charts(issue, domain)
     html_body, text_body = render_mail(issue, env, urls["archive_url"], words, urls["issue_url"], images)
     msg = EmailMessage(policy=MESSAGE_POLICY)
-    msg["Subject"] = settings.subject.format(title=issue.title, day=issue.day, date=issue.date.isoformat(),
-                                             name=issue.name)
-    msg["From"] = settings.sender
+    msg["Subject"] = check_header_text(settings.subject.format(
+        title=issue.title, day=issue.day, date=issue.date.isoformat(), name=issue.name), "[mail] subject")
+    msg["From"] = settings.sender_box.header()
     msg["Date"] = formatdate(localtime=False, usegmt=True)
-    msg["List-Id"] = list_id(settings, issue.title)
+    msg["List-Id"] = check_header_text(list_id(settings, issue.title), "[mail] list_id")
     msg["List-Unsubscribe"] = f"<{target}>"
     if settings.one_click:
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -220,10 +188,14 @@ def compose_message(config: Config, issue: Issue, files: dict[str, Path], settin
     return msg
 
 
-def addressed(base: EmailMessage, recipient: str, settings: MailSettings, issue: Issue) -> EmailMessage:
+def addressed(base: EmailMessage, recipient: Mailbox, settings, issue: Issue) -> EmailMessage:
     """A copy of the message for one recipient: To is that recipient alone, with a Message-ID of its own."""
     msg = copy.deepcopy(base)
-    msg["To"] = recipient
-    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or None
-    msg["Message-ID"] = make_msgid(idstring=issue.slug, domain=domain)
+    msg["To"] = recipient.header()
+    msg["Message-ID"] = make_msgid(idstring=issue.slug, domain=settings.sender_box.ascii_domain)
     return msg
+
+
+def as_bytes(msg: EmailMessage, utf8: bool) -> bytes:
+    """The message as sent: 7-bit headers (names RFC 2047-encoded), or UTF-8 ones for an SMTPUTF8 transaction."""
+    return msg.as_bytes(policy=policy.SMTPUTF8 if utf8 else policy.SMTP)

@@ -3,9 +3,14 @@
 In: the configuration's ``[mail]`` table and an issue already built in ``OUT/<date>/`` (its model, from
 ``issue.json``, and the files ``[mail] attach`` names: the PDF, and the EPUB when asked). Out: for each
 recipient the message of :mod:`briefing.mail.message` addressed to them alone (no reader sees the list): an
-HTML and a plain-text body rendered from the issue model, the list's headers, the files attached.
-``briefing send --to ADDRESS`` is a test send: the same message to that address alone, recorded nowhere; it
-says where the list's own send stands (still to come, or done and when).
+HTML and a plain-text body rendered from the issue model, the list's headers, the files attached; sent through
+:mod:`briefing.mail.smtp`. ``briefing send --to ADDRESS`` is a test send: the same message to that address
+alone, recorded nowhere; it says where the list's own send stands (still to come, or done and when).
+
+Every address (the sender, each recipient, each ``--to``) is parsed and checked once, before anyone is mailed
+(:mod:`briefing.mail.addresses`): a bad one is a usage error (exit code 2). A domain beyond ASCII is sent IDNA
+-encoded; a mailbox name beyond ASCII needs a server that offers SMTPUTF8, and when the server does not, nobody
+is mailed (exit code 1, naming the addresses).
 
 At most once. ``OUT/<date>/sent.json`` records each send and, for each recipient, the message's Message-ID
 and its outcome. The intent is written (and flushed to disk, file and folder) after the server accepted the
@@ -31,18 +36,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import ipaddress
 import json
 import logging
 import os
 import smtplib
-import socket
-import ssl
-import threading
-import time
 from dataclasses import dataclass, field
-from email import policy
-from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -50,16 +48,42 @@ from ..config.settings import Config
 from ..errors import UsageError
 from ..models import Issue
 from ..runtime.files import atomic_write
+from ..runtime.guarded import read_json
 from ..runtime.lock import out_lock
-from .message import (DEFAULT_PASSWORD_ENV, MailError, MailSettings, address, addressed,  # noqa: F401
-                      compose_message, issue_files, render_mail)  # render_mail: also used from here
+from .addresses import Mailbox, check_header_text, key_of, mailbox
+from .message import addressed, as_bytes, compose_message, issue_files, render_mail  # noqa: F401 (render_mail: the API)
+from .smtp import Deadline, MailError, close, connect, loopback, reply
 
 log = logging.getLogger("briefing.mail")
 
 SENT_NAME = "sent.json"
 SENT_FORMAT = 2
+RECORD_LIMIT = 16 * 1024 * 1024  # bytes of sent.json: a record of 10,000 recipients, sent a hundred times, is less
+RECORD_DEPTH = 6  # levels: the record nests 5 (record, sends, send, deliveries, delivery)
+DEFAULT_PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 DELIVERED, REFUSED, FAILED, SENDING = "delivered", "refused", "failed", "sending"
+UTF8_OPTIONS = ("SMTPUTF8", "BODY=8BITMIME")  # MAIL FROM parameters of a message with a mailbox beyond ASCII
+
+
+@dataclass
+class MailSettings:
+    host: str
+    port: int
+    security: str
+    sender: str
+    recipients: list[str]
+    username: str = ""
+    password_env: str = DEFAULT_PASSWORD_ENV
+    subject: str = "{title} Day {day} – {date}"
+    timeout: float = 60.0
+    cafile: str = ""
+    list_id: str = ""
+    unsubscribe: str = ""
+    one_click: bool = False
+    attach: tuple[str, ...] = ("pdf",)  # the issue's files the mail carries
+    sender_box: Mailbox | None = None  # the sender, parsed
+    boxes: list[Mailbox] = field(default_factory=list)  # the recipients, parsed, in order
 
 
 @dataclass
@@ -67,6 +91,11 @@ class SendResult:
     sent: bool
     message: str
     record: dict = field(default_factory=dict)
+
+
+def address(entry: str) -> str:
+    """The bare address of ``Name <addr>`` (or of ``addr``), lower-cased: who a record is about."""
+    return key_of(entry)
 
 
 def mail_settings(config: Config) -> MailSettings:
@@ -82,21 +111,22 @@ def mail_settings(config: Config) -> MailSettings:
     missing = [k for k in ("host", "sender", "recipients") if not table.get(k)]
     if missing:
         raise UsageError(f"{where}: missing {', '.join(missing)}")
-    for entry in [table["sender"], *table["recipients"]]:
-        if "@" not in parseaddr(entry)[1]:
-            raise UsageError(f"{where}: {entry!r} is not an email address")
-    seen: dict[str, str] = {}
+    sender = mailbox(table["sender"], f"{where} sender")
+    boxes: dict[str, Mailbox] = {}
     for entry in table["recipients"]:
-        if address(entry) in seen:
-            raise UsageError(f"{where}: {address(entry)} is listed twice in recipients")
-        seen[address(entry)] = entry
+        box = mailbox(entry, f"{where} recipients")
+        if box.key in boxes:
+            raise UsageError(f"{where}: {box.key} is listed twice in recipients")
+        boxes[box.key] = box
+    for key in ("list_id", "unsubscribe", "subject"):
+        check_header_text(table[key], f"{where} {key}")
     unsubscribe = table["unsubscribe"].strip()
     if unsubscribe and urlsplit(unsubscribe).scheme.lower() not in ("mailto", "https"):
         raise UsageError(f"{where}: unsubscribe: expected a mailto: or https: address, got {unsubscribe!r}")
     if table["one_click"] and not unsubscribe.lower().startswith("https:"):
         raise UsageError(f"{where}: one_click needs an https: unsubscribe address")
     security = table["security"]
-    if security == "none" and table["username"] and not _loopback(table["host"]):
+    if security == "none" and table["username"] and not loopback(table["host"]):
         raise UsageError(f"{where}: security = \"none\" with a username would send the password in clear to "
                          f"{table['host']}; use \"starttls\" or \"tls\" (a relay on this machine may stay \"none\")")
     return MailSettings(host=table["host"], port=table["port"] or DEFAULT_PORTS[security], security=security,
@@ -104,7 +134,7 @@ def mail_settings(config: Config) -> MailSettings:
                         password_env=table["password_env"], subject=table["subject"],
                         timeout=float(table["timeout"]), cafile=table["cafile"], list_id=table["list_id"].strip(),
                         unsubscribe=unsubscribe, one_click=table["one_click"],
-                        attach=tuple(dict.fromkeys(table["attach"])))
+                        attach=tuple(dict.fromkeys(table["attach"])), sender_box=sender, boxes=list(boxes.values()))
 
 
 # -- the record ----------------------------------------------------------------------------------------------
@@ -118,10 +148,10 @@ def sent_records(folder: Path) -> list[dict]:
     """The sends recorded in ``sent.json`` (an older record, recipients and one message id, is read as
     delivered to those recipients)."""
     path = folder / SENT_NAME
-    if not path.exists():
-        return []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path, limit=RECORD_LIMIT, depth=RECORD_DEPTH, expect=dict)
+        if not isinstance(data.get("sends"), list) or not all(isinstance(s, dict) for s in data["sends"]):
+            raise ValueError("no list of sends")
         sends = list(data["sends"])
         for send in sends:
             if "deliveries" not in send:
@@ -131,7 +161,9 @@ def sent_records(folder: Path) -> list[dict]:
             for d in send["deliveries"]:
                 if not isinstance(d, dict) or not isinstance(d.get("to"), str) or not isinstance(d.get("state"), str):
                     raise ValueError("a delivery without its recipient or state")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise MailError(f"{path}: unreadable send record ({exc}); fix or remove it, then send again") from None
     return sends
 
@@ -156,156 +188,6 @@ def latest_states(sends: list[dict]) -> dict[str, dict]:
     return latest
 
 
-# -- the connection ------------------------------------------------------------------------------------------
-
-
-class Deadline:
-    """The send's wall-clock limit: when it passes, every socket of the send is shut, so that a server that
-    answers a byte at a time (each within the per-read timeout) holds it no longer than ``seconds``."""
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.started = time.monotonic()
-        self.passed = False
-        self._fds: list[int] = []
-        self._done = False
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def remaining(self) -> float:
-        return max(0.01, self.seconds - (time.monotonic() - self.started))
-
-    def watch(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._fds.append(sock.fileno())
-            late = self.passed
-        if late:
-            self._shut(sock.fileno())
-
-    @staticmethod
-    def _shut(fd: int) -> None:
-        try:  # a duplicate of the descriptor: shutting it down ends the connection for its owner too
-            with socket.socket(fileno=os.dup(fd)) as dup:
-                dup.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    def _expire(self) -> None:
-        with self._lock:
-            if self._done:
-                return
-            self.passed = True
-            for fd in self._fds:
-                self._shut(fd)
-
-    def close(self) -> None:
-        with self._lock:
-            self._done = True
-        self._timer.cancel()
-
-
-class _Watched:
-    """An SMTP client whose sockets its :class:`Deadline` can shut, and which knows whether the whole of the
-    last message (its final ``.``) went out: after that, a lost answer is an unknown outcome."""
-
-    payload_sent = False
-    _in_data = False
-
-    def __init__(self, *args, deadline: Deadline, **kwargs):
-        self.deadline = deadline
-        super().__init__(*args, **kwargs)
-
-    def _get_socket(self, host, port, timeout):
-        sock = socket.create_connection((host, port), min(timeout, self.deadline.remaining()), self.source_address)
-        self.deadline.watch(sock)
-        if isinstance(self, smtplib.SMTP_SSL):
-            sock = self.context.wrap_socket(sock, server_hostname=self._host)
-        return sock
-
-    def data(self, msg):
-        self.payload_sent = False
-        self._in_data = True
-        try:
-            return super().data(msg)
-        finally:
-            self._in_data = False
-
-    def send(self, s):
-        super().send(s)
-        if self._in_data and isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
-            self.payload_sent = True
-
-
-class WatchedSMTP(_Watched, smtplib.SMTP):
-    pass
-
-
-class WatchedSMTPS(_Watched, smtplib.SMTP_SSL):
-    pass
-
-
-def _reply(code: int, text: bytes | str) -> str:
-    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}".strip()
-
-
-def _loopback(host: str) -> bool:
-    """Whether the mail server is this machine (a local relay): a password sent to it never crosses a network."""
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def connect(settings: MailSettings, deadline: Deadline):
-    """A logged-in SMTP session (STARTTLS or TLS as configured), or MailError with the server's reason."""
-    password = ""
-    if settings.username:
-        password = os.environ.get(settings.password_env, "")
-        if not password:
-            raise MailError(f"[mail] username is set but the environment variable {settings.password_env} "
-                            "holding the password is empty or unset")
-    context = ssl.create_default_context(cafile=settings.cafile or None)
-    where = f"{settings.host}:{settings.port} ({settings.security})"
-    smtp = None
-    try:
-        if settings.security == "tls":
-            smtp = WatchedSMTPS(settings.host, settings.port, context=context, timeout=settings.timeout,
-                                deadline=deadline)
-        else:
-            smtp = WatchedSMTP(settings.host, settings.port, timeout=settings.timeout, deadline=deadline)
-        smtp.ehlo()
-        if settings.security == "starttls":
-            smtp.starttls(context=context)
-            smtp.ehlo()
-        if settings.username:
-            smtp.login(settings.username, password)
-        return smtp
-    except (smtplib.SMTPException, OSError) as exc:
-        _close(smtp)
-        if deadline.passed:
-            raise MailError(f"cannot send through {where}: gave up after {settings.timeout:g} s ([mail] timeout) "
-                            "before the server was ready; nothing was sent") from None
-        if isinstance(exc, smtplib.SMTPAuthenticationError):
-            raise MailError(f"mail server {where} refused the login of {settings.username!r}: "
-                            f"{_reply(exc.smtp_code, exc.smtp_error)}") from None
-        if isinstance(exc, smtplib.SMTPResponseException):
-            raise MailError(f"mail server {where} said {_reply(exc.smtp_code, exc.smtp_error)}") from None
-        raise MailError(f"cannot send through {where}: {type(exc).__name__}: {exc}") from None
-
-
-def _close(smtp) -> None:
-    if smtp is None:
-        return
-    try:
-        smtp.quit()
-    except (smtplib.SMTPException, OSError):
-        smtp.close()
-
-
 # -- sending -------------------------------------------------------------------------------------------------
 
 
@@ -317,19 +199,17 @@ def send_issue(config: Config, date: dt.date, force: bool = False, plugins=None,
     from ..host.plugins import Plugins
 
     settings = mail_settings(config)
-    for entry in test_to or []:
-        if "@" not in parseaddr(entry)[1]:
-            raise UsageError(f"--to: {entry!r} is not an email address")
+    test_boxes = [mailbox(entry, "--to") for entry in test_to or []]  # checked before anything else happens
     ctx = BuildContext(config, plugins or Plugins(config.workspace), date)
     config.check_plugins(ctx.plugins, [])
     with out_lock(config, "send"):
         folder = config.out / date.isoformat()
         issue, files = issue_files(config, date, settings.attach)
         if test_to:
-            return _test_send(config, issue, files, settings, ctx.env, test_to)
+            return _test_send(config, issue, files, settings, ctx.env, test_boxes)
         sends = sent_records(folder)
         latest = latest_states(sends)
-        wanted = {address(r): r for r in settings.recipients}
+        wanted = {box.key: box for box in settings.boxes}
         unknown = [a for a in wanted if latest.get(a, {}).get("state") == SENDING]
         pending = [a for a in wanted if latest.get(a, {}).get("state") not in (DELIVERED, SENDING)]
         if not force:
@@ -381,7 +261,7 @@ def _verdict(issue: Issue, settings: MailSettings, record: dict, unknown_before:
 
 
 def _send(config: Config, folder: Path, issue: Issue, files: dict[str, Path], settings: MailSettings, env,
-          sends: list[dict], recipients: list[str], forced: bool) -> dict:
+          sends: list[dict], recipients: list[Mailbox], forced: bool) -> dict:
     """One SMTP session delivering to ``recipients`` one by one, the intent written before each DATA."""
     base = compose_message(config, issue, files, settings, env)
     record = {"started": now_iso(), "forced": forced, "subject": str(base["Subject"]),
@@ -396,21 +276,22 @@ def _send(config: Config, folder: Path, issue: Issue, files: dict[str, Path], se
             raise MailError(f"cannot record the send in {folder / SENT_NAME} ({exc.strerror or exc}); {what}") from None
 
     where = f"{settings.host}:{settings.port}"
-    sender = parseaddr(settings.sender)[1]
+    sender = settings.sender_box
     deadline = Deadline(settings.timeout)
     smtp = None
     try:
         smtp = connect(settings, deadline)
-        for n, recipient in enumerate(recipients):
-            to = address(recipient)
-            msg = addressed(base, recipient, settings, issue)
+        _check_utf8(smtp, sender, recipients, where)
+        for n, box in enumerate(recipients):
+            to, utf8 = box.key, box.needs_smtputf8 or sender.needs_smtputf8
+            msg = addressed(base, box, settings, issue)
             delivery = {"to": to, "message_id": str(msg["Message-ID"]), "state": FAILED, "at": now_iso()}
             record["deliveries"].append(delivery)
             try:
-                code, resp = smtp.mail(sender)
+                code, resp = smtp.mail(sender.envelope, UTF8_OPTIONS if utf8 else ())
                 if code != 250:
-                    raise smtplib.SMTPSenderRefused(code, resp, sender)
-                code, resp = smtp.rcpt(to)
+                    raise smtplib.SMTPSenderRefused(code, resp, sender.envelope)
+                code, resp = smtp.rcpt(box.envelope)
                 if code not in (250, 251):
                     raise smtplib.SMTPRecipientsRefused({to: (code, resp)})
                 delivery["state"] = SENDING  # the intent, on disk before a byte of the message is sent
@@ -420,18 +301,19 @@ def _send(config: Config, folder: Path, issue: Issue, files: dict[str, Path], se
                     delivery.update(state=FAILED, reason="its record could not be written; not sent")
                     _rset(smtp, n)
                     raise
-                code, resp = smtp.data(msg.as_bytes(policy=policy.SMTP))
+                code, resp = smtp.data(as_bytes(msg, utf8))
                 if code != 250:
                     raise smtplib.SMTPDataError(code, resp)
-                delivery.update(state=DELIVERED, at=now_iso(), reply=_reply(code, resp))
+                delivery.update(state=DELIVERED, at=now_iso(), reply=reply(code, resp))
             except smtplib.SMTPRecipientsRefused as exc:
                 ((code, resp),) = exc.recipients.values()
-                delivery.update(state=REFUSED, reason=_reply(code, resp))
+                delivery.update(state=REFUSED, reason=reply(code, resp))
                 _rset(smtp, n + 1)
             except smtplib.SMTPResponseException as exc:  # an answer: the server did not take this message
-                delivery.update(state=REFUSED, reason=_reply(exc.smtp_code, exc.smtp_error))
+                delivery.update(state=REFUSED, reason=reply(exc.smtp_code, exc.smtp_error))
                 if isinstance(exc, smtplib.SMTPSenderRefused):
-                    raise _Lost(f"the server refused the sender {sender}: {delivery['reason']}", n + 1) from None
+                    raise _Lost(f"the server refused the sender {sender.envelope}: {delivery['reason']}",
+                                n + 1) from None
                 _rset(smtp, n + 1)
             except (smtplib.SMTPException, OSError) as exc:  # no answer: the connection is gone
                 reason = (f"gave up after {settings.timeout:g} s ([mail] timeout)" if deadline.passed
@@ -442,14 +324,22 @@ def _send(config: Config, folder: Path, issue: Issue, files: dict[str, Path], se
                 raise _Lost(reason, n + 1) from None
             save(f"the message to {to} was {delivery['state']}, but sent.json does not say so")
     except _Lost as lost:
-        for recipient in recipients[lost.next:]:
-            record["deliveries"].append({"to": address(recipient), "message_id": "", "state": FAILED,
+        for box in recipients[lost.next:]:
+            record["deliveries"].append({"to": box.key, "message_id": "", "state": FAILED,
                                          "at": now_iso(), "reason": f"not attempted: {lost.reason}"})
         save(f"the outcome of the send through {where} is not recorded")
     finally:
         deadline.close()
-        _close(smtp)
+        close(smtp)
     return record
+
+
+def _check_utf8(smtp, sender: Mailbox, recipients: list[Mailbox], where: str) -> None:
+    """Before anyone is mailed: a mailbox name beyond ASCII needs a server that offers SMTPUTF8."""
+    need = [box.key for box in [sender, *recipients] if box.needs_smtputf8]
+    if need and not smtp.has_extn("smtputf8"):
+        raise MailError(f"the mail server {where} does not offer SMTPUTF8, which {', '.join(need)} need "
+                        "(a mailbox name beyond ASCII); nobody was mailed")
 
 
 def _rset(smtp, next_index: int) -> None:
@@ -470,7 +360,7 @@ class _Lost(Exception):
 
 
 def _test_send(config: Config, issue: Issue, files: dict[str, Path], settings: MailSettings, env,
-               to: list[str]) -> SendResult:
+               to: list[Mailbox]) -> SendResult:
     """The issue's message to ``to`` only, recorded nowhere; it says where the list's own send stands."""
     base = compose_message(config, issue, files, settings, env)
     deadline = Deadline(settings.timeout)
@@ -478,28 +368,29 @@ def _test_send(config: Config, issue: Issue, files: dict[str, Path], settings: M
     sent, problems = [], []
     try:
         smtp = connect(settings, deadline)
-        for recipient in to:
-            msg = addressed(base, recipient, settings, issue)
+        _check_utf8(smtp, settings.sender_box, to, f"{settings.host}:{settings.port}")
+        for box in to:
+            msg = addressed(base, box, settings, issue)
             try:
-                refused = smtp.send_message(msg, from_addr=parseaddr(settings.sender)[1], to_addrs=[address(recipient)])
+                refused = smtp.send_message(msg, from_addr=settings.sender_box.envelope, to_addrs=[box.envelope])
             except smtplib.SMTPRecipientsRefused as exc:
                 refused = exc.recipients
             except smtplib.SMTPResponseException as exc:
-                problems.append(f"{address(recipient)} ({_reply(exc.smtp_code, exc.smtp_error)})")
+                problems.append(f"{box.key} ({reply(exc.smtp_code, exc.smtp_error)})")
                 continue
             except (smtplib.SMTPException, OSError) as exc:
                 reason = (f"gave up after {settings.timeout:g} s" if deadline.passed else f"{type(exc).__name__}: {exc}")
-                raise MailError(f"test send of {issue.name} to {address(recipient)}: {reason}") from None
+                raise MailError(f"test send of {issue.name} to {box.key}: {reason}") from None
             if refused:
-                problems += [f"{a} ({_reply(*r)})" for a, r in refused.items()]
+                problems += [f"{box.key} ({reply(*r)})" for r in refused.values()]
             else:
-                sent.append(address(recipient))
+                sent.append(box.key)
     finally:
         deadline.close()
-        _close(smtp)
+        close(smtp)
     if problems:
         raise MailError(f"test send of {issue.name} refused for {'; '.join(problems)}")
-    note = list_send_state(config.out / issue.date.isoformat(), [address(r) for r in settings.recipients])
+    note = list_send_state(config.out / issue.date.isoformat(), [box.key for box in settings.boxes])
     return SendResult(True, f"test send of {issue.name} to {', '.join(sent)} ({note})")
 
 
@@ -514,4 +405,3 @@ def list_send_state(folder: Path, wanted: list[str]) -> str:
         return f"not recorded: the issue itself went to its {len(wanted)} recipients on {last}"
     return (f"not recorded: the issue itself went to {len(done)} of its {len(wanted)} recipients on {last}; "
             "`briefing send` mails the others")
-

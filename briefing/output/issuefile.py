@@ -2,7 +2,9 @@
 
 In: an :class:`Issue` (written by the publish stage with the rendered files) or an output folder. Out: the
 JSON text, an :class:`Issue` rebuilt from it (for mail, the desk and follow-ups), or the back issues'
-metadata, newest first. Every reader of an issue after its build reads this one file.
+metadata, newest first. Every reader of an issue after its build reads this one file, through the guarded reader
+(:mod:`briefing.runtime.guarded`: at most ``LIMIT`` bytes and ``DEPTH`` levels); a back issue that fails it, or
+whose fields are not of their types, is skipped with a warning, and :func:`read_issue` says why in one line.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from ..models import Issue, IssueSection, Item, Sentence, Source
+from ..runtime.guarded import read_json
 
 log = logging.getLogger("briefing.issuefile")
 
 NAME = "issue.json"
 FORMAT = 2
+LIMIT = 64 * 1024 * 1024  # bytes: a whole day's issue with its charts is under 2 MB
+DEPTH = 8  # levels: an issue nests 7 (issue, sections, section, items, item, sentences, sentence)
 
 
 def item_to_dict(item: Item) -> dict[str, Any]:
@@ -83,8 +88,13 @@ def issue_from_dict(raw: dict[str, Any]) -> Issue:
 
 
 def read_issue(folder: Path) -> Issue:
-    """The issue built into ``folder``; ValueError or OSError with the reason when it cannot be read."""
-    return issue_from_dict(json.loads((Path(folder) / NAME).read_text(encoding="utf-8")))
+    """The issue built into ``folder``; FileNotFoundError when there is none, ValueError with the reason (one line)
+    when it cannot be read."""
+    raw = read_json(Path(folder) / NAME, limit=LIMIT, depth=DEPTH, expect=dict)
+    try:
+        return issue_from_dict(raw)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not an issue: {type(exc).__name__} {exc}") from None
 
 
 def back_issues(out: Path, before: dt.date | None = None, days: int | None = None) -> list[dict[str, Any]]:
@@ -105,10 +115,11 @@ def back_issues(out: Path, before: dt.date | None = None, days: int | None = Non
         if not meta.is_file():
             continue
         try:
-            data = json.loads(meta.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or data.get("date") != folder.name or data.get("format") != FORMAT:
+            data = read_json(meta, limit=LIMIT, depth=DEPTH, expect=dict)
+            if data.get("date") != folder.name or data.get("format") != FORMAT:
                 raise ValueError("not an issue's metadata for this date in this format")
-        except (ValueError, OSError) as exc:
+            issue_from_dict(data)  # every field of its type, or skipped here rather than fail a plugin
+        except (ValueError, OSError, KeyError, TypeError, AttributeError) as exc:
             log.warning("back issues: skipped %s: %s", meta, exc)
             continue
         issues.append(data)

@@ -9,21 +9,24 @@ rename (``renameat2(RENAME_EXCHANGE)``; where the system lacks it, two renames, 
 undo). Readers of ``OUT/<date>/`` therefore always see the files of one build, never a mix, whatever moment
 a build is killed at; a full disk fails the build with a clear message and changes nothing. What a killed
 build leaves behind (staging folders, temporary files) is removed by the next build (:func:`remove_leftovers`).
+
+``briefing archive remove DATE`` (:func:`remove_issue`) takes an issue out: its folder is moved to
+``OUT/.removed/<date>/`` (kept, never deleted), then the plugins that list the back issues write their lists again.
 """
 
 from __future__ import annotations
 
 import ctypes
+import datetime as dt
 import errno
 import hashlib
-import json
 import logging
 import os
 import shutil
 import uuid
 from pathlib import Path
 
-from ..errors import BuildError
+from ..errors import BuildError, UsageError
 from . import issuefile
 
 log = logging.getLogger("briefing.publish")
@@ -31,6 +34,7 @@ log = logging.getLogger("briefing.publish")
 SUFFIXES = {"md": ".md", "html": ".html", "pdf": ".pdf", "epub": ".epub"}
 REPORT_NAME = "report.json"
 STAGING = ".staging-"
+REMOVED = ".removed"  # where `briefing archive remove` keeps the issues it takes out of the archive
 OLD = ".old-"
 # a build's own files: every rendering (of any issue name), the issue model and the report; anything else in
 # an issue folder (what `briefing send` records, a desk's notes) belongs to someone else and is kept
@@ -196,5 +200,42 @@ def remove_leftovers(out: Path) -> list[str]:
 
 def manifest(folder: Path) -> dict[str, str]:
     """The files ``report.json`` in ``folder`` says its build wrote, with their SHA-256."""
-    data = json.loads((Path(folder) / REPORT_NAME).read_text(encoding="utf-8"))
-    return dict(data.get("files", {}))
+    from ..runtime.guarded import read_json
+
+    files = read_json(Path(folder) / REPORT_NAME, expect=dict).get("files", {})
+    return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+
+
+def remove_issue(config, date: str) -> tuple[Path, str]:
+    """Take the issue of ``date`` out of ``config.out``: its folder is moved to ``OUT/.removed/`` and the plugins
+    that list the back issues (``briefing_archive_changed``) write their lists again. Returns where the files are
+    kept and the issue's name; UsageError when there is no such date or issue."""
+    from ..host.context import BuildContext
+    from ..host.plugins import Plugins
+    from ..runtime.lock import out_lock
+
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        raise UsageError(f"{date!r} is not a date (YYYY-MM-DD)") from None
+    out = Path(config.out)
+    with out_lock(config, "archive remove"):
+        folder = out / day.isoformat()
+        if not folder.is_dir():
+            raise UsageError(f"no issue of {day.isoformat()} in {out}")
+        try:
+            name = issuefile.read_issue(folder).name
+        except (OSError, ValueError):
+            name = f"the issue of {day.isoformat()}"
+        kept = out / REMOVED / day.isoformat()
+        n = 1
+        while kept.exists():  # an issue of the same day removed before: both are kept
+            n += 1
+            kept = out / REMOVED / f"{day.isoformat()}-{n}"
+        kept.parent.mkdir(exist_ok=True)
+        os.rename(folder, kept)
+        _fsync_folder(out)
+        ctx = BuildContext(config, Plugins(config.workspace), day)
+        config.check_plugins(ctx.plugins, [])
+        ctx.call("briefing_archive_changed")
+    return kept, name

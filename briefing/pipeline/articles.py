@@ -24,6 +24,7 @@ import logging
 import re
 import time
 import urllib.parse
+from collections import Counter
 
 from ..errors import SourceError
 from ..models import Document
@@ -50,6 +51,12 @@ PAYWALL_MARKERS = re.compile(
     r"|sign in to (?:continue|read)|unlock (?:this|the full) (?:article|story)", re.IGNORECASE)
 TEASER_WORDS = 250  # a page marked as not free, or asking for a subscription, that gives fewer words is a teaser
 CHARSET = re.compile(r"charset=[\"']?([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
+# What a failed download is called in the stage's one-line warning, by the fetcher's kind of failure; an address
+# robots.txt keeps the build out of, and --offline, are not failures.
+FAILURE_WORDS = {"timeout": "timed out", "deadline": "not started before the stage's deadline", "http": "HTTP error(s)",
+                 "connect": "could not connect", "refused": "refused address(es)", "private": "private address(es)",
+                 "too large": "too large", "broken": "broken answer(s)", "stopped": "stopped"}
+NOT_FAILURES = ("robots", "offline")
 
 
 def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> list[Document]:
@@ -89,10 +96,13 @@ def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> 
     replaced: dict[int, Document] = {}
     rows: list[tuple[int, dict]] = []
     done = failed = 0
+    lost: Counter = Counter()  # downloads that failed, by kind
     tell(progress, f"articles 0/{len(wanted)}")
     late = f"not fetched: the stage's deadline of {float(table['deadline']):g} s passed"
     try:
         for url, result in fetcher.map(list(wanted), work, deadline=deadline, late=late):
+            if isinstance(result, FetchError) and result.kind not in NOT_FAILURES:
+                lost[result.kind] += 1
             fell = False
             for doc in wanted[url]:
                 article, row = read_one(doc, url, result, cache)
@@ -117,6 +127,10 @@ def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> 
                    if by_source else ""),
                 read=read, fell_back=len(rows) - read, cached=from_cache, off_subject=off_subject, no_link=no_link,
                 kept_by_source=by_source)
+    if lost:
+        why = ", ".join(f"{n} {FAILURE_WORDS.get(kind, kind)}" for kind, n in lost.most_common())
+        report.warn("articles", f"{sum(lost.values())} of {len(wanted)} article download(s) failed ({why}); their "
+                    "items keep the feed's description (report.json lists each under articles)", failed=dict(lost))
     return [replaced.get(id(d), d) for d in documents]
 
 

@@ -18,7 +18,7 @@ from typing import Callable
 from ..config.settings import Config
 from ..editorial import termscore
 from ..editorial.judge import Judge, subject_of
-from ..errors import BuildError, OutOfTime, PluginError
+from ..errors import BuildError, Interrupted, OutOfTime, PluginError
 from ..host.context import BuildContext
 from ..host.plugins import Plugins
 from ..host.sections import sections_of
@@ -78,6 +78,17 @@ def build(config: Config, plugins: Plugins | None = None,
                 return _build(config, plugins, progress, guard)
         except OutOfTime:
             raise BuildError(guard.message()) from None
+        except KeyboardInterrupt:
+            if not guard.interrupted:
+                raise
+            raise Interrupted(guard.stopped(), guard.signal) from None
+
+
+def nothing_new(date: dt.date, report: Report, in_window: int, on_subject: int) -> str:
+    """Why a day with nothing new on the subject is not an issue (one line)."""
+    return (f"nothing new on the subject for {date.isoformat()}: of {len(report.documents)} document(s) read, "
+            f"{in_window} fall in the day's window and {on_subject} of those are on the subject, and no "
+            "section has an item; no issue was built and nothing archived (--allow-empty builds the empty issue)")
 
 
 def desk_examples(config: Config, date: dt.date, report) -> dict[str, list[str]]:
@@ -117,6 +128,7 @@ def _build(config: Config, plugins: Plugins | None = None,
     guard.stage = STAGES[0]
     plugins = plugins or Plugins(config.workspace)
     date = issue_date(config)
+    config.check_day(date, "the issue's date,")
     ctx = BuildContext(config, plugins, date)
     ctx.guard = guard
     report = ctx.report
@@ -157,6 +169,7 @@ def _build(config: Config, plugins: Plugins | None = None,
 
     t = time.perf_counter()
     articles = [d for d in documents if d.kind == "article"]
+    window_articles = len(articles)
     with termscore.memo(cache.scores if cache else None):
         relevance = gate(articles, judge, report, config.table("briefing")["language"],  # before any split
                          declared_languages(ctx))
@@ -187,6 +200,8 @@ def _build(config: Config, plugins: Plugins | None = None,
     ctx.call("briefing_prepare_issue", issue=issue, report=report)
     if not report.documents and not issue.all_items():  # nothing read, nothing to say: not an issue
         raise BuildError(nothing_read(config, report))
+    if not issue.all_items() and not config.allow_empty:  # stale feeds, a date too early or too late
+        raise BuildError(nothing_new(date, report, window_articles, len(relevance)))
     stage("summarize", t)
 
     t = time.perf_counter()

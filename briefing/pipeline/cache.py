@@ -10,7 +10,10 @@ plugins, the page extractor and the articles stage, the segmenter, the tokenizer
 module, the syntok version and the settings that shape loading (options declared with ``cache=True``, and the
 loaders' own tables). Change any of them and the old entries are simply not found again. Entries are written to a temporary file and renamed
 into place, so a concurrent build sees a whole entry or none; an entry that cannot be read or does not
-check out is ignored and rebuilt. Entries unused for ``KEEP_DAYS`` days are removed, by one build at a
+check out is removed and rebuilt: every entry is read by the guarded reader (:mod:`briefing.runtime.guarded`,
+at most ``ENTRY_DEPTH`` levels deep and ``ENTRY_RATIO`` times its source's size, so that a swollen entry is never
+parsed), and its sentences must be spans of their document in order, none overlapping the one before (so an
+entry can never hold more sentences, or more text, than its document). Entries unused for ``KEEP_DAYS`` days are removed, by one build at a
 time (under a file lock), at most once a day. ``[briefing] cache = false`` turns the cache off.
 """
 
@@ -33,6 +36,7 @@ from typing import Any, Callable
 from filelock import FileLock, Timeout
 
 from ..editorial import termscore
+from ..runtime.guarded import Unreadable, read_json
 from ..editorial import text as text_module
 from ..models import Document, Sentence
 from . import segment as segment_module
@@ -42,6 +46,12 @@ log = logging.getLogger("briefing.cache")
 FOLDER = ".briefing-cache"
 FORMAT = 3
 KEEP_DAYS = 30
+ENTRY_LIMIT = 64 * 1024 * 1024  # bytes: the text of a 20 MB source (the largest read), escaped, and its spans
+# An entry is at most this many times its source's bytes (plus ENTRY_SLACK): its text is no longer than the source,
+# and a sentence's span in JSON is about as long as a short sentence (a whole real day's entries: 0.75-1.1).
+ENTRY_RATIO = 8
+ENTRY_SLACK = 64 * 1024
+ENTRY_DEPTH = 8  # levels: an entry nests 6 (entry, sentences, paragraphs, paragraph, spans, span)
 DOC_FIELDS = ("id", "title", "text", "path", "outlet", "url", "author", "kind", "origin")
 
 
@@ -89,15 +99,22 @@ def _doc_from_json(raw: dict) -> Document:
 
 
 def _sentences_from_json(doc: Document, raw: list) -> list[list[Sentence]]:
+    """The paragraphs of sentences an entry keeps for ``doc``: each span inside the text and after the one
+    before it, paragraphs in order (ValueError otherwise)."""
     paragraphs = []
     n = len(doc.text)
+    last_end = last_index = 0
     for para in raw:
         index, spans = para
+        if not (type(index) is int and last_index <= index) or not spans:
+            raise ValueError("paragraphs out of order")
         out = []
         for start, end in spans:
-            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= n):
-                raise ValueError("a sentence span outside its document")
-            out.append(Sentence(doc.text[start:end], doc.id, start, end, int(index)))
+            if not (type(start) is int and type(end) is int and last_end <= start < end <= n):
+                raise ValueError("a sentence span outside its document or overlapping the one before")
+            out.append(Sentence(doc.text[start:end], doc.id, start, end, index))
+            last_end = end
+        last_index = index
         paragraphs.append(out)
     return paragraphs
 
@@ -121,16 +138,16 @@ class SourceCache:
             self._scores = ScoreMemo()
             file = self._scores_file()
             try:
-                raw = json.loads(file.read_bytes())
-                if not isinstance(raw, dict) or not all(
-                        isinstance(v, list) and all(isinstance(x, float) for x in v) for v in raw.values()):
-                    raise ValueError("not a table of scores")
+                raw = read_json(file, limit=ENTRY_LIMIT, depth=2, expect=dict)
+                if not all(isinstance(v, list) and all(type(x) is float for x in v) for v in raw.values()):
+                    raise Unreadable("not a table of scores")
                 self._scores.update(raw)
                 os.utime(file)
             except FileNotFoundError:
                 pass
             except (OSError, ValueError) as exc:
-                log.warning("cache file %s is unreadable (%s): scoring again", file, exc)
+                log.warning("cache file %s is unreadable (%s): removed, scoring again", file, exc)
+                _remove(file)
                 self._scores.clear()
             self._scores.known = len(self._scores)
         return self._scores
@@ -162,8 +179,9 @@ class SourceCache:
         key = self.key(path, data)
         file = self._file(key)
         try:
-            raw = json.loads(file.read_bytes())
-            if not isinstance(raw, dict) or raw.get("format") != FORMAT or raw.get("key") != key:
+            limit = min(ENTRY_LIMIT, ENTRY_RATIO * len(data) + ENTRY_SLACK)  # a swollen entry is never parsed
+            raw = read_json(file, limit=limit, depth=ENTRY_DEPTH, expect=dict)
+            if raw.get("format") != FORMAT or raw.get("key") != key:
                 raise ValueError("not an entry of this cache")
             docs = [_doc_from_json(d) for d in raw["documents"]]
             if not docs or not isinstance(raw.get("sentences"), dict):
@@ -172,7 +190,8 @@ class SourceCache:
             self.stats["misses"] += 1
             return None
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            log.warning("cache entry %s is unreadable (%s): rebuilding it", file, exc)
+            log.warning("cache entry %s is unreadable (%s): removed, rebuilding it", file, exc)
+            _remove(file)
             self.stats["unreadable"] += 1
             self.stats["misses"] += 1
             return None
@@ -210,7 +229,7 @@ class SourceCache:
             if raw is not None:
                 try:
                     return _sentences_from_json(doc, raw)
-                except (TypeError, ValueError) as exc:
+                except (TypeError, ValueError) as exc:  # the entry is rewritten below, with the sentences split now
                     log.warning("cache entry %s: bad sentences (%s): splitting again", key, exc)
         paragraphs = split(doc)
         if entry is not None:
@@ -281,6 +300,14 @@ class SourceCache:
         except OSError as exc:
             log.warning("cannot prune the cache in %s: %s", self.folder, exc)
             return 0
+
+
+def _remove(file: Path) -> None:
+    """Remove a cache file that failed its checks (it is written again by this build if it is still needed)."""
+    try:
+        file.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("cannot remove %s: %s", file, exc)
 
 
 class ScoreMemo(dict):

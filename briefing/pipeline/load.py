@@ -26,7 +26,7 @@ from ..errors import SourceError
 from ..models import Document, Loader
 from ..runtime.files import display_path, read_bytes
 from ..runtime.report import Report
-from ..runtime.workers import cores, run_all
+from ..runtime.workers import Died, cores, run_all
 from ..sources.sanitize import clean_link, one_line, path_suffix
 from .expand import expand, is_url  # noqa: F401  (expand: where the entries' files are found; re-exported)
 from .sourcesettings import applied, planned
@@ -216,7 +216,8 @@ def _parse_job(job: tuple[str, str, bytes]) -> Parsed:
 def parse_in_parallel(entries: list[str], ctx, cache) -> dict[str, Parsed | bytes]:
     """The local source files of one round that are not cached, parsed by worker processes when they are
     worth it (``[briefing] workers``, :data:`PARALLEL_BYTES`); the rest is left to :func:`load_one`, with the
-    bytes of each file read here (a cached one, on a rebuild) so that it is not read twice."""
+    bytes of each file read here (a cached one, on a rebuild) so that it is not read twice. A file whose worker
+    died while parsing it (a crashing parser) is a bad source with the reason, and the others are read."""
     workers = int(ctx.config.table("briefing").get("workers", 0)) or cores()
     local = [e for e in entries if not is_url(e)]
     if workers < 2 or len(local) < 2:
@@ -242,7 +243,10 @@ def parse_in_parallel(entries: list[str], ctx, cache) -> dict[str, Parsed | byte
         results = run_all(_parse_job, jobs, workers)
     finally:
         _SHARED.clear()
-    read.update((entry, dataclasses.replace(parsed, data=data)) for (entry, _, data), parsed in zip(jobs, results))
+    for (entry, _, data), parsed in zip(jobs, results):
+        # a source whose parser took its process down is bad, with the reason; it is never parsed here again
+        read[entry] = Parsed(data, None, parsed.reason) if isinstance(parsed, Died) else \
+            dataclasses.replace(parsed, data=data)
     return read
 
 

@@ -10,8 +10,10 @@ was. Run from the command line (``hard=True``), a build that still has not stopp
 (a plugin looping in C code, or catching everything) ends the process, with the same message: the lock is
 an OS lock and goes with it, and the next build removes what it left half-written.
 
-In the main thread the guard also notes a real Ctrl-C (``SIGINT``), so that a plugin raising
-``KeyboardInterrupt`` by itself is reported as that plugin's failure instead of stopping the build.
+In the main thread the guard also notes a real Ctrl-C (``SIGINT``) or ``SIGTERM`` (the way a service manager or
+``kill`` stops a job): either raises ``KeyboardInterrupt`` in the build, which stops it like Ctrl-C (the stage's
+downloads cut, the parse workers killed, the lock released, nothing published) and :func:`stopped` names it; a
+plugin raising ``KeyboardInterrupt`` by itself is reported as that plugin's failure instead of stopping the build.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class BuildGuard:
         self.expired = False
         self.fired_at = ""
         self.interrupted = False
+        self.signal = 0  # the signal that stopped the build (SIGINT or SIGTERM), 0 if none
         self.tells_interrupts = False  # true while a SIGINT handler of ours is installed
         self.published = False  # the new issue is in place (only the publish plugins were left)
         self._held = 0
@@ -91,7 +94,8 @@ class BuildGuard:
             self._old[signal.SIGALRM] = signal.signal(signal.SIGALRM, self._on_alarm)
             signal.setitimer(signal.ITIMER_REAL, self.seconds, AGAIN)
             try:
-                self._old[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_interrupt)
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    self._old[signum] = signal.signal(signum, self._on_interrupt)
                 self.tells_interrupts = True
             except (ValueError, OSError):
                 pass
@@ -131,7 +135,15 @@ class BuildGuard:
 
     def _on_interrupt(self, signum, frame) -> None:
         self.interrupted = True
+        self.signal = self.signal or signum
         raise KeyboardInterrupt
+
+    def stopped(self) -> str:
+        """What a build stopped by a signal tells the user."""
+        how = "Ctrl-C (SIGINT)" if self.signal == signal.SIGINT else signal.Signals(self.signal).name
+        kept = ("the new issue is in place, but not every publish plugin finished" if self.published
+                else "nothing was published: the previous issue is as it was")
+        return f"stopped by {how} {self.where()}; {kept}"
 
     def _schedule(self, delay: float) -> None:
         timer = threading.Timer(delay, self._interrupt_thread)

@@ -1,7 +1,9 @@
 """The build report: what was read, what was built, and what was left out and why.
 
 Written as ``report.json`` beside each issue; bad sources and plugin failures are also logged, one line each
-(what a source's name or text could smuggle onto a terminal, control characters above all, left out).
+(what a source's name or text could smuggle onto a terminal, control characters above all, left out). A warning
+about what the issue holds (a bad source, an unknown configuration key, an editor's note that matches nothing,
+article downloads that failed) is logged with :data:`ABOUT_ISSUE`, which ``--quiet`` never hides.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from typing import Any
 from ..sources.sanitize import printable
 
 log = logging.getLogger("briefing")
+
+# ``log.warning(..., extra=ABOUT_ISSUE)``: a warning about what the issue holds, printed even under --quiet
+ABOUT_ISSUE = {"about_issue": True}
 
 
 @dataclass
@@ -32,7 +37,14 @@ class Report:
     def bad_source(self, path: str, reason: str, partial: bool = False) -> None:
         """A source that could not be read (``partial``: damaged, but what could be read is used)."""
         self.bad_sources.append({"path": path, "reason": reason, **({"partial": True} if partial else {})})
-        log.warning("%s source %s: %s", "damaged" if partial else "skipped", printable(path), printable(reason))
+        log.warning("%s source %s: %s", "damaged" if partial else "skipped", printable(path), printable(reason),
+                    extra=ABOUT_ISSUE)
+
+    def warn(self, kind: str, message: str, said: str | None = None, **details: Any) -> None:
+        """A note about what the issue holds (``notes`` in report.json) that is also a warning on stderr (``said``,
+        or the message), one line, shown even under ``--quiet``: something a cron job must report."""
+        self.notes.append({"kind": kind, "message": message, "warning": True, **details})
+        log.warning("%s", printable(said or message), extra=ABOUT_ISSUE)
 
     def drop(self, what: str, reason: str, **details: Any) -> None:
         self.dropped.append({"what": what, "reason": reason, **details})

@@ -5,8 +5,9 @@ from). Out, on a later build: the entry, its age and the validators for a condit
 fetcher can serve a fresh entry without asking, revalidate an older one (answered 304) or, offline, serve what
 it has. One file per URL, named by the SHA-256 of the URL: a JSON header line (with the body's length and
 SHA-256), then the body. Files are written to a temporary file and renamed into place, so a concurrent build sees
-a whole entry or none. An entry whose header or body does not check out is corrupt: it is removed, and the URL is
-fetched again. An entry's age counts from when the server last gave or confirmed it (the file's modification
+a whole entry or none. Entries are read by the guarded reader (:mod:`briefing.runtime.guarded`): an entry over
+``MAX_ENTRY`` bytes, a header over ``MAX_HEAD`` bytes, nested, or not of the expected types, or a body that does
+not match its header, is corrupt: it is removed, and the URL is fetched again (offline: it is not cached). An entry's age counts from when the server last gave or confirmed it (the file's modification
 time); entries older than ``days`` are never served and are removed, by one build a day.
 """
 
@@ -22,12 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..runtime.files import atomic_write
+from ..runtime.guarded import Unreadable, parse_json, read_bytes
 
 log = logging.getLogger("briefing.httpcache")
 
 FORMAT = 1
 PRUNE_EVERY = 86400  # seconds between two prunings of the folder
 STALE_TEMP = 3600  # a temporary file older than this was left by a killed build
+MAX_BODY = 64 * 1024 * 1024  # bytes: a larger body is not kept (the largest download a build asks for is 20 MB)
+MAX_HEAD = 64 * 1024  # bytes: the header line (two URLs of at most a few KB, validators, a digest)
+MAX_ENTRY = MAX_BODY + MAX_HEAD + 1
+TEXT_FIELDS = ("final_url", "content_type", "etag", "last_modified")
 
 
 @dataclass
@@ -71,7 +77,7 @@ class HttpCache:
                 file.unlink(missing_ok=True)
                 self._count("misses")
                 return None
-            raw = file.read_bytes()
+            entry = _entry(url, read_bytes(file, MAX_ENTRY), age)
         except FileNotFoundError:
             self._count("misses")
             return None
@@ -79,27 +85,22 @@ class HttpCache:
             log.warning("HTTP cache entry %s cannot be read (%s): fetching again", file, exc)
             self._count("misses")
             return None
-        try:
-            head, _, body = raw.partition(b"\n")
-            meta = json.loads(head)
-            if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("url") != url:
-                raise ValueError("not an entry of this cache for this address")
-            if meta.get("length") != len(body) or meta.get("sha256") != hashlib.sha256(body).hexdigest():
-                raise ValueError("the body does not match its header")
-            entry = Entry(url=url, final_url=str(meta["final_url"]), status=int(meta["status"]),
-                          content_type=str(meta.get("content_type", "")), etag=str(meta.get("etag", "")),
-                          last_modified=str(meta.get("last_modified", "")), body=body, age=age)
-        except (ValueError, KeyError, TypeError) as exc:
-            log.warning("HTTP cache entry %s is corrupt (%s): fetching again", file, exc)
+        except Unreadable as exc:
+            log.warning("HTTP cache entry %s is corrupt (%s): removed, fetching again", file, exc)
             self._count("corrupt")
             self._count("misses")
-            file.unlink(missing_ok=True)
+            try:
+                file.unlink(missing_ok=True)
+            except OSError:
+                pass
             return None
         self._count("hits")
         return entry
 
     def put(self, url: str, final_url: str, status: int, body: bytes, content_type: str = "", etag: str = "",
             last_modified: str = "") -> None:
+        if len(body) > MAX_BODY:
+            return
         meta = {"format": FORMAT, "url": url, "final_url": final_url, "status": status, "content_type": content_type,
                 "etag": etag, "last_modified": last_modified, "length": len(body),
                 "sha256": hashlib.sha256(body).hexdigest()}
@@ -144,3 +145,20 @@ class HttpCache:
             except OSError as exc:
                 log.warning("cannot remove %s: %s", file, exc)
         return removed
+
+
+def _entry(url: str, raw: bytes, age: float) -> Entry:
+    """The entry a cache file holds for ``url``; :class:`Unreadable` with the reason when it does not check out."""
+    head, newline, body = raw.partition(b"\n")
+    if not newline:
+        raise Unreadable("no header line")
+    meta = parse_json(head, limit=MAX_HEAD, depth=1, expect=dict)
+    if meta.get("format") != FORMAT or meta.get("url") != url:
+        raise Unreadable("not an entry of this cache for this address")
+    if meta.get("length") != len(body) or meta.get("sha256") != hashlib.sha256(body).hexdigest():
+        raise Unreadable("the body does not match its header")
+    if (type(meta.get("status")) is not int or not isinstance(meta.get("final_url"), str)
+            or not all(isinstance(meta.get(k, ""), str) for k in TEXT_FIELDS)):
+        raise Unreadable("a field of the wrong type")
+    return Entry(url=url, final_url=meta["final_url"], status=meta["status"], content_type=meta.get("content_type", ""),
+                 etag=meta.get("etag", ""), last_modified=meta.get("last_modified", ""), body=body, age=age)
