@@ -1,9 +1,9 @@
 """The command line: ``briefing build``, ``briefing send``, ``briefing plugins`` and friends.
 
 Exit codes: 0 done, 1 the build or send failed (nothing replaced), 2 a usage error (one line on stderr).
-``-q``/``--quiet`` prints nothing at all on success (so cron mails only when something failed) and
-``-v``/``--verbose`` the tool's own records down to debug (its libraries' stay at warnings); both work before
-or after the subcommand. Bare ``briefing`` prints the help.
+``-q``/``--quiet`` prints nothing on success but what must not go unseen (an editor's note that matches nothing),
+so cron mails only when something is wrong, and ``-v``/``--verbose`` the tool's own records down to debug (its
+libraries' stay at warnings); both work before or after the subcommand. Bare ``briefing`` prints the help.
 """
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ import click
 from .. import __version__
 from ..config.settings import CONFIG_NAME, load_config
 from ..errors import BriefingError, UsageError
+from ..sources.sanitize import printable
 
 log = logging.getLogger("briefing")
 
+# What a build says even under --quiet (report.json notes of these kinds): an editor's note that matches nothing.
+UNDER_QUIET = ("editor-unmatched",)
 # Libraries whose warnings are chatter for the user (font subsetting, CSS the PDF engine ignores).
 NOISY = ("weasyprint", "fontTools", "py.warnings")
 
@@ -138,6 +141,10 @@ def build(date, sources, out, config_path, formats, strict, since, until, offlin
         result = run_build(config, progress=progress, hard_deadline=True)
     for fmt, path in result.paths.items():
         say(f"{fmt:7} {path}")
+    if quiet():  # logged as warnings otherwise; the editor's work must never be lost without a word
+        for note in result.report.notes:
+            if note["kind"] in UNDER_QUIET:
+                click.echo(f"briefing: WARNING: {printable(note['message'])}", err=True)
     bad = result.report.bad_sources
     damaged = sum(1 for b in bad if b.get("partial"))
     parts = [f"{len(bad) - damaged} source(s) skipped" if len(bad) > damaged else "",

@@ -45,7 +45,8 @@ from ..output.render import SOURCE_LINKS, plain_date
 from ..pipeline.build import build
 from ..runtime.files import atomic_write, display_path
 from ..runtime.lock import out_lock
-from .notes import NotesError, edit_notes, notes_path, parse_notes
+from .editing import edit_notes
+from .notes import NotesError, notes_path, parse_notes
 
 log = logging.getLogger("briefing.desk")
 

@@ -82,7 +82,7 @@ def build(config: Config, plugins: Plugins | None = None,
 def desk_examples(config: Config, date: dt.date, report) -> dict[str, list[str]]:
     """The headlines the editors moved into each section before ``date`` (within ``[desk] learn_days``): the
     desk's history, which teaches the placement like labelled examples."""
-    from ..desk.notes import KILLED, desk_history
+    from ..desk.history import KILLED, desk_history
 
     found: dict[str, list[str]] = {}
     for record in desk_history(config, today=date - dt.timedelta(days=1)):
