@@ -24,7 +24,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 def main() -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from briefing.desk.service import Background, Desk
+    from briefing.desk.server import Background
+    from briefing.desk.service import Desk
 
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp) / "ws"

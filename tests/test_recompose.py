@@ -73,6 +73,7 @@ def test_a_recomposed_issue_is_the_issue_a_whole_build_makes(kept, kind):
 def test_the_kept_stories_are_not_changed_by_a_composition(kept):
     ws, first, printed, _ = kept
     before = [(s.id, [p.id for p in s.passages], list(s.comments), s.section) for s in first.clustered.stories]
+    report = json.dumps(first.clustered.report.to_dict(), sort_keys=True)
     path = ws / "notes" / f"{DATE}.toml"
     path.parent.mkdir(exist_ok=True)
     path.write_text(f'[[note]]\nitem = "{printed["key_takeaways"][0]}"\nsection = "comments"\n')
@@ -82,6 +83,7 @@ def test_the_kept_stories_are_not_changed_by_a_composition(kept):
         path.unlink()
     assert printed["key_takeaways"][0] in [i.id for s in draft.issue.sections if s.key == "comments" for i in s.items]
     assert [(s.id, [p.id for p in s.passages], list(s.comments), s.section) for s in first.clustered.stories] == before
+    assert json.dumps(first.clustered.report.to_dict(), sort_keys=True) == report
     again = recompose(first.clustered)  # without the note: the first draft again
     assert [[i.id for i in s.items] for s in again.issue.sections] == [printed[s.key] for s in again.issue.sections]
 

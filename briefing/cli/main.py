@@ -190,7 +190,8 @@ def serve(date, host, port, token, out, config_path, sources) -> None:
     """The morning desk: review, correct and send the day's draft in a browser (docs/desk.md)."""
     import datetime as dt
 
-    from ..desk.service import Desk, address, listen, server_for, token_for
+    from ..desk.server import address, listen, server_for, token_for
+    from ..desk.service import Desk
 
     config = load_config(Path(config_path) if config_path else None, date=date, out=out)
     token = token_for(host, token, config.table("desk")["token_env"])
@@ -203,7 +204,10 @@ def serve(date, host, port, token, out, config_path, sources) -> None:
         click.echo(f"briefing: the draft of {day.isoformat()} could not be built: {state.error}", err=True)
     click.echo(f"desk    {address(desk, desk.port)}")
     click.echo("        (Ctrl+C to stop)")
-    server_for(desk, sock).run(sockets=[sock])
+    try:
+        server_for(desk, sock).run(sockets=[sock])
+    finally:
+        desk.close()  # the latest draft's files are written before the desk goes
 
 
 @cli.command()

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
+from typing import Callable
 from urllib.parse import quote, urlsplit
 
 import jinja2
@@ -222,7 +223,10 @@ def render_pdf(html: str) -> bytes:
     return document.write_pdf()
 
 
-def render(issue: Issue, ctx, formats: tuple[str, ...] | None = None) -> dict[str, str | bytes]:
+def render(issue: Issue, ctx, formats: tuple[str, ...] | None = None,
+           pdf: Callable[[str], bytes] = render_pdf) -> dict[str, str | bytes]:
+    """The issue in each of ``formats``; ``pdf`` makes the PDF of its HTML (the desk's runs in a process of its
+    own, so that the page answers while a PDF is made)."""
     formats = formats or ctx.config.formats
     env = ctx.env
     out: dict[str, str | bytes] = {}
@@ -231,5 +235,5 @@ def render(issue: Issue, ctx, formats: tuple[str, ...] | None = None) -> dict[st
     if "html" in formats:
         out["html"] = render_text(env, "html", issue, for_pdf=False)
     if "pdf" in formats:
-        out["pdf"] = render_pdf(render_text(env, "html", issue, for_pdf=True))
+        out["pdf"] = pdf(render_text(env, "html", issue, for_pdf=True))
     return out

@@ -14,7 +14,6 @@ so; the issue it writes is the one a whole build would write from the same sourc
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as dt
 import logging
@@ -66,7 +65,7 @@ class Clustered:
     def fresh(self) -> tuple[BuildContext, list[Story]]:
         """A context for one more composition, with the report as it stood, and copies of the stories that the
         plugins and the composition may change (their passages, comments, scores and places)."""
-        ctx = BuildContext(self.config, self.plugins, self.date, report=copy.deepcopy(self.report))
+        ctx = BuildContext(self.config, self.plugins, self.date, report=self.report.copy())
         ctx.subject, ctx.sections, ctx.judge = self.subject, self.sections, self.judge
         stories = [dataclasses.replace(s, passages=list(s.passages), comments=list(s.comments), scores=dict(s.scores))
                    for s in self.stories]
@@ -138,19 +137,26 @@ def recompose(clustered: Clustered) -> Draft:
     return Draft(ctx, issue, clustered.documents, timer.timings)
 
 
-def publish(draft: Draft, hard_deadline: bool = False) -> BuildResult:
-    """A draft rendered and written as a build writes its issue (under the output lock, within the deadline)."""
+def publish(draft: Draft, hard_deadline: bool = False, still: Callable[[], bool] | None = None,
+            pdf: Callable[[str], bytes] | None = None) -> BuildResult | None:
+    """A draft rendered and written as a build writes its issue (under the output lock, within the deadline).
+    ``still``: asked under the lock before anything is done; when it says no (another build wrote the day since
+    the stories were kept), nothing is written and None is returned. ``pdf``: what makes the PDF of the issue's
+    HTML (default :func:`~briefing.output.render.render_pdf`, here)."""
     config = draft.ctx.config
-    with out_lock(config, "build"):
-        remove_leftovers(config.out)
-        guard = build_guard(config, hard=hard_deadline)
-        draft.ctx.guard = guard
-        try:
-            with guard:
-                timer = Timer(config, guard=guard, timings=dict(draft.timings))
-                return _write(draft.ctx, draft.issue, draft.documents, timer)
-        except OutOfTime:
-            raise BuildError(guard.message()) from None
+    guard = build_guard(config, hard=hard_deadline)
+    draft.ctx.guard = guard
+    try:
+        with guard:
+            timer = Timer(config, guard=guard, timings=dict(draft.timings))
+            rendered = _render(draft.ctx, draft.issue, timer, pdf)  # before the lock: nothing is written yet
+            with out_lock(config, "build"):
+                if still is not None and not still():
+                    return None
+                remove_leftovers(config.out)
+                return _store(draft.ctx, draft.issue, draft.documents, timer, rendered)
+    except OutOfTime:
+        raise BuildError(guard.message()) from None
 
 
 
@@ -257,9 +263,9 @@ def _build(config: Config, plugins: Plugins | None = None,
     with termscore.memo(cache.scores if cache else None):
         stories = cluster(passages, judge)
     clustered = Clustered(config, plugins, date, ctx.subject, sections, judge, list(stories), documents,
-                          copy.deepcopy(report)) if keep else None
+                          report.copy()) if keep else None
     issue = _compose(ctx, stories, documents, timer, cache)
-    result = _write(ctx, issue, documents, timer)
+    result = _store(ctx, issue, documents, timer, _render(ctx, issue, timer))
     result.clustered = clustered
     return result
 
@@ -281,19 +287,26 @@ def _compose(ctx: BuildContext, stories: list[Story], documents: list[Document],
     return issue
 
 
-def _write(ctx: BuildContext, issue: Issue, documents: list[Document], timer: Timer) -> BuildResult:
-    """The issue rendered in every format and written whole, then the publish plugins."""
-    config, report, guard = ctx.config, ctx.report, timer.guard
+def _render(ctx: BuildContext, issue: Issue, timer: Timer,
+            pdf: Callable[[str], bytes] | None = None) -> dict[str, str | bytes]:
+    """The issue in every format of the configuration."""
+    config, report = ctx.config, ctx.report
     text_formats = tuple(f for f in config.formats if f != "pdf")
     rendered = render(issue, ctx, formats=text_formats) if text_formats else {}
     timer.done("render")
     if "pdf" in config.formats:
-        rendered.update(render(issue, ctx, formats=("pdf",)))
+        rendered.update(render(issue, ctx, formats=("pdf",), **({"pdf": pdf} if pdf else {})))
         timer.done("pdf")
     if config.strict and report.plugin_errors:
         raise BuildError(f"--strict: plugin {report.plugin_errors[0]['plugin']} failed "
                          f"in {report.plugin_errors[0]['hook']}: {report.plugin_errors[0]['error']}")
+    return rendered
 
+
+def _store(ctx: BuildContext, issue: Issue, documents: list[Document], timer: Timer,
+           rendered: dict[str, str | bytes]) -> BuildResult:
+    """The rendered issue written whole, then the publish plugins."""
+    config, report, guard = ctx.config, ctx.report, timer.guard
     folder = config.out / ctx.date.isoformat()
     with guard.held():  # the new issue goes in whole, or not at all
         paths = write_issue(folder, issue, rendered, report)
