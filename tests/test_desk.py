@@ -396,6 +396,7 @@ def test_bound_to_every_address_every_request_needs_the_token(served):
         assert status == 401 and not (ws / "notes" / f"{DATE}.toml").exists()
     finally:
         running.stop()
+        other.close()
 
 
 def test_source_text_is_escaped_on_the_page(tmp_path):
@@ -422,6 +423,7 @@ def test_source_text_is_escaped_on_the_page(tmp_path):
         assert "Kyiv talks &lt;script&gt;alert(1)&lt;/script&gt; resume" in page
     finally:
         running.stop()
+        desk.close()
 
 
 def test_the_send_record_says_who_has_the_issue_who_may_have_it_and_who_was_missed(tmp_path):
@@ -653,3 +655,60 @@ def test_a_story_all_of_whose_sentences_are_printed_already_names_the_item_that_
     assert item.sentences == []
     item = Item(id="c", headline="Grain", sentences=[Sentence("The grain deal was extended on Saturday.", "e", 0, 40)])
     assert _fresh_sentences(item, used, ["Putin visits Mariupol"] * 2) == {} and len(item.sentences) == 1
+
+
+def test_an_old_notes_file_is_read_and_its_notes_given_their_reports_at_the_next_correction(desk):
+    desk_, client, ws = desk
+    _, _, view = client("GET", f"/api/issues/{DATE}")
+    commented, pinned = section(view, "china")[0], section(view, "putin_russia")[0]
+    path = ws / "notes" / f"{DATE}.toml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(f'# written before notes kept their reports\n[[note]]\nitem = "{commented}"\ncomment = "Old."\n')
+    assert desk_.rebuild(desk_.date).ok  # read as it is
+    _, _, view = client("GET", f"/api/issues/{DATE}")
+    assert items(view)[commented]["comments"] == ["Old."] and view["unmatched"] == []
+    status, _, _ = post(client, {"item": pinned, "pin": True, "version": view["version"]})
+    assert status == 200
+    written = notes(ws, reports=True)["note"]
+    report = json.loads(out_file(ws, "report.json"))
+    documents = {e["story"]: e["documents"] for e in report["stories"]}
+    assert written[0] == {"item": commented, "comment": "Old.", "reports": documents[commented]}
+    assert written[1] == {"item": pinned, "reports": documents[pinned], "pin": True}
+    assert path.read_text().startswith("# written before notes kept their reports\n")
+
+
+def test_a_form_from_an_out_of_date_page_is_not_saved_and_the_page_says_why(desk):
+    _, client, ws = desk
+    _, _, view = client("GET", f"/api/issues/{DATE}")
+    target = section(view, "china")[0]
+    post(client, {"item": section(view, "putin_russia")[0], "pin": True})  # another tab
+    status, headers, _ = client("POST", f"/issues/{DATE}/notes", raw=urlencode(
+        {"item": target, "action": "kill", "version": view["version"]}).encode(),
+        content_type="application/x-www-form-urlencoded", headers={"Origin": f"http://127.0.0.1:{client.port}"})
+    assert status == 303 and "Not+saved" in headers["location"] and "draft+changed" in headers["location"]
+    assert target not in {n["item"] for n in notes(ws)["note"]}
+
+
+@pytest.mark.slow
+def test_the_pdf_process_makes_the_pdf_a_build_makes_and_is_replaced_when_it_dies(tmp_path):
+    from briefing.desk.publisher import PdfProcess
+    from briefing.errors import BuildError
+    from briefing.output.render import render_pdf
+
+    html = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>Day 390</title></head><body>'
+            '<h1>Conflict Update Day 390</h1><p>Russian losses – 165,610 (+700) soldiers killed.</p></body></html>')
+    maker = PdfProcess()
+    try:
+        assert maker(html) == render_pdf(html)  # the same bytes as the build's own
+        first = maker.process
+        first.kill()  # a process that dies (a crash in the PDF engine)
+        first.wait()
+        again = maker(html)  # replaced at the next PDF
+        assert again == render_pdf(html) and maker.process is not first and maker.process.poll() is None
+        maker.process.stdout.close()  # one that can no longer answer
+        with pytest.raises(BuildError, match="the process making it failed"):
+            maker(html)
+        assert maker(html) == again
+    finally:
+        maker.stop()
+    assert maker.process is None

@@ -367,6 +367,25 @@ def test_restore_of_a_story_the_draft_left_out_is_written_as_restore():
     assert tomllib.loads(text) == {"note": [{"item": "c3", "kill": True, "from": "china"}]}
 
 
+def test_the_desk_edits_the_note_that_followed_its_story_to_a_new_id():
+    text = '[[note]] # Putin visits Mariupol\nitem = "old1"\nreports = ["u1", "u2", "u3"]\ncomment = "First."\n'
+    text = edit_notes(text, {"item": "new2", "comment": "Second."}, own=1, reports=["u1", "u2", "u4"],
+                      from_section="key_takeaways")
+    assert tomllib.loads(text) == {"note": [{"item": "new2", "reports": ["u1", "u2", "u4"], "comment": "Second."}]}
+    assert text.startswith("[[note]] # Putin visits Mariupol\n")  # one note, today's id and reports in it
+
+
+def test_notes_written_before_reports_are_given_theirs_when_the_desk_next_writes():
+    old = '# by hand\n[[note]]\nitem = "a1"\ncomment = "kept"\n\n[[note]]\nmatch = "Avdiivka"\npin = true\n'
+    text = edit_notes(old, {"item": "b2", "pin": True}, reports=["u5"], attach={1: ["u1", "u2"], 2: ["u3"]})
+    data = tomllib.loads(text)
+    assert data["note"] == [{"item": "a1", "comment": "kept", "reports": ["u1", "u2"]},
+                            {"match": "Avdiivka", "pin": True},  # a phrase stays a phrase
+                            {"item": "b2", "reports": ["u5"], "pin": True}]
+    assert text.startswith("# by hand\n")
+    assert edit_notes(old, {"item": "zz", "pin": False}) == old  # nothing to take back, nothing to attach: as it was
+
+
 def test_an_unreadable_file_is_not_edited():
     with pytest.raises(NotesError):
         parse_notes("[[note]\n", "notes/x.toml")

@@ -15,51 +15,81 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing
+import subprocess
+import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
 from ..errors import BuildError
 from ..output.render import render_pdf
+from .pdfworker import read_frame, write_frame
 
 log = logging.getLogger("briefing.desk")
 
 WRITE_DELAY = 0.5  # seconds after a correction before its files are made: the page is redrawn first
-
-
-def _warm() -> None:
-    import weasyprint  # noqa: F401  (imported once, before the first PDF is asked for)
+PDF_EXIT = 10  # seconds the PDF's process is given to end when the desk stops
 
 
 class PdfProcess:
-    """PDFs made in one process of their own (started afresh, not forked: the desk's threads are not copied);
-    a process that dies is replaced at the next PDF."""
+    """PDFs made by one process of their own (:mod:`briefing.desk.pdfworker`), started at the first PDF and
+    kept; one that dies or says nothing sensible is ended and replaced at the next PDF. Where none can be
+    started, the PDF is made in the desk's own process."""
 
     def __init__(self):
-        self.executor: ProcessPoolExecutor | None = None
+        self.process: subprocess.Popen | None = None
+        self.lock = threading.Lock()  # one PDF at a time through the pipes
 
-    def _pool(self) -> ProcessPoolExecutor:
-        if self.executor is None:
-            self.executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        return self.executor
+    def _started(self) -> subprocess.Popen | None:
+        if self.process is None or self.process.poll() is not None:
+            try:
+                self.process = subprocess.Popen([sys.executable, "-m", "briefing.desk.pdfworker"],
+                                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            except OSError as exc:
+                log.warning("desk: the PDF's process cannot be started (%s); PDFs are made in the desk's", exc)
+                self.process = None
+        return self.process
 
     def warm(self) -> None:
-        self._pool().submit(_warm)
+        """Start the process before the first PDF is asked for (it imports the PDF engine meanwhile)."""
+        with self.lock:
+            self._started()
 
     def __call__(self, html: str) -> bytes:
-        try:
-            return self._pool().submit(render_pdf, html).result()
-        except BrokenProcessPool:
-            self.executor = None
-            raise BuildError("the PDF could not be made: the process making it died") from None
+        with self.lock:
+            process = self._started()
+            if process is None:
+                return render_pdf(html)
+            try:
+                write_frame(process.stdin, b"H", html.encode("utf-8"))
+                frame = read_frame(process.stdout)
+            except (OSError, ValueError) as exc:
+                frame, reason = None, str(exc)
+            else:
+                reason = "it ended"
+            if frame is None or frame[0] not in (b"P", b"E"):
+                self._end()
+                raise BuildError(f"the PDF could not be made: the process making it failed ({reason})")
+            if frame[0] == b"E":
+                raise BuildError(f"the PDF could not be made: {frame[1].decode('utf-8', 'replace')}")
+            return frame[1]
+
+    def _end(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
 
     def stop(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
+        """End the process (it ends by itself when its input closes)."""
+        with self.lock:
+            if self.process is not None:
+                try:
+                    self.process.stdin.close()
+                    self.process.wait(PDF_EXIT)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
+                self._end()
 
 
 class Publisher:
