@@ -101,8 +101,13 @@
   async function swap(url, ids) {
     const response = await fetch(url, {credentials: "same-origin", headers: {"Accept": "text/html"}});
     if (!response.ok) throw new Error("the page could not be redrawn (HTTP " + response.status + ")");
+    swapIn(await response.text(), ids);
+  }
+
+  /* The parts ``ids`` of the page replaced by those of ``html``, with what the editor has not sent kept. */
+  function swapIn(html, ids) {
     const template = document.createElement("template");
-    template.innerHTML = await response.text();
+    template.innerHTML = html;
     ids.forEach((id) => {
       const fresh = template.content.getElementById(id);
       const old = document.getElementById(id);
@@ -116,11 +121,9 @@
     });
   }
 
-  /* The draft and the send panel as they now stand, in one request (``whole``: with the documents left out
-     before the stories were made, which only reading the sources again changes). */
-  function redraw(date, whole) {
-    return swap("/issues/" + encodeURIComponent(date) + "/draft" + (whole ? "" : "?documents=0"),
-                ["draft", "send-panel"]);
+  /* The draft and the send panel as they now stand, in one request. */
+  function redraw(date) {
+    return swap("/issues/" + encodeURIComponent(date) + "/draft", ["draft", "send-panel"]);
   }
 
   function describe(correction) {
@@ -138,25 +141,31 @@
     return queue.length ? " (" + queue.length + " more waiting)" : "";
   }
 
+  /* One correction saved; the answer is the redrawn draft and send panel, swapped in at once. Returns how the
+     draft was made again ({ok, seconds, error}). */
   async function save(correction) {
     const draft = document.getElementById("draft");
     const date = draft.dataset.date;
     correction.version = draft.dataset.version;
-    const response = await fetch("/api/issues/" + encodeURIComponent(date) + "/notes", {
+    const response = await fetch("/api/issues/" + encodeURIComponent(date) + "/notes?documents=0", {
       method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "Accept": "application/json", "Prefer": "return=minimal"},
+      headers: {"Content-Type": "application/json", "Accept": "text/html"},
       body: JSON.stringify(correction),
     });
-    const answer = await response.json();
+    if (response.ok) {
+      swapIn(await response.text(), ["draft", "send-panel"]);
+      const fresh = document.getElementById("draft").dataset;
+      const error = document.querySelector("#draft > .desk-error.rebuild-failed");
+      return {ok: fresh.ok === "yes", seconds: Number(fresh.seconds || 0), error: error ? error.textContent : ""};
+    }
+    const answer = await response.json().catch(() => ({error: "HTTP " + response.status}));
     if (answer.stale) {  // another tab or browser changed the draft: show it as it stands, send nothing more
       const dropped = queue.splice(0).length;
-      await redraw(date, true);
+      await redraw(date);
       throw new Error(answer.error + (dropped ? " (" + dropped + " more correction" + (dropped > 1 ? "s" : "") +
                                       " made on the old draft " + (dropped > 1 ? "were" : "was") + " not sent)" : ""));
     }
-    if (!response.ok) throw new Error(answer.error || ("HTTP " + response.status));
-    await redraw(date);
-    return answer.rebuilt;
+    throw new Error(answer.error || ("HTTP " + response.status));
   }
 
   function busy() {
@@ -170,10 +179,7 @@
       busy();
       try {
         const rebuilt = await save(correction);
-        if (!rebuilt.ok) {
-          failed = true;
-          showError("Saved; the rebuild failed: " + rebuilt.error);
-        }
+        if (!rebuilt.ok) failed = true;  // the draft says why, at its top
         say(describe(correction) + " · rebuilt in " + rebuilt.seconds.toFixed(2) + " s" + waiting(),
             queue.length ? "busy" : (failed ? "error" : "done"));
         const target = correction.item && (document.getElementById("item-" + correction.item) ||
@@ -210,7 +216,7 @@
         method: "POST", credentials: "same-origin", headers: {"Accept": "application/json"}});
       const answer = await response.json();
       if (!response.ok) throw new Error(answer.error || ("HTTP " + response.status));
-      await redraw(date, true);
+      await redraw(date);
       say(answer.rebuilt.ok ? "Built from the sources in " + answer.rebuilt.seconds.toFixed(2) + " s"
                             : "The build failed", answer.rebuilt.ok ? "done" : "error");
     } catch (error) {

@@ -141,7 +141,7 @@ def test_leave_out_move_and_comment_in_the_browser_and_every_output_agrees(desk,
     a, b, c = first("key_takeaways"), first("china"), first("putin_russia")
     a_id, b_id, c_id = (x.get_attribute("data-item") for x in (a, b, c))
     # soft hyphens (U+00AD) are line-break hints the page adds for screens; the words are the Markdown's
-    a_head, b_head, c_head = (x.locator(".headline").first.inner_text().replace("\u00ad", "") for x in (a, b, c))
+    a_head, b_head, c_head = (x.locator(".headline").first.text_content().replace("\u00ad", "") for x in (a, b, c))
     page.screenshot(path=str(desk["tmp"] / "desk-before.png"))
 
     a.get_by_role("button", name="Leave out").click()
@@ -170,9 +170,10 @@ def test_leave_out_move_and_comment_in_the_browser_and_every_output_agrees(desk,
     # the page shows what the Markdown says, section by section
     folder = ws / "out" / DATE
     md = written_file(desk, "md").decode()  # the desk's files follow the page: asked of the desk, which waits
+    # (textContent: the sections out of sight are not laid out, content-visibility: auto, and have no innerText)
     shown = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#draft main section.section')]
-        .map(s => [s.querySelector('h2').innerText, [...s.querySelectorAll('article.item')]
-        .map(i => i.querySelector('.headline').innerText.replaceAll('\u00ad', ''))]))""")
+        .map(s => [s.querySelector('h2').textContent, [...s.querySelectorAll('article.item')]
+        .map(i => i.querySelector('.headline').textContent.replaceAll('\u00ad', ''))]))""")
     md_sections = headlines_by_section(md)
     for title, heads in shown.items():
         assert [md_text(h) for h in heads] == md_sections.pop(title), title
@@ -259,7 +260,8 @@ def test_without_script_every_form_still_works(desk, browser):
     assert story not in {n["item"] for n in tomllib.loads((ws / "notes" / f"{DATE}.toml").read_text())["note"]}
     with page.expect_navigation():
         page.click(".send-open")
-    assert page.url.endswith(f"/issues/{DATE}/send") and "Sent on " in page.inner_text("#send-panel")
+    panel = page.inner_text("#send-panel")  # sent already when the send test ran before this one in this process
+    assert page.url.endswith(f"/issues/{DATE}/send") and ("Sent on " in panel or "Send to 2 recipients" in panel)
     context.close()
 
 

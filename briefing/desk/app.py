@@ -192,14 +192,15 @@ async def api_issue(request: Request):
 
 
 async def api_notes(request: Request):
+    """One correction; the answer is the issue as it now stands (JSON), or, asked for ``text/html`` (the page),
+    the redrawn draft and send panel at once (``?documents=0`` as for ``/issues/<date>/draft``)."""
     date = day(request)
     raw = await json_body(request)
     desk = request.app.state.desk
     correction, state = await run_in_threadpool(desk.correct, date, raw)
-    if "return=minimal" in request.headers.get("prefer", "").replace(" ", "").lower():
-        answer = {"version": await run_in_threadpool(desk.version, date)}  # the page redraws itself
-    else:
-        answer = await run_in_threadpool(desk.view, date)
+    if request.headers.get("accept", "").split(",")[0].strip().lower() == "text/html":
+        return await redrawn(request)
+    answer = await run_in_threadpool(desk.view, date)
     answer.update(correction=correction, rebuilt=state.to_dict())  # saved either way: a failed rebuild is said
     return JSONResponse(answer)
 

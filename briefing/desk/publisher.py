@@ -27,7 +27,7 @@ from .pdfworker import read_frame, write_frame
 
 log = logging.getLogger("briefing.desk")
 
-WRITE_DELAY = 0.5  # seconds after a correction before its files are made: the page is redrawn first
+WRITE_DELAY = 2.0  # seconds the editor pauses before the files are made: clicks in a row are answered alone
 PDF_EXIT = 10  # seconds the PDF's process is given to end when the desk stops
 
 

@@ -119,6 +119,7 @@ class Desk:
                              for s in sections_of(BuildContext(first, self.plugins))}
         self.lock = threading.RLock()
         self.days: dict[dt.date, Day] = {}
+        self.views: dict[dt.date, tuple[Any, str, dict[str, Any]]] = {}  # the issue's view, and what it was made of
         self.previews: dict[tuple, bytes] = {}
         self.publisher = Publisher(self._write)
         self.pdf = PdfProcess()
@@ -256,18 +257,38 @@ class Desk:
             report = {}
         return issue, report
 
+    def _issue_view(self, date: dt.date, config: Config, notes, version: str) -> dict[str, Any]:
+        """The issue's part of the view, made once per draft (or file on disk) and notes version."""
+        day = self.days.get(date)
+        if day is not None and day.draft is not None:
+            source: Any = day.draft
+        else:
+            try:
+                stat = (config.out / date.isoformat() / ISSUE_FILE).stat()
+                source = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                source = None
+        cached = self.views.get(date)
+        if cached is not None and cached[1] == version and (cached[0] is source or (
+                source is not None and not isinstance(source, Draft) and cached[0] == source)):
+            return dict(cached[2])
+        issue, report = self._built(date, config)
+        view = issue_view(issue, report, notes, section_info=self.section_info, subject=self.subject)
+        self.views[date] = (source, version, view)
+        return dict(view)
+
     def view(self, date: dt.date) -> dict[str, Any]:
         """The issue of ``date`` as the API gives it: sections with items, the stories that did not print, the
         notes that match nothing, the files, the send, the last build and the notes file's version."""
         config = self.config(date)
-        issue, report = self._built(date, config)
         notes, notes_error, _, version = self._notes(config, date)
-        view = issue_view(issue, report, notes, section_info=self.section_info, subject=self.subject)
+        view = self._issue_view(date, config, notes, version)
+        issue_slug = view["slug"]
         folder = config.out / date.isoformat()
         state = self.days[date].state if date in self.days else None
         view.update({
             "files": {fmt: f"/issues/{date.isoformat()}/files/{fmt}" for fmt in SUFFIXES
-                      if fmt in config.formats or (folder / f"{issue.slug}{SUFFIXES[fmt]}").is_file()},
+                      if fmt in config.formats or (folder / f"{issue_slug}{SUFFIXES[fmt]}").is_file()},
             "notes_file": display_path(notes_path(config, date), self.workspace), "notes_error": notes_error,
             "version": version, "sent": sent_summary(folder),
             "build": state.to_dict() if state else None,
@@ -323,10 +344,6 @@ class Desk:
         return self.previews[key]
 
     # -- corrections -------------------------------------------------------------------------------------
-    def version(self, date: dt.date) -> str:
-        """The version of the day's notes file (see :func:`~briefing.desk.view.version_of`)."""
-        return self._notes(self.config(date), date)[3]
-
     def correct(self, date: dt.date, raw: Any) -> tuple[dict[str, Any], BuildState]:
         """Check one correction, write it to the day's notes file and redraw the issue; returns the checked
         correction and how the redraw went."""
