@@ -343,8 +343,8 @@ def _not_printed(report, desk: Desk, number: int, note: dict[str, Any], story_id
         _warn(report, "editor-warning", desk.path, f"note {number} ({_target(note)!r}): its story did not print "
               f"({entry.get('reason', 'left out')}); the note waits for it", note=number, item=story_id)
         return
-    _warn(report, "editor-unmatched", desk.path, f"note {number} ({_target(note)!r}) matches no story and no item "
-          "of the issue" + (": none of its reports is in today's stories" if note.get("reports") else ""),
+    _warn(report, "editor-unmatched", desk.path, f"note {number} ({_target(note)!r}) matches no item of the issue "
+          "and no story of the day" + (": none of its reports is in today's stories" if note.get("reports") else ""),
           note=number, **({"item": note["item"]} if "item" in note else {}))
 
 

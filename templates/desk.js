@@ -127,6 +127,7 @@
   }
 
   function describe(correction) {
+    if (correction.rebuild) return "Built from the sources";
     if (correction.add) return "Added “" + correction.add.headline + "”";
     if ("kill" in correction) return "Left out";
     if ("pin" in correction) return correction.pin ? "Pinned first" : "Unpinned";
@@ -169,7 +170,8 @@
   }
 
   function busy() {
-    say("Saving: " + describe(saving).toLowerCase() + "…" + waiting(), "busy");
+    say(saving.rebuild ? "Reading the sources again…" + waiting() :
+        "Saving: " + describe(saving).toLowerCase() + "…" + waiting(), "busy");
   }
 
   async function drain() {
@@ -178,10 +180,10 @@
       const correction = saving = queue.shift();
       busy();
       try {
-        const rebuilt = await save(correction);
+        const rebuilt = correction.rebuild ? await readAgain() : await save(correction);
         if (!rebuilt.ok) failed = true;  // the draft says why, at its top
-        say(describe(correction) + " · rebuilt in " + rebuilt.seconds.toFixed(2) + " s" + waiting(),
-            queue.length ? "busy" : (failed ? "error" : "done"));
+        say(describe(correction) + (correction.rebuild ? " in " : " · rebuilt in ") + rebuilt.seconds.toFixed(2) +
+            " s" + waiting(), queue.length ? "busy" : (failed ? "error" : "done"));
         const target = correction.item && (document.getElementById("item-" + correction.item) ||
                                             document.getElementById("dropped-" + correction.item));
         if (target && !queue.length && !document.activeElement.closest("#draft")) {
@@ -207,22 +209,15 @@
     if (saving) busy(); else drain();
   }
 
-  async function rebuild(form) {
+  /* The day built from its sources again (a correction made meanwhile waits its turn in the queue). */
+  async function readAgain() {
     const date = document.getElementById("draft").dataset.date;
-    form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
-    say("Reading the sources again…", "busy");
-    try {
-      const response = await fetch("/api/issues/" + encodeURIComponent(date) + "/rebuild", {
-        method: "POST", credentials: "same-origin", headers: {"Accept": "application/json"}});
-      const answer = await response.json();
-      if (!response.ok) throw new Error(answer.error || ("HTTP " + response.status));
-      await redraw(date);
-      say(answer.rebuilt.ok ? "Built from the sources in " + answer.rebuilt.seconds.toFixed(2) + " s"
-                            : "The build failed", answer.rebuilt.ok ? "done" : "error");
-    } catch (error) {
-      say("Not rebuilt", "error");
-      showError(String(error.message || error));
-    }
+    const response = await fetch("/api/issues/" + encodeURIComponent(date) + "/rebuild", {
+      method: "POST", credentials: "same-origin", headers: {"Accept": "application/json"}});
+    const answer = await response.json();
+    if (!response.ok) throw new Error(answer.error || ("HTTP " + response.status));
+    await redraw(date);
+    return answer.rebuilt;
   }
 
   async function send(form) {
@@ -259,7 +254,8 @@
       correct(form, event.submitter);
     } else if (form.matches("form[data-rebuild]")) {
       event.preventDefault();
-      if (!saving) rebuild(form);
+      queue.push({rebuild: true});
+      if (saving) busy(); else drain();
     } else if (form.matches("form[data-send]")) {
       event.preventDefault();
       send(form);

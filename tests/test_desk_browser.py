@@ -301,6 +301,15 @@ def test_edits_made_while_one_is_saved_are_all_kept(desk, browser):
     written = notes_of(ws)
     assert written[ids[0]]["kill"] is True and written[ids[1]]["section"] == "comments"
     assert written[ids[2]]["section"] == "comments"
+    # the sources read again, and a pin pressed while they are: the pin waits its turn, and is kept
+    last = page.locator("section#key_takeaways article.item").last.get_attribute("data-item")
+    page.evaluate("""(item) => {
+        document.querySelector('form[data-rebuild] button').click();
+        document.querySelector(`#item-${item} button[value=pin]`).click();
+    }""", last)
+    settle(page)
+    assert page.locator("section#key_takeaways article.item").first.get_attribute("data-item") == last
+    assert notes_of(ws)[last]["pin"] is True and page.locator("#desk-error").is_hidden()
     context.close()
 
 

@@ -246,7 +246,7 @@ def test_a_note_of_yesterdays_kind_that_matches_nothing_is_said_even_under_quiet
                                         cwd=ws, capture_output=True, text=True, timeout=300)
     quiet = run()
     assert quiet.returncode == 0 and quiet.stdout == ""
-    assert f"note 1 ('{TOP_STORY}') matches no story and no item of the issue" in quiet.stderr
+    assert f"note 1 ('{TOP_STORY}') matches no item of the issue and no story of the day" in quiet.stderr
     unmatched = [n for n in json.loads((ws / "out" / DATE / "report.json").read_text())["notes"]
                  if n["kind"] == "editor-unmatched"]
     assert [n["note"] for n in unmatched] == [1] and unmatched[0]["item"] == TOP_STORY

@@ -237,6 +237,12 @@ async def on_briefing_error(request: Request, exc: BriefingError):
     return error_response(request, 500, str(exc))
 
 
+async def on_failure(request: Request, exc: Exception):
+    """Never a bare 500: what failed, in one line (the traceback goes to the desk's log)."""
+    return error_response(request, 500, f"the desk failed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}; "
+                                        "nothing more was changed")
+
+
 ROUTES = [
     Route("/", home),
     Route("/favicon.ico", favicon),
@@ -260,6 +266,7 @@ ROUTES = [
 def make_app(desk) -> Starlette:
     """The Starlette application of ``desk``."""
     app = Starlette(routes=ROUTES, middleware=[Middleware(Guard)],
-                    exception_handlers={DeskError: on_desk_error, BriefingError: on_briefing_error})
+                    exception_handlers={DeskError: on_desk_error, BriefingError: on_briefing_error,
+                                        Exception: on_failure})
     app.state.desk = desk
     return app

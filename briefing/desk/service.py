@@ -2,7 +2,7 @@
 
 In: the configuration, the day, and the corrections and sends the web application passes on. Out: the views the
 page and the API show (:mod:`briefing.desk.view`), the notes file written (:mod:`briefing.desk.editing`), the
-issue rebuilt and written, the send's outcome.
+issue rebuilt and written, the send's outcome (:mod:`briefing.desk.sending`).
 
 A day is built whole once (``briefing build``'s own function, its stories kept in memory); a correction is then
 written to ``notes/DATE.toml`` and the issue recomposed from the kept stories (no source read again, a fraction
@@ -18,17 +18,14 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
 from ..config.settings import Config, load_config
-from ..errors import BriefingError, UsageError
+from ..errors import BriefingError
 from ..host.context import BuildContext
 from ..host.plugins import Plugins
 from ..host.sections import sections_of
@@ -42,12 +39,11 @@ from .corrections import VERSION, DeskError, check
 from .editing import edit_notes
 from .notes import NOTES_LIMIT, NotesError, notes_path, parse_notes, story_reports
 from .publisher import PdfProcess, Publisher
+from .sending import Sending
 from .view import issue_view, sent_summary, version_of
 
 log = logging.getLogger("briefing.desk")
 
-PREVIEW_DPI = 60  # the send dialog's picture of the PDF's first page: legible headings, a small PNG
-PREVIEW_SECONDS = 20  # pdftoppm is given this long
 WRITE_WAIT = 300.0  # seconds a send or a download waits for the files of the latest draft (a PDF takes a few)
 REPORT_LIMIT = 64 * 1024 * 1024  # bytes of a report.json read back (a whole day's is about 2 MB)
 
@@ -95,7 +91,7 @@ def _file_digest(path: Path) -> str:
         return ""
 
 
-class Desk:
+class Desk(Sending):
     """The desk of one workspace: its configuration, plugins, its days, and the corrections.
 
     Corrections are serialised: one at a time in this process (a lock held over the notes write and the
@@ -295,67 +291,34 @@ class Desk:
         })
         return view
 
-    def send_view(self, date: dt.date, view: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Who the issue goes to and its PDF, or why it cannot be sent."""
-        from ..mail.send import address, mail_settings
-
-        view = view or self.view(date)
-        out: dict[str, Any] = {"recipients": [], "error": "", "pdf": view["files"].get("pdf", ""), "pdf_size": ""}
-        try:
-            out["recipients"] = mail_settings(self.config(date)).recipients
-        except BriefingError as exc:
-            out["error"] = str(exc)
-        sent = view["sent"] or {}
-        reached = set(sent.get("recipients", [])) | set(sent.get("unknown", []))
-        out["remaining"] = [r for r in out["recipients"] if address(r) not in reached]  # what a send would reach
-        pdf = self.folder(date) / f"{view['slug']}.pdf"
-        if out["pdf"]:
-            out["pdf_size"] = f"{pdf.stat().st_size / 1024:.0f} KB" if pdf.is_file() else "being made"
-            out["pdf_name"] = pdf.name
-        elif not out["error"]:
-            out["error"] = "this issue has no PDF; add pdf to [briefing] formats and rebuild"
-        state = view["build"]
-        if state and not state["ok"] and not out["error"]:
-            out["error"] = f"the last rebuild failed ({state['error']}); the issue on disk lacks the latest corrections"
-        return out
-
     def file(self, date: dt.date, fmt: str) -> Path:
         """One of the day's files, once the latest draft is written."""
         self.written(date)
         return self.folder(date) / f"{self.view(date)['slug']}{SUFFIXES[fmt]}"
-
-    def preview(self, date: dt.date) -> bytes | None:
-        """The PDF's first page as a PNG (pdftoppm, from poppler-utils), made once per PDF; None without one."""
-        path = self.file(date, "pdf")
-        try:
-            key = (date, path.stat().st_mtime_ns)
-        except OSError:
-            return None
-        if key not in self.previews:
-            with tempfile.TemporaryDirectory() as tmp:
-                try:
-                    subprocess.run(["pdftoppm", "-png", "-r", str(PREVIEW_DPI), "-f", "1", "-l", "1", "-singlefile",
-                                    str(path), str(Path(tmp) / "page")], check=True, capture_output=True,
-                                   timeout=PREVIEW_SECONDS)
-                    png = (Path(tmp) / "page.png").read_bytes()
-                except (OSError, subprocess.SubprocessError):
-                    return None
-            self.previews = {key: png}  # the latest PDF's picture only
-        return self.previews[key]
 
     # -- corrections -------------------------------------------------------------------------------------
     def correct(self, date: dt.date, raw: Any) -> tuple[dict[str, Any], BuildState]:
         """Check one correction, write it to the day's notes file and redraw the issue; returns the checked
         correction and how the redraw went."""
         with self.lock:
-            view = self.view(date)
+            try:
+                view = self.view(date)
+            except DeskError as exc:  # an issue on disk that cannot be read is not the correction's fault
+                if exc.status < 500:
+                    raise
+                raise DeskError(409, f"{exc}; nothing was changed: read the sources again") from None
             if isinstance(raw, dict) and VERSION in raw and raw[VERSION] != view["version"]:
                 raise DeskError(409, "the draft changed since your page showed it (a correction from another tab "
                                      "or browser, or the notes file edited by hand); yours was not saved. This is "
                                      "the draft as it stands now: make your correction again if it is still "
                                      "needed", view=view)
             correction = check(raw, view, lambda key: self.section_info.get(key, {}).get("stories", False))
-            self._save(date, view, correction)
+            try:
+                self._save(date, view, correction)
+            except DeskError:
+                raise
+            except BriefingError as exc:  # the output lock held too long by another build
+                raise DeskError(503, f"{exc}; the correction was not saved: try again") from None
             log.info("desk: %s: %s", view["notes_file"], json.dumps(correction, ensure_ascii=False))
             return correction, self.redraw(date)
 
@@ -408,32 +371,6 @@ class Desk:
             return read_json(self.folder(date) / "report.json", limit=REPORT_LIMIT, expect=dict)
         except (OSError, Unreadable):
             return {}
-
-    def send(self, date: dt.date, test_address: str | None = None) -> dict[str, Any]:
-        """Send as ``briefing send`` does (once), or a test copy to one address."""
-        from ..mail.send import MailError, send_issue
-
-        with self.lock:
-            self.written(date)
-            state = self.states.get(date)
-            if state and not state.ok:
-                raise DeskError(409, f"the last rebuild failed ({state.error}); fix it before sending")
-            config = self.config(date)
-            if test_address is not None:
-                address = parseaddr(test_address)[1]
-                if "@" not in address or address != test_address.strip():
-                    raise DeskError(422, f"{test_address[:200]!r} is not one email address")
-            try:
-                result = send_issue(config, date, plugins=self.plugins,
-                                    **({"test_to": [address]} if test_address is not None else {}))
-            except UsageError as exc:
-                raise DeskError(409, str(exc)) from None
-            except MailError as exc:
-                raise DeskError(502, str(exc)) from None
-            summary = sent_summary(self.folder(date)) or {}
-            return {"sent": result.sent, "test": test_address is not None, "message": result.message,
-                    "at": summary.get("at", ""), "count": summary.get("count", 0),
-                    "recipients": summary.get("recipients", [])}
 
     def close(self) -> None:
         """Write what is pending, then stop the background writer and the PDF's process."""
