@@ -224,10 +224,11 @@ def render_pdf(html: str) -> bytes:
 
 
 def render(issue: Issue, ctx, formats: tuple[str, ...] | None = None,
-           pdf: Callable[[str], bytes] = render_pdf) -> dict[str, str | bytes]:
-    """The issue in each of ``formats``; ``pdf`` makes the PDF of its HTML (the desk's runs in a process of its
-    own, so that the page answers while a PDF is made)."""
+           pdf: Callable[[str], bytes] | None = None) -> dict[str, str | bytes]:
+    """The issue in each of ``formats``; ``pdf`` makes the PDF of its HTML (default :func:`render_pdf`, looked up
+    when called; the desk's runs in a process of its own, so that the page answers while a PDF is made)."""
     formats = formats or ctx.config.formats
+    pdf = pdf or render_pdf
     env = ctx.env
     out: dict[str, str | bytes] = {}
     if "md" in formats:
