@@ -67,7 +67,7 @@ clean:
 
 # A whole real day and its copies beside feedparser alone, the summarizer beside LexRank on real days, timings
 # per stage for 100 to 10,000 documents and the cache (several minutes); then the
-# desk's time from a correction to the rebuilt page on the day-389 feeds.
+# desk's time from a click to the redrawn page in chromium on a whole day of feeds-full/.
 bench: $(STAMP)
 	$(PY) bench/scale.py
 	$(PY) bench/summarize.py

@@ -13,7 +13,8 @@ stage modules: what is listed here is kept stable, the rest may change. Grouped 
 - summarizing: :func:`extractive_item`, :func:`clean_headline`;
 - back issues: :func:`back_issues`, :func:`read_issue`;
 - the editor's notes: :func:`notes_path`, :func:`read_notes` (checked; :class:`NotesError` fails the build),
-  :func:`editor_markdown` (an editor's comment made safe for every output);
+  :func:`report_key` (how a note names a report: its URL, else its document id), :func:`editor_markdown` (an
+  editor's comment made safe for every output);
 - the desk's history: :func:`desk_history`, the editors' moves and leave-outs of the last ``[desk] learn_days``
   days as :class:`DeskRecord` (date, item, from section, to section or ``KILLED``, headline): labelled examples;
 - configuration: :class:`Table`, :class:`Option` and the value types of :mod:`briefing.config.schema`.
@@ -40,7 +41,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     **{n: ("output.issuefile", n) for n in ("back_issues", "read_issue")},
     "Subject": ("editorial.subject", "Subject"),
     **{n: ("editorial.features", n) for n in ("Background", "Linear", "load_models")},
-    **{n: ("desk.notes", n) for n in ("KILLED", "DeskRecord", "NotesError", "desk_history", "notes_path", "read_notes")},
+    **{n: ("desk.notes", n) for n in ("KILLED", "NotesError", "notes_path", "read_notes", "report_key")},
+    **{n: ("desk.history", n) for n in ("DeskRecord", "desk_history")},
     "OUTPUT_SUFFIXES": ("output.publish", "SUFFIXES"),
     **{n: ("config.schema", n) for n in ("Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping",
                                    "Moment", "Number", "OneOrList", "Option", "Str", "Table")},

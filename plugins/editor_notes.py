@@ -15,11 +15,16 @@ docs/desk.md. A ``[[note]]`` names one item by ``item`` (its id: ``report.json``
 An ``[[add]]`` puts a hand-written item into a section: ``section``, ``headline``, ``text``, and optionally
 ``comment``, ``pin``, ``sources = [{outlet = "…", url = "…"}]``.
 
+A note the desk writes keeps, beside the story's ``item`` id, its ``reports`` (their URLs, else document ids).
+The id changes when the story gains or loses a report (a feed more or less); the note then follows the story that
+holds most of its reports, at least half of those still read today, and says so in ``report.json``.
+
 The notes decide what is published, so a file that cannot be read, an unknown key, a value of the wrong type or
 a section that is not in the issue fails the build (exit 1, the previous issue kept). A note that matches no
-item (yesterday's id, a phrase no headline has) is a warning on stderr and an entry in ``report.json`` (``notes``
-of kind ``editor-unmatched`` / ``editor-warning``). What each note did is noted (kind ``editor``); a story left
-out by the editor is in ``dropped`` with ``editor: true`` and the note's number.
+story and no item (its reports all gone, a phrase no headline has) is never dropped quietly: it is a warning on
+stderr (even under ``-q``), an entry in ``report.json`` (``notes`` of kind ``editor-unmatched``), the first thing
+the desk shows, and with ``--strict`` it fails the build. What each note did is noted (kind ``editor``); a story
+left out by the editor is in ``dropped`` with ``editor: true`` and the note's number.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import dataclasses
 from typing import Any
 
 from briefing import Item, Source, api, hookimpl, stable_id
-from briefing.api import NotesError, notes_path, read_notes
+from briefing.api import NotesError, notes_path, read_notes, report_key
 
 # added by ``briefing_score`` to a moved story's fit for the section the editor chose: more than any profile
 # gives, so the story is placed there and nowhere else
@@ -55,6 +60,7 @@ class Desk:
         self.notes = notes["note"]
         self.adds = notes["add"]
         self.story_of: dict[int, str] = {}  # note number → the story id it was applied to at the story stage
+        self.followed: dict[int, str] = {}  # note number → how it followed its story to a new id
         self.done: dict[int, list[str]] = {}  # note number → what it did
         self.headline_of: dict[int, str] = {}
         self.moves: dict[str, str] = {}  # story id → section key
@@ -83,9 +89,21 @@ def story_headline(story, config) -> str:
     return api.extractive_item(story, config.item_budget()).headline or story.id
 
 
+def by_reports(stories, reports: list[str]) -> list:
+    """The stories holding most of ``reports``, when they hold at least half of those among ``stories``."""
+    wanted = set(reports)
+    held = {s.id: wanted & {report_key(d) for d in s.documents} for s in stories}
+    present = set().union(*held.values()) if held else set()
+    best = max((len(h) for h in held.values()), default=0)
+    if not best or best * 2 < len(present):
+        return []
+    return [s for s in stories if len(held[s.id]) == best]
+
+
 def find_stories(stories, note: dict[str, Any]) -> list:
+    """The stories a note names: by id, else by its reports (the story changed), else by phrase."""
     if "item" in note:
-        return [s for s in stories if s.id == note["item"].strip()]
+        return [s for s in stories if s.id == note["item"].strip()] or by_reports(stories, note.get("reports", []))
     phrase = _one_line(note["match"]).lower()
     by_title = [s for s in stories if any(phrase in _one_line(p.title).lower() for p in s.passages if p.title)]
     return by_title or [s for s in stories if phrase in _one_line(s.text).lower()]
@@ -125,9 +143,30 @@ def briefing_build_start(config, build):
     build.scratch(__name__)["desk"] = Desk(path, notes)
 
 
+def _left_out(build, note: dict[str, Any]) -> list:
+    """A story to bring back that a plugin before this one left out: taken back from it."""
+    if "item" not in note:
+        return []
+    found = find_stories(build.stories_left_out(), note)
+    story = build.restore_story(found[0].id) if found else None
+    return [story] if story is not None else []
+
+
+def _followed(desk: Desk, number: int, note: dict[str, Any], story, report) -> None:
+    """Say so when a note found its story by its reports, under a new id."""
+    if "item" not in note or note["item"].strip() == story.id:
+        return
+    reports = set(note.get("reports", []))
+    shared = len(reports & {report_key(d) for d in story.documents})
+    desk.followed[number] = (f"followed its story from {note['item'].strip()!r} to {story.id!r} ({shared} of its "
+                             f"{len(reports)} reports in it today)")
+    report.note("editor-followed", f"{desk.path.name}: note {number} {desk.followed[number]}", note=number,
+                item=story.id, was=note["item"].strip(), file=str(desk.path))
+
+
 @hookimpl(trylast=True)
 def briefing_stories(stories, config, build):
-    """Leave out, move and bring back stories before they are placed."""
+    """Find each note's story; leave out, move and bring back stories before they are placed."""
     desk = _desk(build)
     if desk is None:
         return None
@@ -135,15 +174,11 @@ def briefing_stories(stories, config, build):
     desk.stories = {s.id: s for s in stories}
     fallback = {s.key for s in build.sections if s.fallback}
     for number, note in enumerate(desk.notes, 1):
-        if not any(note.get(k) for k in ("kill", "section", "restore")):
-            continue
         found = find_stories(kept, note)
-        if not found and "item" in note and note.get("restore"):
-            story = build.restore_story(note["item"].strip())  # left out by a plugin before us
-            if story is not None:
-                kept.append(story)
-                desk.stories[story.id] = story
-                found = [story]
+        if not found and note.get("restore"):
+            found = _left_out(build, note)
+            kept.extend(found)
+            desk.stories.update((s.id, s) for s in found)
         if not found:
             continue  # perhaps an item that is not a story: tried again on the finished issue
         if len(found) > 1:
@@ -151,6 +186,9 @@ def briefing_stories(stories, config, build):
                   f"{len(found)} stories; applied to the first, {story_headline(found[0], config)!r}", note=number)
         story = found[0]
         desk.story_of[number] = story.id
+        _followed(desk, number, note, story, build.report)
+        if not any(note.get(k) for k in ("kill", "section", "restore")):
+            continue  # a comment, a headline, a pin: applied to the story's item
         headline = story_headline(story, config)
         if note.get("kill"):
             kept = [s for s in kept if s is not story]
@@ -263,10 +301,54 @@ def _add_items(issue, desk: Desk, report) -> None:
                     section=section.key, file=str(desk.path), add=number)
 
 
+def _apply_to_item(issue, report, desk: Desk, number: int, note: dict[str, Any], found, story_id) -> None:
+    """One note applied to the finished item it names."""
+    section, item = found
+    headline = item.headline
+    if note.get("kill"):  # not a story (the losses line, a hand-written item): left out here
+        section.items = [i for i in section.items if i is not item]
+        report.drop(headline, f"left out by the editor ({desk.path.name}, note {number})", story=item.id,
+                    section=section.key, editor=True, note=number)
+        desk.did(number, "kill", headline)
+        return
+    if note.get("section") and story_id is None and note["section"] != section.key:
+        target = next(s for s in issue.sections if s.key == note["section"])
+        section.items = [i for i in section.items if i is not item]
+        target.items.append(item)
+        desk.did(number, f"moved to {target.key}", headline)
+    if note.get("headline", "").strip():
+        item.headline = _one_line(note["headline"])
+        desk.did(number, "headline", headline)
+    if note.get("comment", "").strip():
+        item.comments.append(api.editor_markdown(note["comment"]))
+        desk.did(number, "comment", headline)
+    if note.get("pin"):
+        item.pinned = True
+        desk.did(number, "pin", headline)
+    if number not in desk.done:
+        desk.did(number, "nothing to do", headline)
+
+
+def _not_printed(report, desk: Desk, number: int, note: dict[str, Any], story_id) -> None:
+    """A note whose item is not in the issue: its story did not print (the note waits for it), or it matches
+    nothing at all (said loudly: on stderr, in report.json, at the top of the desk)."""
+    if number in desk.done:
+        return
+    if story_id is not None:
+        entry = next((d for d in report.dropped if d.get("story") == story_id), {})
+        _warn(report, "editor-warning", desk.path, f"note {number} ({_target(note)!r}): its story did not print "
+              f"({entry.get('reason', 'left out')}); the note waits for it", note=number, item=story_id)
+        return
+    _warn(report, "editor-unmatched", desk.path, f"note {number} ({_target(note)!r}) matches no item of the issue "
+          "and no story of the day" + (": none of its reports is in today's stories" if note.get("reports") else ""),
+          note=number, **({"item": note["item"]} if "item" in note else {}))
+
+
 @hookimpl(trylast=True)
 def briefing_prepare_issue(issue, config, report, build):
     """Bring in what the composition could not, then headlines, comments, pins and leave-outs of items that are
-    not stories; then the hand-written items; pinned items first."""
+    not stories; then the hand-written items; pinned items first. With ``--strict`` a note that matches nothing
+    fails the build."""
     desk = _desk(build)
     if desk is None:
         return
@@ -278,41 +360,19 @@ def briefing_prepare_issue(issue, config, report, build):
             continue
         found = find_items(issue, note, story_id)
         if not found:
-            if number not in desk.done:
-                _warn(report, "editor-unmatched", desk.path, f"note {number} ({_target(note)!r}) matches no item "
-                      "in the issue", note=number)
+            _not_printed(report, desk, number, note, story_id)
             continue
         if len(found) > 1 and story_id is None:
             _warn(report, "editor-warning", desk.path, f"note {number} ({_target(note)!r}) matches {len(found)} "
                   f"items; applied to the first, {found[0][1].headline!r}", note=number)
-        section, item = found[0]
-        headline = item.headline
-        if note.get("kill"):  # not a story (the losses line, a hand-written item): left out here
-            section.items = [i for i in section.items if i is not item]
-            report.drop(headline, f"left out by the editor ({desk.path.name}, note {number})", story=item.id,
-                        section=section.key, editor=True, note=number)
-            desk.did(number, "kill", headline)
-            continue
-        if note.get("section") and story_id is None and note["section"] != section.key:
-            target = next(s for s in issue.sections if s.key == note["section"])
-            section.items = [i for i in section.items if i is not item]
-            target.items.append(item)
-            section = target
-            desk.did(number, f"moved to {target.key}", headline)
-        if note.get("headline", "").strip():
-            item.headline = _one_line(note["headline"])
-            desk.did(number, "headline", headline)
-        if note.get("comment", "").strip():
-            item.comments.append(api.editor_markdown(note["comment"]))
-            desk.did(number, "comment", headline)
-        if note.get("pin"):
-            item.pinned = True
-            desk.did(number, "pin", headline)
-        if number not in desk.done:
-            desk.did(number, "nothing to do", headline)
+        _apply_to_item(issue, report, desk, number, note, found[0], story_id)
     for number in sorted(desk.done):
         report.note("editor", f"note {number}: {', '.join(desk.done[number])} on {desk.headline_of.get(number, '')!r}",
                     item=desk.story_of.get(number, desk.notes[number - 1].get("item", "")), file=str(desk.path),
-                    note=number)
+                    note=number, **({"followed": desk.followed[number]} if number in desk.followed else {}))
     for section in issue.sections:  # pinned items first, otherwise in their order
         section.items.sort(key=lambda i: not i.pinned)
+    unmatched = [n for n in report.notes if n["kind"] == "editor-unmatched" and n.get("file") == str(desk.path)]
+    if build.strict and unmatched:
+        raise NotesError(f"--strict: {unmatched[0]['message']}" + (f" (and {len(unmatched) - 1} more)"
+                                                                    if len(unmatched) > 1 else ""))

@@ -24,7 +24,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 def main() -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from briefing.desk.service import Background, Desk
+    from briefing.desk.server import Background
+    from briefing.desk.service import Desk
 
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp) / "ws"
@@ -33,7 +34,8 @@ def main() -> None:
             shutil.copy(path, ws / "seeds")
         shutil.copytree(ROOT / "seeds" / "losses", ws / "seeds" / "losses")
         (ws / "briefing.toml").write_text(
-            '[briefing]\nsources = ["seeds"]\nout = "out"\n[mail]\nhost = "127.0.0.1"\nport = 2525\n'
+            '[subject]\npreset = "russia-ukraine-war"\nname = "the war"\n'
+            '[briefing]\ntitle = "Conflict Update"\nfirst_day = 2022-02-24\nsources = ["seeds"]\nout = "out"\n[mail]\nhost = "127.0.0.1"\nport = 2525\n'
             'security = "none"\nsender = "Briefing Desk <desk@example.org>"\n'
             'recipients = ["analyst@example.org", "Chief <chief@example.org>", "duty-officer@example.org"]\n')
         desk = Desk(ws / "briefing.toml", dt.date(2023, 3, 20))
@@ -49,8 +51,8 @@ def main() -> None:
                 page.goto(f"http://127.0.0.1:{running.port}/issues/2023-03-20")
                 status = page.locator("#status")
 
-                def done():
-                    expect(status).to_contain_text("rebuilt in", timeout=60_000)
+                def done():  # the correction clicked is saved and the draft redrawn
+                    expect(status).to_have_attribute("data-state", "done", timeout=60_000)
 
                 page.locator("section#key_takeaways article.item").nth(1).get_by_role("button",
                                                                                        name="Leave out").click()
@@ -72,11 +74,12 @@ def main() -> None:
                 page.screenshot(path=str(IMAGES / "desk.png"))
                 page.locator(f"#item-{moved_id}").scroll_into_view_if_needed()
                 page.click(".send-open")
-                expect(page.locator("#send-dialog .pdf-page img")).to_have_js_property("complete", True)
+                expect(page.locator("#send-dialog .pdf-page img")).to_have_js_property("naturalWidth", 497, timeout=60_000)
                 page.screenshot(path=str(IMAGES / "desk-send.png"))
                 context.close()
         finally:
             running.stop()
+            desk.close()
     print(f"wrote {IMAGES / 'desk.png'} and {IMAGES / 'desk-send.png'}")
 
 

@@ -100,8 +100,8 @@ def test_quiet_keeps_every_warning_about_what_the_issue_holds(tmp_path):
     assert "briefing: WARNING: skipped source missing: not found" in lines
     assert ("briefing: WARNING: 1 of 1 article download(s) failed (1 HTTP error(s)); their items keep the feed's "
             "description (report.json lists each under articles)") in lines
-    assert (f"briefing: WARNING: {ws / 'notes' / '2023-03-20.toml'}: note 1 ('000000000000') matches no item in "
-            "the issue") in lines
+    assert (f"briefing: WARNING: {ws / 'notes' / '2023-03-20.toml'}: note 1 ('000000000000') matches no item of "
+            "the issue and no story of the day") in lines
 
 
 def test_quiet_prints_nothing_on_a_clean_build(tmp_path):

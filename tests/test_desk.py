@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -14,16 +15,23 @@ from urllib.parse import urlencode
 
 import pytest
 
-from briefing.desk.service import Background, Desk, is_loopback, token_for
+from briefing.desk.guard import is_loopback
+from briefing.desk.server import Background, token_for
+from briefing.desk.service import Desk
+from briefing.desk.view import sent_summary
+from briefing.config.settings import load_config
 from briefing.errors import UsageError
+from briefing.pipeline.build import build
 
-from .conftest import ROOT, make_workspace
+from .conftest import DATA, ROOT, make_workspace
 
 DATE = "2023-03-20"
 SEEDS = [*sorted((ROOT / "seeds").glob("*.txt")), ROOT / "seeds" / "losses"]
 # md and html only: the API's rebuilds stay quick (the PDF and the send are in test_desk_browser.py)
 CONFIG = 'formats = ["md", "html"]\n[sections.key_takeaways]\nmax_items = 3\n'
 TOKEN = "t0ken-for-the-desk-tests"
+WRITERS: dict[Path, Desk] = {}  # the desk serving each workspace, whose background writes a test waits for
+OVER = "over the section's length: Key Takeaways is full with more important stories"  # as an editor reads it
 
 
 class Client:
@@ -52,8 +60,10 @@ def served(tmp_path_factory):
     desk = Desk(ws / "briefing.toml", __import__("datetime").date(2023, 3, 20))
     assert desk.rebuild(desk.date).ok
     running = Background(desk)
+    WRITERS[ws] = desk
     yield desk, Client(running.port), ws
     running.stop()
+    desk.close()
 
 
 @pytest.fixture
@@ -67,13 +77,25 @@ def desk(served):
     return desk, client, ws
 
 
-def notes(ws: Path) -> dict:
+def notes(ws: Path, reports: bool = False) -> dict:
+    """The day's notes file (without the reports each note keeps, unless asked for)."""
     path = ws / "notes" / f"{DATE}.toml"
-    return tomllib.loads(path.read_text()) if path.is_file() else {}
+    data = tomllib.loads(path.read_text()) if path.is_file() else {}
+    for note in data.get("note", []) if not reports else []:
+        note.pop("reports", None)
+    return data
+
+
+def out_file(ws: Path, name: str) -> str:
+    """A file of the day's issue once the desk serving ``ws`` has written its latest draft (a correction is shown
+    at once; its files follow in the background)."""
+    if ws in WRITERS:
+        assert WRITERS[ws].publisher.wait(WRITERS[ws].date, 120)
+    return (ws / "out" / DATE / name).read_text()
 
 
 def markdown(ws: Path) -> str:
-    return (ws / "out" / DATE / "conflict-update-day-390.md").read_text()
+    return out_file(ws, "conflict-update-day-390.md")
 
 
 def items(view) -> dict[str, dict]:
@@ -106,7 +128,7 @@ def test_the_issue_has_sections_items_with_their_sources_and_the_stories_that_di
     report = json.loads((ws / "out" / DATE / "report.json").read_text())
     over = [d for d in report["dropped"] if d.get("reason") == "over the length budget"]
     assert len(over) == 1  # four stories claim Key Takeaways, room for three
-    assert {"id": over[0]["story"], "headline": over[0]["what"], "reason": "over the length budget",
+    assert {"id": over[0]["story"], "headline": over[0]["what"], "reason": OVER,
             "section": "key_takeaways", "by_editor": False, "note": None} in view["dropped"]
     assert len(view["dropped"]) == len([d for d in report["dropped"] if d.get("story")])
     assert "default-src 'self'" in headers["content-security-policy"]
@@ -115,7 +137,7 @@ def test_the_issue_has_sections_items_with_their_sources_and_the_stories_that_di
 def test_the_page_and_its_files(desk):
     _, client, ws = desk
     status, _, page = client("GET", f"/issues/{DATE}")
-    assert status == 200 and b"Did not print" in page and b"over the length budget" in page
+    assert status == 200 and b"Did not print" in page and b"over the section&#39;s length: Key Takeaways" in page
     status, headers, md = client("GET", f"/issues/{DATE}/files/md")
     assert status == 200 and md == markdown(ws).encode() and headers["content-type"].startswith("text/plain")
     assert client("GET", f"/issues/{DATE}/files/pdf")[0] == 404  # this workspace writes md and html only
@@ -151,6 +173,10 @@ def test_leave_out(desk):
     assert gone["reason"] == f"left out by the editor ({DATE}.toml, note 1)" and gone["by_editor"]
     assert len(section(view, "key_takeaways")) == 3  # the story over the budget took its place
     assert notes(ws) == {"note": [{"item": target, "kill": True, "from": "key_takeaways"}]}
+    # the note keeps the story's reports (document ids here: the seeds have no URLs), which it follows
+    report = json.loads(out_file(ws, "report.json"))
+    documents = next(e["documents"] for e in report["dropped"] if e.get("story") == target)
+    assert notes(ws, reports=True)["note"][0]["reports"] == documents and len(documents) >= 1
     assert f"**{headline}**" not in markdown(ws)
     # and back
     status, _, view = post(client, {"item": target, "restore": True})
@@ -190,7 +216,7 @@ def test_replace_the_headline_and_write_a_comment(desk):
     md = markdown(ws)
     assert "**Xi and Putin, as the desk puts it** – " in md
     assert "**Comment** – Watch the \\<b\\>grain\\</b\\> deal *closely*." in md
-    html = (ws / "out" / DATE / "conflict-update-day-390.html").read_text()
+    html = out_file(ws, "conflict-update-day-390.html")
     assert "Watch the &lt;b&gt;grain&lt;/b&gt; deal <em>closely</em>." in html
     status, _, page = client("GET", f"/issues/{DATE}")
     assert b"<b>grain" not in page and b"&lt;b&gt;grain" in page
@@ -203,7 +229,7 @@ def test_replace_the_headline_and_write_a_comment(desk):
 def test_bring_back_a_story_that_did_not_print(desk):
     _, client, ws = desk
     _, _, before = client("GET", f"/api/issues/{DATE}")
-    over = [d for d in before["dropped"] if d["reason"] == "over the length budget"]
+    over = [d for d in before["dropped"] if d["reason"] == OVER]
     dropped = over[0]["id"]
     status, _, view = post(client, {"item": dropped, "restore": True})
     assert status == 200 and dropped in section(view, over[0]["section"])
@@ -272,7 +298,7 @@ def test_the_forms_work_without_script(desk):
     ({"item": "@china", "kill": True, "pin": True}, 422, "one correction at a time"),
     ({"item": "@china"}, 422, "one correction at a time"),
     ({"item": "@china", "restore": True}, 422, "is in the issue already"),
-    ({"item": "@china", "comment": "x" * 2001}, 422, "comment is 2001 characters long; at most 2000"),
+    ({"item": "@china", "comment": "x" * 2001}, 422, "comment is 2,001 characters long; at most 2,000"),
     ({"add": {"section": "china"}}, 422, "needs a headline"),
     ({"add": {"section": "china", "headline": "x", "sources": [{"outlet": "a", "url": "javascript:x"}]}}, 422,
      "must be http(s)"),
@@ -383,6 +409,7 @@ def test_bound_to_every_address_every_request_needs_the_token(served):
         assert status == 401 and not (ws / "notes" / f"{DATE}.toml").exists()
     finally:
         running.stop()
+        other.close()
 
 
 def test_source_text_is_escaped_on_the_page(tmp_path):
@@ -409,6 +436,7 @@ def test_source_text_is_escaped_on_the_page(tmp_path):
         assert "Kyiv talks &lt;script&gt;alert(1)&lt;/script&gt; resume" in page
     finally:
         running.stop()
+        desk.close()
 
 
 def test_the_send_record_says_who_has_the_issue_who_may_have_it_and_who_was_missed(tmp_path):
@@ -425,10 +453,275 @@ def test_the_send_record_says_who_has_the_issue_who_may_have_it_and_who_was_miss
         {"started": "2023-03-20T07:00:00+00:00", "deliveries": [
             {"to": "b@example.org", "message_id": "<4@x>", "state": "delivered", "at": "2023-03-20T07:00:01+00:00"}]}]}
     (tmp_path / "sent.json").write_text(json.dumps(record))
-    sent = Desk.sent(tmp_path)
+    sent = sent_summary(tmp_path)
     assert sent["count"] == 2 and sorted(sent["recipients"]) == ["a@example.org", "b@example.org"]
     assert sent["at"] == "2023-03-20T07:00:01+00:00" and sent["sends"] == 2
     assert sent["unknown"] == ["c@example.org"]
     assert sent["missed"] == ["d@example.org (not attempted: connection reset)"]
     (tmp_path / "sent.json").write_text('{"sends": [{"deliveries": [{"state": "delivered"}]}]}')
-    assert "unreadable send record" in Desk.sent(tmp_path)["error"]
+    assert "unreadable send record" in sent_summary(tmp_path)["error"]
+
+
+# -- never an edit lost, never two browsers overwriting each other ----------------------------------------
+
+
+def test_two_browsers_on_one_draft_the_second_is_told_and_shown_the_draft_as_it_stands(desk):
+    _, client, ws = desk
+    _, _, shown = client("GET", f"/api/issues/{DATE}")  # both pages show this draft
+    ids = section(shown, "china")
+    answers = []
+    threads = [threading.Thread(target=lambda c=c: answers.append(post(client, {**c, "version": shown["version"]})))
+               for c in ({"item": ids[0], "comment": "first browser"}, {"item": ids[0], "comment": "second browser"})]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sorted(a[0] for a in answers) == [200, 409]
+    won = next(a[2] for a in answers if a[0] == 200)
+    lost = next(a[2] for a in answers if a[0] == 409)
+    assert "the draft changed since your page showed it" in lost["error"] and "yours was not saved" in lost["error"]
+    assert lost["stale"] is True and lost["issue"]["version"] == won["version"] != shown["version"]
+    kept = won["correction"]["comment"]
+    assert items(lost["issue"])[ids[0]]["comment"] == kept  # the loser sees the winner's comment
+    assert [n.get("comment") for n in notes(ws)["note"]] == [kept]  # and it was not overwritten
+    status, _, again = post(client, {"item": ids[1], "pin": True, "version": lost["issue"]["version"]})
+    assert status == 200 and again["version"] != lost["issue"]["version"]  # on the draft as it stands: saved
+
+
+def test_a_notes_file_edited_by_hand_makes_a_page_out_of_date(desk):
+    _, client, ws = desk
+    _, _, shown = client("GET", f"/api/issues/{DATE}")
+    path = ws / "notes" / f"{DATE}.toml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("# the editor's own line\n")
+    status, _, answer = post(client, {"item": section(shown, "china")[0], "kill": True, "version": shown["version"]})
+    assert status == 409 and answer["stale"] and path.read_text() == "# the editor's own line\n"
+
+
+@pytest.mark.parametrize("body, says", [
+    ({"headline": "Kyiv\u0000 talks"}, "headline contains a NUL character (U+0000)"),
+    ({"comment": "Read \u202egnp.exe"}, "comment contains a bidirectional control character (U+202E)"),
+    ({"comment": "a \u2066b\u2069"}, "comment contains a bidirectional control character (U+2066)"),
+    ({"headline": "bell \u0007"}, "headline contains a control character (U+0007)"),
+    ({"add": {"section": "china", "headline": "Desk \u202d note"}}, "add: headline contains a bidirectional"),
+    ({"add": {"section": "china", "headline": "Desk", "sources": [{"outlet": "A\u0000"}]}},
+     "add: a source's outlet contains a NUL character"),
+])
+def test_control_characters_are_refused_with_a_message_and_the_next_correction_works(desk, body, says):
+    _, client, ws = desk
+    _, _, view = client("GET", f"/api/issues/{DATE}")
+    target = section(view, "china")[0]
+    got, _, answer = post(client, body if "add" in body else {"item": target, **body})
+    assert got == 422 and says in answer["error"]
+    assert not (ws / "notes" / f"{DATE}.toml").exists()
+    got, _, answer = post(client, {"item": target, "headline": "Kyiv talks"})
+    assert got == 200 and items(answer)[target]["headline"] == "Kyiv talks"
+
+
+def test_a_comment_is_recomposed_from_the_kept_stories_without_reading_the_sources(served, tmp_path):
+    desk, client, ws = served
+    assert desk.rebuild(desk.date).ok
+    _, _, before = client("GET", f"/api/issues/{DATE}")
+    hidden = tmp_path / "seeds"
+    (ws / "seeds").rename(hidden)  # the sources are gone: only the kept stories can make the draft
+    try:
+        story = section(before, "putin_russia")[0]
+        status, _, view = post(client, {"item": story, "comment": "Kept stories."})
+        assert status == 200 and view["rebuilt"]["ok"] and view["rebuilt"]["how"] == "recomposed"
+        assert items(view)[story]["comments"] == ["Kept stories."]
+        assert [s["key"] for s in view["sections"]] == [s["key"] for s in before["sections"]]
+        assert "**Comment** – Kept stories." in markdown(ws)
+        status, _, view = client("POST", f"/api/issues/{DATE}/rebuild", raw=b"", content_type=None)
+        assert status == 200 and not view["rebuilt"]["ok"] and view["rebuilt"]["how"] == "whole"
+    finally:
+        hidden.rename(ws / "seeds")
+        (ws / "notes" / f"{DATE}.toml").unlink()
+        assert desk.rebuild(desk.date).ok
+
+
+def test_after_another_build_wrote_the_day_the_desk_reads_the_sources_again(desk):
+    desk_, client, ws = desk
+    _, _, view = client("GET", f"/api/issues/{DATE}")
+    story = section(view, "china")[0]
+    assert post(client, {"item": story, "pin": True})[2]["rebuilt"]["how"] == "recomposed"
+    markdown(ws)  # written
+    late = ws / "seeds" / "late.txt"  # a report that came in since the desk read its sources
+    late.write_text("Ukraine shoots down Iranian-made drones over Kyiv\n\nUkraine's air defences shot down nine "
+                    "Iranian-made Shahed drones fired at Kyiv before dawn, the military administration said.\n")
+    try:
+        built = build(load_config(ws / "briefing.toml", date=DATE))  # a cron job's build of the same day
+        new = [i.id for i in built.issue.all_items() if i.headline.startswith("Ukraine shoots down")]
+        assert len(new) == 1 and new[0] not in items(view)
+        status, _, view = post(client, {"item": story, "pin": False})
+        assert status == 200 and view["rebuilt"]["how"] == "whole" and new[0] in items(view)
+        assert post(client, {"item": story, "pin": True})[2]["rebuilt"]["how"] == "recomposed"
+    finally:
+        late.unlink()
+
+
+SLOW = '''"""A test plugin: the build waits while the file `slow` is in the workspace, and says it has started."""
+import time
+from pathlib import Path
+
+from briefing import hookimpl
+
+
+@hookimpl
+def briefing_build_start(config):
+    flag = Path(config.workspace) / "slow"
+    if flag.exists():
+        (Path(config.workspace) / "slow.started").touch()
+        while flag.exists():
+            time.sleep(0.05)
+'''
+
+
+def test_an_edit_made_during_a_rebuild_is_kept(tmp_path):
+    (tmp_path / "slow.py").write_text(SLOW)
+    ws = make_workspace(tmp_path, SEEDS, config_text=CONFIG, plugins=[tmp_path / "slow.py"])
+    desk = Desk(ws / "briefing.toml", __import__("datetime").date(2023, 3, 20))
+    assert desk.rebuild(desk.date).ok
+    running = Background(desk)
+    client = Client(running.port)
+    try:
+        _, _, view = client("GET", f"/api/issues/{DATE}")
+        story = section(view, "china")[0]
+        (ws / "slow").touch()
+        rebuilt = []
+        reading = threading.Thread(target=lambda: rebuilt.append(
+            client("POST", f"/api/issues/{DATE}/rebuild", raw=b"", content_type=None)))
+        reading.start()
+        while not (ws / "slow.started").exists():
+            __import__("time").sleep(0.05)
+        answers = []  # made while the sources are being read again
+        editing = threading.Thread(target=lambda: answers.append(post(client, {"item": story, "comment": "kept"})))
+        editing.start()
+        __import__("time").sleep(0.5)
+        assert not answers  # it waits for the rebuild: one change at a time
+        (ws / "slow").unlink()
+        reading.join(120)
+        editing.join(120)
+        assert rebuilt[0][0] == 200 and rebuilt[0][2]["rebuilt"]["ok"]
+        assert answers[0][0] == 200 and items(answers[0][2])[story]["comments"] == ["kept"]
+        assert notes(ws)["note"] == [{"item": story, "comment": "kept"}]
+    finally:
+        running.stop()
+        desk.close()
+
+
+# -- reasons an editor reads --------------------------------------------------------------------------------
+
+
+def test_every_reason_shown_for_a_whole_day_is_written_for_an_editor(tmp_path):
+    ws = make_workspace(tmp_path, [DATA / "feeds-full" / "2023-03-19"], config_text='formats = ["md"]\n')
+    config = ws / "briefing.toml"
+    config.write_text(config.read_text().replace('preset = "russia-ukraine-war"\n',
+                                                 'preset = "russia-ukraine-war"\nname = "the war"\n', 1))
+    desk = Desk(ws / "briefing.toml", __import__("datetime").date(2023, 3, 20))
+    try:
+        assert desk.rebuild(desk.date).ok
+        view = desk.view(desk.date)
+    finally:
+        desk.close()
+    reasons = [d["reason"] for d in view["dropped"]] + [d["reason"] for d in view["documents_left_out"]]
+    assert len(view["dropped"]) > 20 and len(view["documents_left_out"]) > 500
+    jargon = re.compile(r"\d\.\d\d|[<>]|rule:|relevance|scores?\b|budget|log-odds")
+    assert [r for r in reasons if jargon.search(r)] == []
+    assert "not about the war" in reasons
+    assert "over the section's length: China is full with more important stories" in reasons
+    assert "a round-up that lists no story of its own" in reasons
+
+
+@pytest.mark.parametrize("entry, said", [
+    ({"reason": "off subject (its most relevant report scores -1.85 < 0.74)"}, "not about the war"),
+    ({"reason": "over the length budget", "section": "china", "full": "section"},
+     "over the section's length: China is full with more important stories"),
+    ({"reason": "over the length budget", "section": "china", "full": "issue"},
+     "over the issue's length: it is full with more important stories"),
+    ({"reason": "every sentence already appears earlier in the issue", "same_as": "Putin visits Mariupol"},
+     "the same story as “Putin visits Mariupol”"),
+    ({"reason": "written in another language (de, 0.99 sure), not the issue's (en)", "language": "de"},
+     "written in another language (de)"),
+    ({"reason": "outside the day's window (published 2023-03-18T22:10:00+00:00; window …)",
+      "published": "2023-03-18T22:10:00+00:00"}, "published outside the day (2023-03-18 22:10 UTC)"),
+    ({"reason": "left out by plugin dropper"}, "left out by the dropper plugin"),
+    ({"reason": "the house does not print intelligence briefings"}, "the house does not print intelligence briefings"),
+])
+def test_a_reason_as_the_desk_says_it(entry, said):
+    from briefing.desk.reasons import for_editor
+
+    assert for_editor(entry, "the war", {"china": "China"}) == said
+    if "off subject" in entry["reason"]:
+        assert for_editor(entry) == "not about the subject"  # no [subject] name: the engine names no subject
+
+
+def test_a_story_all_of_whose_sentences_are_printed_already_names_the_item_that_has_them():
+    from briefing.models import Item, Sentence
+    from briefing.pipeline.compose import _fresh_sentences
+    from briefing.editorial.text import norm_key
+
+    printed = ["Putin visits Mariupol", "Russian President Vladimir Putin visited the occupied city of Mariupol."]
+    used = [norm_key(t) for t in printed]
+    item = Item(id="b", headline="Putin in Mariupol",
+                sentences=[Sentence("Russian President Vladimir Putin visited the occupied city of Mariupol.", "d", 0, 70)])
+    assert _fresh_sentences(item, used, ["Putin visits Mariupol"] * 2) == {"same_as": "Putin visits Mariupol"}
+    assert item.sentences == []
+    item = Item(id="c", headline="Grain", sentences=[Sentence("The grain deal was extended on Saturday.", "e", 0, 40)])
+    assert _fresh_sentences(item, used, ["Putin visits Mariupol"] * 2) == {} and len(item.sentences) == 1
+
+
+def test_an_old_notes_file_is_read_and_its_notes_given_their_reports_at_the_next_correction(desk):
+    desk_, client, ws = desk
+    _, _, view = client("GET", f"/api/issues/{DATE}")
+    commented, pinned = section(view, "china")[0], section(view, "putin_russia")[0]
+    path = ws / "notes" / f"{DATE}.toml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(f'# written before notes kept their reports\n[[note]]\nitem = "{commented}"\ncomment = "Old."\n')
+    assert desk_.rebuild(desk_.date).ok  # read as it is
+    _, _, view = client("GET", f"/api/issues/{DATE}")
+    assert items(view)[commented]["comments"] == ["Old."] and view["unmatched"] == []
+    status, _, _ = post(client, {"item": pinned, "pin": True, "version": view["version"]})
+    assert status == 200
+    written = notes(ws, reports=True)["note"]
+    report = json.loads(out_file(ws, "report.json"))
+    documents = {e["story"]: e["documents"] for e in report["stories"]}
+    assert written[0] == {"item": commented, "comment": "Old.", "reports": documents[commented]}
+    assert written[1] == {"item": pinned, "reports": documents[pinned], "pin": True}
+    assert path.read_text().startswith("# written before notes kept their reports\n")
+
+
+def test_a_form_from_an_out_of_date_page_is_not_saved_and_the_page_says_why(desk):
+    _, client, ws = desk
+    _, _, view = client("GET", f"/api/issues/{DATE}")
+    target = section(view, "china")[0]
+    post(client, {"item": section(view, "putin_russia")[0], "pin": True})  # another tab
+    status, headers, _ = client("POST", f"/issues/{DATE}/notes", raw=urlencode(
+        {"item": target, "action": "kill", "version": view["version"]}).encode(),
+        content_type="application/x-www-form-urlencoded", headers={"Origin": f"http://127.0.0.1:{client.port}"})
+    assert status == 303 and "Not+saved" in headers["location"] and "draft+changed" in headers["location"]
+    assert target not in {n["item"] for n in notes(ws)["note"]}
+
+
+@pytest.mark.slow
+def test_the_pdf_process_makes_the_pdf_a_build_makes_and_is_replaced_when_it_dies(tmp_path):
+    from briefing.desk.publisher import PdfProcess
+    from briefing.errors import BuildError
+    from briefing.output.render import render_pdf
+
+    html = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>Day 390</title></head><body>'
+            '<h1>Conflict Update Day 390</h1><p>Russian losses – 165,610 (+700) soldiers killed.</p></body></html>')
+    maker = PdfProcess()
+    try:
+        assert maker(html) == render_pdf(html)  # the same bytes as the build's own
+        first = maker.process
+        first.kill()  # a process that dies (a crash in the PDF engine)
+        first.wait()
+        again = maker(html)  # replaced at the next PDF
+        assert again == render_pdf(html) and maker.process is not first and maker.process.poll() is None
+        maker.process.stdout.close()  # one that can no longer answer
+        with pytest.raises(BuildError, match="the process making it failed"):
+            maker(html)
+        assert maker(html) == again
+    finally:
+        maker.stop()
+    assert maker.process is None

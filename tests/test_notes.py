@@ -19,9 +19,10 @@ from briefing import BuildError
 from briefing.api import KILLED, desk_history
 from briefing.pipeline.build import build
 from briefing.config.settings import load_config
-from briefing.desk.notes import NotesError, edit_notes, parse_notes
+from briefing.desk.editing import edit_notes
+from briefing.desk.notes import NotesError, parse_notes, story_reports
 
-from .conftest import ROOT, make_workspace
+from .conftest import DATA, ROOT, make_workspace
 
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 DATE = "2023-03-20"
@@ -69,6 +70,11 @@ def budget_ws(tmp_path_factory):
     ('[[notes]]\nitem = "x"\n', "unknown table(s) notes (did you mean 'note'?)"),
     ('[[add]]\nheadline = "Desk note"\n', "add 1: section is required"),
     ('[[note]]\nitem = "x"\ncomment = ["a", "b"]\n', "comment must be a string, not a list"),
+    # the limits of the guarded reader and of the schema: never a plugin skipped, never minutes of work
+    ('[[note]]\nitem = "x"\nkill = true\ncomment = ' + "[" * 500 + "]" * 500 + "\n", "nested deeper than 8 levels"),
+    ('[[note]]\nitem = "x"\ncomment = "' + "x" * (10 << 20) + '"\n', "too large: 10.0 MB (limit 1 MB)"),
+    ('[[note]]\nitem = "x"\ncomment = "' + "x" * 2001 + '"\n', "comment is 2,001 characters long; at most 2,000"),
+    ('[[note]]\nitem = "x"\nreports = ["https://a.example/1", 2]\n', "report 2 must be a string, not the number 2"),
 ])
 def test_a_notes_file_that_cannot_be_applied_as_written_fails_the_build(tmp_path, text, says):
     ws = make_workspace(tmp_path, SEEDS[:1])
@@ -190,6 +196,83 @@ def test_pin_headline_and_a_left_out_line_that_is_not_a_story(tmp_path, budget_w
         [f"left out by the editor ({DATE}.toml, note 2)"]
 
 
+# -- a note follows its story ------------------------------------------------------------------------------
+
+
+WHOLE_DAY = DATA / "feeds-full" / "2023-03-19"
+TOP_STORY = "164e2ea1ffb5"  # Putin in Mariupol: 23 reports of 15 outlets, the day's top story
+
+
+@pytest.fixture(scope="module")
+def whole_day(tmp_path_factory):
+    """Every feed of 2023-03-19 as the next morning's draft, and the reports of its top story."""
+    ws = make_workspace(tmp_path_factory.mktemp("whole-day"), [WHOLE_DAY], config_text='formats = ["md"]\n')
+    first = build_ws(ws, "md")
+    report = json.loads(first.paths["report"].read_text())
+    top = next(e for e in report["stories"] if e["story"] == TOP_STORY)
+    paths = {d["id"]: Path(d["path"]).name for d in report["documents"]}
+    return ws, report, top, paths
+
+
+def test_a_note_follows_its_story_when_a_feed_is_taken_away(whole_day, tmp_path):
+    _, report, top, paths = whole_day
+    reports = story_reports(report, TOP_STORY)
+    assert len(reports) == 23 and all(r.startswith(("https://", "http://")) for r in reports)
+    # the comment as the desk writes it: the story's id, its reports, its headline for a person reading the file
+    text = edit_notes("", {"item": TOP_STORY, "comment": "The first visit to occupied Donbas."},
+                      from_section=top["section"], headline=top["item"]["headline"], reports=reports)
+    ws = make_workspace(tmp_path, [WHOLE_DAY], config_text='formats = ["md"]\n')
+    bbc = [i for i in top["documents"] if paths[i] == "bbc.xml"]
+    assert len(bbc) == 1
+    (ws / "seeds" / "2023-03-19" / "bbc.xml").unlink()  # one of the story's outlets is not read this time
+    write_notes(ws, text)
+    result = build_ws(ws, "md")
+    mariupol = [i for i in result.issue.all_items() if i.headline == top["item"]["headline"]]
+    assert len(mariupol) == 1 and mariupol[0].id != TOP_STORY  # the story changed, and with it its id
+    assert mariupol[0].comments == ["The first visit to occupied Donbas."]
+    followed = [n for n in result.report.notes if n["kind"] == "editor-followed"]
+    assert [(n["was"], n["item"]) for n in followed] == [(TOP_STORY, mariupol[0].id)]
+    assert "(22 of its 23 reports in it today)" in followed[0]["message"]
+    assert not [n for n in result.report.notes if n["kind"] == "editor-unmatched"]
+
+
+def test_a_note_of_yesterdays_kind_that_matches_nothing_is_said_even_under_quiet_and_fails_strict(whole_day, tmp_path):
+    _, report, top, _ = whole_day
+    ws = make_workspace(tmp_path, [WHOLE_DAY], config_text='formats = ["md"]\n')
+    (ws / "seeds" / "2023-03-19" / "bbc.xml").unlink()
+    # written before notes kept their reports: the story's id alone, which a feed less changes
+    write_notes(ws, f'[[note]]\nitem = "{TOP_STORY}"\ncomment = "The first visit to occupied Donbas."\n')
+    run = lambda *extra: subprocess.run([sys.executable, "-m", "briefing", "-q", "build", "--date", DATE, *extra],  # noqa: E731
+                                        cwd=ws, capture_output=True, text=True, timeout=300)
+    quiet = run()
+    assert quiet.returncode == 0 and quiet.stdout == ""
+    assert f"note 1 ('{TOP_STORY}') matches no item of the issue and no story of the day" in quiet.stderr
+    unmatched = [n for n in json.loads((ws / "out" / DATE / "report.json").read_text())["notes"]
+                 if n["kind"] == "editor-unmatched"]
+    assert [n["note"] for n in unmatched] == [1] and unmatched[0]["item"] == TOP_STORY
+    built = (ws / "out" / DATE / "issue.json").read_bytes()
+    strict = run("--strict")
+    assert strict.returncode == 1 and "--strict: 2023-03-20.toml: note 1" in strict.stderr
+    assert (ws / "out" / DATE / "issue.json").read_bytes() == built  # nothing published
+
+
+def test_a_note_follows_only_a_story_that_holds_at_least_half_of_its_reports():
+    from types import SimpleNamespace as NS
+
+    from briefing_plugins.editor_notes import by_reports
+
+    def story(sid, *urls):
+        return NS(id=sid, documents=[NS(url=u, id="") for u in urls])
+
+    a, b = story("a", "u1", "u2", "u3"), story("b", "u4", "u5")
+    assert by_reports([a, b], ["u1", "u2", "u4"]) == [a]  # two of the three still read
+    assert by_reports([a, b], ["u1", "u4", "u5", "u6"]) == [b]  # u6 is not read today: two of three
+    assert by_reports([a, b], ["u1", "u4", "u5", "u2"]) == [a, b]  # as many in each: both (the build warns)
+    assert by_reports([a, b], ["u9"]) == [] and by_reports([a, b], []) == []
+    c = story("c", "u1", "x", "y")
+    assert by_reports([a, c, b], ["u1", "u4", "u5", "u3", "u2", "u7"]) == [a]  # 3 of 5 read today
+
+
 # -- comments are escaped in every output -------------------------------------------------------------------
 
 
@@ -282,6 +365,25 @@ def test_restore_of_a_story_the_draft_left_out_is_written_as_restore():
     assert tomllib.loads(text) == {"note": [{"item": "c3", "restore": True}]}
     text = edit_notes(text, {"item": "c3", "kill": True}, from_section="china")
     assert tomllib.loads(text) == {"note": [{"item": "c3", "kill": True, "from": "china"}]}
+
+
+def test_the_desk_edits_the_note_that_followed_its_story_to_a_new_id():
+    text = '[[note]] # Putin visits Mariupol\nitem = "old1"\nreports = ["u1", "u2", "u3"]\ncomment = "First."\n'
+    text = edit_notes(text, {"item": "new2", "comment": "Second."}, own=1, reports=["u1", "u2", "u4"],
+                      from_section="key_takeaways")
+    assert tomllib.loads(text) == {"note": [{"item": "new2", "reports": ["u1", "u2", "u4"], "comment": "Second."}]}
+    assert text.startswith("[[note]] # Putin visits Mariupol\n")  # one note, today's id and reports in it
+
+
+def test_notes_written_before_reports_are_given_theirs_when_the_desk_next_writes():
+    old = '# by hand\n[[note]]\nitem = "a1"\ncomment = "kept"\n\n[[note]]\nmatch = "Avdiivka"\npin = true\n'
+    text = edit_notes(old, {"item": "b2", "pin": True}, reports=["u5"], attach={1: ["u1", "u2"], 2: ["u3"]})
+    data = tomllib.loads(text)
+    assert data["note"] == [{"item": "a1", "comment": "kept", "reports": ["u1", "u2"]},
+                            {"match": "Avdiivka", "pin": True},  # a phrase stays a phrase
+                            {"item": "b2", "reports": ["u5"], "pin": True}]
+    assert text.startswith("# by hand\n")
+    assert edit_notes(old, {"item": "zz", "pin": False}) == old  # nothing to take back, nothing to attach: as it was
 
 
 def test_an_unreadable_file_is_not_edited():

@@ -1,9 +1,10 @@
 """The command line: ``briefing build``, ``briefing send``, ``briefing plugins`` and friends.
 
 Exit codes: 0 done, 1 the build or send failed (nothing replaced), 2 a usage error (one line on stderr).
-``-q``/``--quiet`` prints nothing at all on success (so cron mails only when something failed) and
-``-v``/``--verbose`` the tool's own records down to debug (its libraries' stay at warnings); both work before
-or after the subcommand. Bare ``briefing`` prints the help.
+``-q``/``--quiet`` prints nothing on success but the warnings about what the issue holds, which must not go
+unseen (a bad source, an unknown key, an editor's note that matches nothing, failed downloads), so cron mails
+only when something is wrong, and ``-v``/``--verbose`` the tool's own records down to debug (its libraries' stay
+at warnings); both work before or after the subcommand. Bare ``briefing`` prints the help.
 """
 
 from __future__ import annotations
@@ -194,7 +195,8 @@ def serve(date, host, port, token, out, config_path, sources) -> None:
     """The morning desk: review, correct and send the day's draft in a browser (`briefing docs desk`)."""
     import datetime as dt
 
-    from ..desk.service import Desk, address, listen, server_for, token_for
+    from ..desk.server import address, listen, server_for, token_for
+    from ..desk.service import Desk
 
     config = workspace_config(config_path, needs_sources=False, date=date, out=out)  # never on defaults
     token = token_for(host, token, config.table("desk")["token_env"])
@@ -207,7 +209,10 @@ def serve(date, host, port, token, out, config_path, sources) -> None:
         click.echo(f"briefing: the draft of {day.isoformat()} could not be built: {state.error}", err=True)
     click.echo(f"desk    {address(desk, desk.port)}")
     click.echo("        (Ctrl+C to stop)")
-    server_for(desk, sock).run(sockets=[sock])
+    try:
+        server_for(desk, sock).run(sockets=[sock])
+    finally:
+        desk.close()  # the latest draft's files are written before the desk goes
 
 
 @cli.group()

@@ -88,6 +88,8 @@ ENGINE_TABLES: dict[str, Table] = {
     }),
     "subject": Table("The briefing's subject: every document is measured against it before anything else is done.", {
         "preset": Option(Str(), "", "a subject a plugin provides with its learned model ('russia-ukraine-war' is built in)"),
+        "name": Option(Str(), "", "the subject as an editor says it ('the war'): the desk says a story left out is "
+                       "'not about the war' (default: 'the subject')"),
         "terms": Option(Mapping(Number(0)), {}, "words and phrases of the subject and their weights, laid over the "
                         "preset's (a weight of 0 removes one)"),
         "examples": Option(ListOf(Str(non_empty=True)), [], "texts that are about the subject, added to the preset's"),

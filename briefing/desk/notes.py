@@ -1,59 +1,80 @@
-"""Editor's notes: the file ``notes/<YYYY-MM-DD>.toml``, read and checked strictly, edited without losing a word.
+"""Editor's notes: the file ``notes/<YYYY-MM-DD>.toml``, read and checked strictly.
 
-In: the workspace's notes folder (``[notes] folder``) and a date. Out:
+In: the workspace's notes folder (``[notes] folder``) and a date. Out: :func:`read_notes`, the day's ``[[note]]``
+and ``[[add]]`` entries as checked plain values, or a :class:`NotesError` naming the file, the entry and the key.
+The notes decide what is published (a ``kill`` that is not read publishes what the editor left out), so a file
+that cannot be read, is too large or too deep (the guarded reader's limits), has an unknown key, a value of the
+wrong type or a text over its length fails the build (exit 1, the previous issue kept); it
+is never skipped.
 
-- :func:`read_notes`: the day's ``[[note]]`` and ``[[add]]`` entries as checked plain values, or a
-  :class:`NotesError` naming the file, the entry and the key. The notes decide what is published (a ``kill``
-  that is not read publishes what the editor left out), so a file that cannot be read, an unknown key or a
-  value of the wrong type fails the build (exit 1, the previous issue kept); it is never skipped.
-- :func:`edit_notes`: one correction from the desk written into the file's text with tomlkit, which keeps what
-  is there, comments included (the desk writes the file atomically, under the output lock).
-- :func:`desk_history`: the editors' moves and leave-outs of the last ``[desk] learn_days`` days, as records.
-
-The schema (keys, their types and what they do) is :data:`NOTE_KEYS` and :data:`ADD_KEYS`; the editor_notes
-plugin applies the notes to the build, the desk (:mod:`briefing.desk.service`) writes them.
+The schema (keys, their types, their limits and what they do) is :data:`NOTE_KEYS` and :data:`ADD_KEYS`; the
+desk checks its requests against the same keys (:mod:`briefing.desk.corrections`), writes them
+(:mod:`briefing.desk.editing`) and reads its history from them (:mod:`briefing.desk.history`); the editor_notes
+plugin applies them to the build. A note names its item by ``item`` (the story's id), kept with ``reports`` (the
+URLs, else document ids, of the reports it was made on) so that it follows its story when the story gains or
+loses reports and its id changes; or by ``match`` (a phrase).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
-import logging
-import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import BuildError
 from ..runtime.files import display_path
+from ..runtime.guarded import parse_toml, read_bytes
+from ..sources.sanitize import CONTROL, SURROGATE
 
-log = logging.getLogger("briefing.notes")
-
-# key → (type, what it does); every [[note]] names its item by ``item`` or ``match``
-NOTE_KEYS: dict[str, tuple[type, str]] = {
-    "item": (str, "the item's id (report.json stories[].story, the HTML's id=\"item-…\")"),
-    "match": (str, "or a phrase from its headline, else its text (any case)"),
-    "comment": (str, "a **Comment** – line under the item (emphasis and code only; links and HTML are escaped)"),
-    "pin": (bool, "first in its section"),
-    "kill": (bool, "left out of the issue; its place goes to the next story"),
-    "headline": (str, "a headline of the editor's instead of the draft's"),
-    "section": (str, "moved to this section (its key); summarized there"),
-    "restore": (bool, "brought back: a story the draft left out is printed"),
-    "from": (str, "where the draft had put the item when the editor moved or left it out (written by the desk; "
-                  "changes nothing, read by the desk's history)"),
-}
-ADD_KEYS: dict[str, tuple[type, str]] = {
-    "section": (str, "the section's key (required)"),
-    "headline": (str, "the hand-written item's headline (required)"),
-    "text": (str, "its text"),
-    "comment": (str, "a **Comment** – line under it"),
-    "pin": (bool, "first in its section"),
-    "sources": (list, "its sources: [{ outlet = \"…\", url = \"…\" }] or [\"Outlet\"]"),
-}
-NOTE_ACTIONS = ("comment", "pin", "kill", "headline", "section", "restore")
-STORY_ACTIONS = ("kill", "section", "restore")  # applied before the stories are placed
+NOTES_LIMIT = 1024 * 1024  # bytes of one day's notes file: a morning's corrections are a few KB
+NOTES_DEPTH = 8  # levels of nesting: a notes file has 4 ([[add]] → sources → a source table → its values)
+MAX_HEADLINE = 300  # characters of an editor's headline (the loaders cut titles there too)
+MAX_COMMENT = 2000  # characters of an editor's comment
+MAX_TEXT = 5000  # characters of a hand-written item's text
+MAX_ID = 100  # characters of an item id or a section key (ids are 12)
+MAX_REPORTS = 500  # reports a note is attached to (the largest story of a whole day has a few dozen)
+MAX_SOURCES = 10  # sources of a hand-written item
+MAX_URL = 2000  # characters of a report's or a source's address
 KILLED = "killed"  # a history record's ``to_section`` when the editor left the item out
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a ``[[note]]`` or an ``[[add]]``: its type, the longest value, and what it does."""
+
+    kind: type
+    text: str
+    limit: int = 0  # characters of a string, or entries of a list (0: no limit of its own)
+
+
+NOTE_KEYS: dict[str, Key] = {
+    "item": Key(str, "the item's id (report.json stories[].story, the HTML's id=\"item-…\")", MAX_ID),
+    "reports": Key(list, "the reports the note was made on, their URLs (else document ids), written by the desk: "
+                         "the note follows the story that holds most of them", MAX_REPORTS),
+    "match": Key(str, "or a phrase from its headline, else its text (any case)", MAX_HEADLINE),
+    "comment": Key(str, "a **Comment** – line under the item (emphasis and code only; links and HTML are escaped)",
+                   MAX_COMMENT),
+    "pin": Key(bool, "first in its section"),
+    "kill": Key(bool, "left out of the issue; its place goes to the next story"),
+    "headline": Key(str, "a headline of the editor's instead of the draft's", MAX_HEADLINE),
+    "section": Key(str, "moved to this section (its key); summarized there", MAX_ID),
+    "restore": Key(bool, "brought back: a story the draft left out is printed"),
+    "from": Key(str, "where the draft had put the item when the editor moved or left it out (written by the desk; "
+                     "changes nothing, read by the desk's history)", MAX_ID),
+}
+ADD_KEYS: dict[str, Key] = {
+    "section": Key(str, "the section's key (required)", MAX_ID),
+    "headline": Key(str, "the hand-written item's headline (required)", MAX_HEADLINE),
+    "text": Key(str, "its text", MAX_TEXT),
+    "comment": Key(str, "a **Comment** – line under it", MAX_COMMENT),
+    "pin": Key(bool, "first in its section"),
+    "sources": Key(list, "its sources: [{ outlet = \"…\", url = \"…\" }] or [\"Outlet\"]", MAX_SOURCES),
+}
+SOURCE_KEYS: dict[str, Key] = {"outlet": Key(str, "the outlet's name", MAX_HEADLINE),
+                               "url": Key(str, "the report's address", MAX_URL)}
+NOTE_ACTIONS = ("comment", "pin", "kill", "headline", "section", "restore")
 TYPE_NAMES = {str: "a string", bool: "true or false", list: "a list"}
 
 
@@ -70,76 +91,126 @@ def notes_path(config, date: dt.date) -> Path:
     return notes_folder(config) / f"{date.isoformat()}.toml"
 
 
-def _suggest(key: str, known) -> str:
+def suggest(key: str, known) -> str:
+    """`` (did you mean 'kill'?)`` for a key close to a known one, else ""."""
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """How a value is named in a message: ``the string 'no'``, ``the number 1``, ``a list``."""
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, (int, float)):
         return f"the number {value!r}"
     if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return type(value).__name__
+        return f"the string {value[:60]!r}"
+    return {list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def bad_character(text: str) -> str:
+    """What is wrong with ``text`` as an editor's words: a control, bidirectional or invisible character (which
+    every output would drop, or which could reorder what a reader sees), or half a UTF-16 pair; "" if none."""
+    found = CONTROL.search(text) or SURROGATE.search(text)
+    if found is None:
+        return ""
+    code = ord(found.group())
+    what = ("a NUL character" if code == 0 else "a control character" if code < 0x20 or 0x7F <= code < 0xA0
+            else "half of a UTF-16 pair" if 0xD800 <= code < 0xE000
+            else "a bidirectional control character" if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
+            or code in (0x200E, 0x200F, 0x061C) else "an invisible character")
+    return f"contains {what} (U+{code:04X})"
+
+
+def check_value(key: str, value: Any, spec: Key, characters: bool = False) -> str:
+    """Why ``value`` cannot be the value of ``key``, or "" when it can. ``characters``: refuse the characters
+    :func:`bad_character` names too (the desk does; in a file written by hand they are dropped from every
+    output, as in any source text)."""
+    if not isinstance(value, spec.kind) or (spec.kind is not bool and isinstance(value, bool)):
+        return f"{key} must be {TYPE_NAMES[spec.kind]}, not {kind_of(value)}"
+    if spec.limit and len(value) > spec.limit:
+        unit = "characters long" if spec.kind is str else "entries"
+        return f"{key} is {len(value):,} {unit}; at most {spec.limit:,}"
+    bad = bad_character(value) if characters and spec.kind is str else ""
+    return f"{key} {bad}" if bad else ""
+
+
+def check_keys(entry: dict, schema: dict[str, Key], characters: bool = False) -> str:
+    """The first unknown key or bad value of ``entry`` against ``schema``, as a reason; "" when all are right."""
+    for key, value in entry.items():
+        if key not in schema:
+            return f"unknown key {key!r}{suggest(key, schema)}; known keys: {', '.join(schema)}"
+        problem = check_value(key, value, schema[key], characters)
+        if problem:
+            return problem
+    return ""
+
+
+def _reports_problem(entry: dict) -> str:
+    for n, report in enumerate(entry.get("reports", []), 1):
+        problem = check_value(f"report {n}", report, Key(str, "", MAX_URL))
+        if problem or not report.strip():
+            return problem or f"report {n} is empty"
+    return ""
+
+
+def _note_problem(entry: dict) -> str:
+    """The rules of a ``[[note]]`` beyond its keys' types."""
+    if ("item" in entry) == ("match" in entry):
+        return "name the item with either item = \"<id>\" or match = \"<phrase>\""
+    empty = next((k for k in ("item", "match", "section") if k in entry and not entry[k].strip()), None)
+    if empty:
+        return f"{empty} is empty"
+    if entry.get("kill") and entry.get("restore"):
+        return "kill and restore are both true; keep one"
+    if "reports" in entry and "item" not in entry:
+        return "reports go with item = \"<id>\""
+    return _reports_problem(entry)
+
+
+def _source_problem(n: int, source: Any) -> str:
+    if isinstance(source, str):
+        return check_value(f"source {n}", source, SOURCE_KEYS["outlet"])
+    if not isinstance(source, dict):
+        return f"source {n} must be a table {{ outlet = \"…\", url = \"…\" }} or a string, not {kind_of(source)}"
+    problem = check_keys(source, SOURCE_KEYS)
+    if problem:
+        return f"source {n}: {problem}"
+    return "" if source.get("outlet", "").strip() else f"source {n}: outlet is required"
+
+
+def _add_problem(entry: dict) -> str:
+    """The rules of an ``[[add]]`` beyond its keys' types."""
+    missing = next((k for k in ("section", "headline") if not str(entry.get(k, "")).strip()), None)
+    if missing:
+        return f"{missing} is required"
+    return next((p for p in (_source_problem(n, s) for n, s in enumerate(entry.get("sources", []), 1)) if p), "")
+
+
+RULES = {"note": (NOTE_KEYS, _note_problem), "add": (ADD_KEYS, _add_problem)}
 
 
 def check_entry(kind: str, number: int, entry: Any, where: str) -> dict[str, Any]:
-    """One ``[[note]]`` or ``[[add]]`` checked against its keys and types; NotesError with the reason."""
-    schema = NOTE_KEYS if kind == "note" else ADD_KEYS
+    """One ``[[note]]`` or ``[[add]]`` checked against its keys, types, limits and rules; NotesError with the
+    reason."""
+    schema, rules = RULES[kind]
     label = f"{where}: {kind} {number}"
     if not isinstance(entry, dict):
-        raise NotesError(f"{label}: expected a table ([[{kind}]]), got {_kind(entry)}")
-    for key, value in entry.items():
-        if key not in schema:
-            raise NotesError(f"{label}: unknown key {key!r}{_suggest(key, schema)}; known keys: "
-                             f"{', '.join(schema)}")
-        expected = schema[key][0]
-        if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
-            raise NotesError(f"{label}: {key} must be {TYPE_NAMES[expected]}, not {_kind(value)}")
-    if kind == "note":
-        if ("item" in entry) == ("match" in entry):
-            raise NotesError(f"{label}: name the item with either item = \"<id>\" or match = \"<phrase>\"")
-        for key in ("item", "match"):
-            if key in entry and not entry[key].strip():
-                raise NotesError(f"{label}: {key} is empty")
-        if entry.get("kill") and entry.get("restore"):
-            raise NotesError(f"{label}: kill and restore are both true; keep one")
-        if "section" in entry and not entry["section"].strip():
-            raise NotesError(f"{label}: section is empty")
-    else:
-        for key in ("section", "headline"):
-            if not str(entry.get(key, "")).strip():
-                raise NotesError(f"{label}: {key} is required")
-        for n, source in enumerate(entry.get("sources", []), 1):
-            if isinstance(source, str):
-                continue
-            if not isinstance(source, dict):
-                raise NotesError(f"{label}: source {n} must be a table {{ outlet = \"…\", url = \"…\" }} or a "
-                                 f"string, not {_kind(source)}")
-            for key, value in source.items():
-                if key not in ("outlet", "url"):
-                    raise NotesError(f"{label}: source {n}: unknown key {key!r}{_suggest(key, ('outlet', 'url'))}")
-                if not isinstance(value, str):
-                    raise NotesError(f"{label}: source {n}: {key} must be a string, not {_kind(value)}")
-            if not source.get("outlet", "").strip():
-                raise NotesError(f"{label}: source {n}: outlet is required")
+        raise NotesError(f"{label}: expected a table ([[{kind}]]), got {kind_of(entry)}")
+    problem = check_keys(entry, schema) or rules(entry)
+    if problem:
+        raise NotesError(f"{label}: {problem}")
     return entry
 
 
 def check_notes(data: Any, where: str) -> dict[str, list[dict[str, Any]]]:
     """The parsed TOML of a notes file, checked: ``{"note": [...], "add": [...]}``."""
-    unknown = sorted(set(data) - {"note", "add"})
+    unknown = sorted(set(data) - set(RULES))
     if unknown:
         raise NotesError(f"{where}: unknown table(s) {', '.join(unknown)}"
-                         f"{_suggest(unknown[0], ('note', 'add'))}; use [[note]] and [[add]]")
+                         f"{suggest(unknown[0], RULES)}; use [[note]] and [[add]]")
     out: dict[str, list[dict[str, Any]]] = {}
-    for kind in ("note", "add"):
+    for kind in RULES:
         entries = data.get(kind, [])
         if not isinstance(entries, list):
             raise NotesError(f"{where}: {kind} must be written [[{kind}]] (an array of tables)")
@@ -147,228 +218,36 @@ def check_notes(data: Any, where: str) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def parse_notes(text: str, where: str) -> dict[str, list[dict[str, Any]]]:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise NotesError(f"{where}: not valid TOML: {exc}; fix the file, then build again") from None
-    return check_notes(data, where)
+def _refuse(where: str):
+    def error(reason: str) -> NotesError:
+        fix = "; fix the file, then build again" if reason.startswith("not valid TOML") else ""
+        return NotesError(f"{where}: {reason}{fix}")
+    return error
+
+
+def parse_notes(text: str | bytes, where: str) -> dict[str, list[dict[str, Any]]]:
+    """A notes file's text, parsed by the guarded reader (size and depth limits) and checked."""
+    return check_notes(parse_toml(text, limit=NOTES_LIMIT, depth=NOTES_DEPTH, error=_refuse(where)), where)
 
 
 def read_notes(path: Path, workspace: Path | None = None) -> dict[str, list[dict[str, Any]]]:
     """The checked notes of one file; NotesError when it cannot be read as written."""
     where = f"editor's notes {display_path(path, workspace) if workspace else path}"
     try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise NotesError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise NotesError(f"{where}: cannot be read: {exc.strerror or exc}") from None
-    return parse_notes(text, where)
+        data = read_bytes(path, NOTES_LIMIT, _refuse(where))
+    except FileNotFoundError:
+        raise NotesError(f"{where}: cannot be read: no such file") from None
+    return parse_notes(data, where)
 
 
-# -- editing (the desk) -------------------------------------------------------------------------------------
+def report_key(document) -> str:
+    """How a note names one report: the document's URL, else its id."""
+    return document.url or document.id
 
 
-def _note_tables(doc):
-    return doc.get("note") if doc.get("note") is not None else None
-
-
-def _actions(table) -> list[str]:
-    return [k for k in NOTE_ACTIONS if k in table]
-
-
-def edit_notes(text: str, correction: dict[str, Any], *, from_section: str = "", headline: str = "",
-               note_number: int | None = None) -> str:
-    """``text`` (a notes file, possibly empty) with one correction of the desk written in; tomlkit keeps every
-    other line and comment as it was.
-
-    ``correction`` is checked by the caller: ``{"item": id}`` with one of ``kill``, ``pin``, ``restore`` (bools),
-    ``section``, ``headline``, ``comment`` (strings; an empty string takes the editor's value away), or
-    ``{"add": {...}}`` (an [[add]] table). The desk's own note for an item is the first ``[[note]]`` with
-    ``item = "<id>"``; it is made when missing (with the headline as a comment on its header line).
-    ``note_number``: for a restore, the note (1-based) whose ``kill`` left the item out.
-    """
-    import tomlkit
-
-    doc = tomlkit.parse(text) if text.strip() else tomlkit.document()
-    if "add" in correction:
-        table = tomlkit.table()
-        for key, value in correction["add"].items():
-            if key == "sources":
-                sources = tomlkit.array()
-                for source in value:
-                    inline = tomlkit.inline_table()
-                    inline.update({k: v for k, v in source.items() if v})
-                    sources.append(inline)
-                table.add(key, sources)
-            elif value not in ("", None, False):
-                table.add(key, value)
-        adds = doc.get("add")
-        if adds is None:
-            adds = tomlkit.aot()
-            doc.append("add", adds)
-        adds.append(table)
-        return _dump(doc)
-
-    item = correction["item"]
-    notes = _note_tables(doc)
-    if correction.get("restore") and note_number is not None and notes is not None and \
-            0 < note_number <= len(notes) and notes[note_number - 1].get("kill"):
-        table = notes[note_number - 1]  # the editor's own leave-out is taken back
-        del table["kill"]
-        if "item" in table and not _actions(table):
-            del notes[note_number - 1]
-        return _dump(doc)
-    index = next((i for i, t in enumerate(notes or []) if t.get("item") == item), None)
-    if index is None:
-        if not any(correction.get(k) for k in NOTE_ACTIONS):
-            return text  # nothing to take back
-        new = tomlkit.table()
-        new.add("item", item)
-        if headline:
-            new.comment(" ".join(headline.split())[:120])
-        if notes is None:
-            notes = tomlkit.aot()
-            doc.append("note", notes)
-        notes.append(new)
-        index = len(notes) - 1
-    table = notes[index]
-    for key in ("kill", "pin", "restore"):
-        if key not in correction:
-            continue
-        if correction[key]:
-            table[key] = True
-            opposite = {"kill": "restore", "restore": "kill"}.get(key)
-            if opposite and opposite in table:
-                del table[opposite]
-            if key == "kill" and from_section and "from" not in table:
-                table["from"] = from_section
-        elif key in table:
-            del table[key]
-    for key in ("headline", "comment"):
-        if key in correction:
-            value = " ".join(str(correction[key]).split())
-            if value:
-                table[key] = value
-            elif key in table:
-                del table[key]
-    if "section" in correction:
-        target = correction["section"]
-        origin = str(table.get("from", from_section))
-        if target == origin:  # moved back where the draft had it
-            for key in ("section", "from"):
-                if key in table:
-                    del table[key]
-        else:
-            table["section"] = target
-            if origin and "from" not in table:
-                table["from"] = origin
-    if not _actions(table):
-        del notes[index]
-    return _dump(doc)
-
-
-def _dump(doc) -> str:
-    """The document's text, with a blank line before each table that tomlkit set right under another."""
-    import tomlkit
-
-    if doc.get("note") is not None and len(doc["note"]) == 0:
-        del doc["note"]
-    text = tomlkit.dumps(doc)
-    lines = text.splitlines()
-    spaced: list[str] = []
-    for line in lines:
-        if line.startswith("[") and spaced and spaced[-1].strip() and not spaced[-1].lstrip().startswith("#"):
-            spaced.append("")
-        spaced.append(line)
-    tidy = "\n".join(spaced).strip("\n") + "\n" if spaced else ""
-    try:  # only whitespace may change; a line that merely looked like a table header keeps the text as it was
-        if tomllib.loads(tidy) == tomllib.loads(text):
-            text = tidy
-    except tomllib.TOMLDecodeError:
-        pass
-    return text if not text or text.endswith("\n") else text + "\n"
-
-
-# -- the desk's history -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeskRecord:
-    """One correction of the desk that can teach the draft: an item moved to another section, or left out."""
-
-    date: dt.date
-    item: str  # the story id ("" when the note names its item by a phrase: see ``match``)
-    from_section: str  # where the draft had put it ("" when not recorded)
-    to_section: str  # the section the editor moved it to, or "killed"
-    headline: str  # as the draft printed it ("" when that day's files are gone)
-    match: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["date"] = self.date.isoformat()
-        return out
-
-
-def _day_headlines(out: Path, date: dt.date) -> dict[str, str]:
-    """Item and story ids of one built day → their headlines (issue.json first, then report.json)."""
-    folder = Path(out) / date.isoformat()
-    found: dict[str, str] = {}
-    try:
-        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-        for entry in report.get("stories", []):
-            found[str(entry.get("story"))] = str((entry.get("item") or {}).get("headline") or entry.get("headline"))
-        for entry in report.get("dropped", []):
-            if entry.get("story"):
-                found[str(entry["story"])] = str(entry.get("what", ""))
-    except (OSError, ValueError, AttributeError):
-        pass
-    try:
-        issue = json.loads((folder / "issue.json").read_text(encoding="utf-8"))
-        for section in issue.get("sections", []):
-            for item in section.get("items", []):
-                found[str(item["id"])] = str(item["headline"])
-    except (OSError, ValueError, KeyError, AttributeError, TypeError):
-        pass
-    return found
-
-
-def desk_history(config, days: int | None = None, today: dt.date | None = None) -> list[DeskRecord]:
-    """The editors' moves and leave-outs of the last ``days`` days (default ``[desk] learn_days``) up to
-    ``today`` (default: the configuration's date, else today), oldest first, read from ``notes/DATE.toml``.
-
-    A ``[[note]]`` with ``kill = true`` is a leave-out, one with ``section = "…"`` a move (``from`` says where
-    the draft had put it; the desk writes it). A notes file that cannot be read is skipped with a warning:
-    the build of its day fails on it anyway.
-    """
-    days = int(config.table("desk").get("learn_days", 60) if days is None else days)
-    today = today or config.date or dt.date.today()
-    folder = notes_folder(config)
-    records: list[DeskRecord] = []
-    if days <= 0 or not folder.is_dir():
-        return records
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            date = dt.date.fromisoformat(path.stem)
-        except ValueError:
-            continue
-        if not (today - dt.timedelta(days=days) < date <= today):
-            continue
-        try:
-            notes = read_notes(path, config.workspace)
-        except NotesError as exc:
-            log.warning("desk history: %s", exc)
-            continue
-        headlines = None
-        for note in notes["note"]:
-            if not (note.get("kill") or note.get("section")):
-                continue
-            if headlines is None:
-                headlines = _day_headlines(config.out, date)
-            item = note.get("item", "")
-            records.append(DeskRecord(date=date, item=item, from_section=note.get("from", ""),
-                                      to_section=KILLED if note.get("kill") else note["section"],
-                                      headline=headlines.get(item, "") if item else "",
-                                      match=note.get("match", "")))
-    return records
+def story_reports(report: dict[str, Any], story_id: str) -> list[str]:
+    """The reports of one story of a built day (its ``report.json`` as a dict), as a note names them."""
+    keys = {d.get("id"): d.get("url") or d.get("id") for d in report.get("documents", [])}
+    entries = [*report.get("stories", []), *report.get("dropped", [])]
+    entry = next((e for e in entries if e.get("story") == story_id and e.get("documents")), None)
+    return [keys.get(i) or i for i in entry["documents"]] if entry else []

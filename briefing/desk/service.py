@@ -1,128 +1,101 @@
-"""The desk: ``briefing serve``, a local web page to review, correct and send the day's draft.
+"""The desk's service: one workspace's days, each with its draft, its corrections and its send.
 
-In: the configuration, the day, the address to listen on (and, beyond loopback, a token). Out: a Starlette
-application served by uvicorn. It shows the draft as it will print, each item with its sources, beside the
-stories that did not print, each with its reason. Each correction (leave out, pin, move, headline, comment,
-bring back, a hand-written item) is one click: it is written to ``notes/DATE.toml`` (the file a person edits
-by hand; tomlkit keeps what is there, comments included; written atomically under the output lock) and the
-issue is rebuilt at once from the warm cache, as ``briefing build`` would. The send is ``briefing send``'s.
+In: the configuration, the day, and the corrections and sends the web application passes on. Out: the views the
+page and the API show (:mod:`briefing.desk.view`), the notes file written (:mod:`briefing.desk.editing`), the
+issue rebuilt and written, the send's outcome (:mod:`briefing.desk.sending`).
 
-Every form works without JavaScript (a POST and a redirect); with it (``desk.js``, no framework, no build step)
-the page posts to its own JSON API and swaps the redrawn draft in place. The API and the rules that keep the
-desk safe (loopback by default, a token beyond it, same-origin writes, escaped text, 4xx for bad input) are
-described in docs/desk.md.
+A day is built whole once (``briefing build``'s own function, its stories kept in memory); a correction is then
+written to ``notes/DATE.toml`` and the issue recomposed from the kept stories (no source read again, a fraction
+of a second on a whole day), shown at once, and written in the background with every format (the PDF takes
+seconds; :class:`~briefing.desk.publisher.Publisher`). The files of a send, a download or the send dialog are
+waited for. The stories are read again from the sources when the configuration changed, when another build
+wrote the day (a cron job), or when the editor asks (**Read the sources again**).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import hmac
-import ipaddress
+import hashlib
 import json
 import logging
-import os
-import secrets
-import socket
-import subprocess
-import tempfile
 import threading
 import time
-from dataclasses import dataclass
-from email.utils import parseaddr
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..config.settings import Config, load_config
-from ..errors import BriefingError, UsageError
+from ..errors import BriefingError
 from ..host.context import BuildContext
 from ..host.plugins import Plugins
 from ..host.sections import sections_of
-from ..output.issuefile import read_issue
+from ..output.issuefile import NAME as ISSUE_FILE, issue_from_dict, issue_to_dict, read_issue, to_json
 from ..output.publish import SUFFIXES
-from ..output.render import SOURCE_LINKS, plain_date
-from ..pipeline.build import build
+from ..pipeline.build import Clustered, Draft, build, publish, recompose
 from ..runtime.files import atomic_write, display_path
+from ..runtime.guarded import Unreadable, read_json
 from ..runtime.lock import out_lock
-from .notes import NotesError, edit_notes, notes_path, parse_notes
+from .corrections import VERSION, DeskError, check
+from .editing import edit_notes
+from .notes import NOTES_LIMIT, NotesError, notes_path, parse_notes, story_reports
+from .publisher import PdfProcess, Publisher
+from .sending import Sending
+from .view import issue_view, sent_summary, version_of
 
 log = logging.getLogger("briefing.desk")
 
-MAX_BODY = 64 * 1024  # a correction is a few hundred bytes: a larger body is refused before it is read
-MAX_HEADLINE = 300  # characters of an editor's headline (the loaders cut titles there too)
-MAX_COMMENT = 2000  # characters of an editor's comment
-MAX_TEXT = 5000  # characters of a hand-written item's text
-MAX_SOURCES = 10  # sources of a hand-written item
-TOKEN_COOKIE = "briefing_desk"
-PREVIEW_DPI = 60  # the send dialog's picture of the PDF's first page: legible headings, a small PNG
-PREVIEW_SECONDS = 20  # pdftoppm is given this long
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
-ACTIONS = ("kill", "pin", "section", "headline", "comment", "restore")
-ADD_FIELDS = ("section", "headline", "text", "comment", "pin", "sources")
-SECURITY_HEADERS = {
-    # no inline script at all; styles inline are the issue's own (the losses chart's SVG)
-    "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                               "img-src 'self' data:; object-src 'self'; frame-src 'self'; frame-ancestors 'self'; "
-                               "base-uri 'none'; form-action 'self'",
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "same-origin",  # "no-referrer" would make the forms send "Origin: null"
-    "cache-control": "no-store",
-}
-
-
-class DeskError(BriefingError):
-    """A request the desk refuses, with its HTTP status and a message saying why (nothing was changed)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-
-
-def is_loopback(host: str) -> bool:
-    """True for the addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
-    if host.strip("[]").lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def hostname(header: str) -> str:
-    """The host name of a Host header, without its port, lower case (``[::1]`` keeps its brackets)."""
-    header = header.strip().lower()
-    if header.startswith("["):
-        return header.split("]", 1)[0] + "]"
-    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+WRITE_WAIT = 300.0  # seconds a send or a download waits for the files of the latest draft (a PDF takes a few)
+REPORT_LIMIT = 64 * 1024 * 1024  # bytes of a report.json read back (a whole day's is about 2 MB)
 
 
 @dataclass
 class BuildState:
-    """The outcome of the desk's last build of one day."""
+    """The outcome of the desk's last build of one day: ``how`` it was made ("whole": from the sources;
+    "recomposed": from the kept stories), and whether its files are written yet."""
 
     ok: bool
     seconds: float
     at: str
     error: str = ""
+    how: str = "whole"
+    writing: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "seconds": self.seconds, "at": self.at, "error": self.error}
+        return {"ok": self.ok, "seconds": self.seconds, "at": self.at, "error": self.error, "how": self.how,
+                "writing": self.writing}
+
+
+@dataclass
+class Day:
+    """What the desk holds of one day."""
+
+    clustered: Clustered | None = None  # the stories the last whole build computed
+    draft: Draft | None = None  # the issue as it stands (composed; perhaps not written yet)
+    state: BuildState | None = None
+    config: str = ""  # the digest of the configuration file at the last whole build
+    ours: set[str] = field(default_factory=set)  # digests of the issue.json files the desk wrote or is writing
 
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-def _one_line(text: Any) -> str:
-    return " ".join(str(text).split())
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-class Desk:
-    """The desk of one workspace: its configuration, plugins, the last build of each day, and the corrections.
+def _file_digest(path: Path) -> str:
+    try:
+        return _digest(path.read_bytes())
+    except OSError:
+        return ""
+
+
+class Desk(Sending):
+    """The desk of one workspace: its configuration, plugins, its days, and the corrections.
 
     Corrections are serialised: one at a time in this process (a lock held over the notes write and the
-    rebuild), and with every other build or send by the output lock around the notes write.
+    recomposition), and with every other build or send by the output lock around the notes write.
     """
 
     def __init__(self, config_path: Path | None, date: dt.date, *, out: str | None = None,
@@ -135,634 +108,271 @@ class Desk:
         self.port = port
         first = self.config(date)
         self.workspace = first.workspace
+        self.subject = first.table("subject").get("name", "")
         self.plugins = Plugins(first.workspace)
-        sections = sections_of(BuildContext(first, self.plugins))
+        self.env = BuildContext(first, self.plugins).env
         self.section_info = {s.key: {"key": s.key, "title": s.title, "stories": s.make_items is None}
-                             for s in sections}
-        self.lock = threading.Lock()
-        self.states: dict[dt.date, BuildState] = {}
+                             for s in sections_of(BuildContext(first, self.plugins))}
+        self.lock = threading.RLock()
+        self.days: dict[dt.date, Day] = {}
+        self.views: dict[dt.date, tuple[Any, str, dict[str, Any]]] = {}  # the issue's view, and what it was made of
         self.previews: dict[tuple, bytes] = {}
+        self.publisher = Publisher(self._write)
+        self.pdf = PdfProcess()
+        if "pdf" in first.formats:
+            self.pdf.warm()
+
+    @property
+    def states(self) -> dict[dt.date, BuildState]:
+        return {date: day.state for date, day in self.days.items() if day.state is not None}
+
+    def day(self, date: dt.date) -> Day:
+        return self.days.setdefault(date, Day())
 
     # -- configuration and builds ------------------------------------------------------------------------
     def config(self, date: dt.date) -> Config:
         return load_config(self.config_path, date=date.isoformat(), **self.overrides)
 
-    def rebuild(self, date: dt.date) -> BuildState:
-        """Build the day's issue as ``briefing build`` does; a failure is kept and shown, the last issue stays."""
-        started = time.perf_counter()
-        try:
-            build(self.config(date), self.plugins)
-            state = BuildState(True, round(time.perf_counter() - started, 3), _now())
-        except BriefingError as exc:
-            state = BuildState(False, round(time.perf_counter() - started, 3), _now(), str(exc))
-            log.error("desk: the build of %s failed: %s", date, exc)
-        self.states[date] = state
-        return state
-
     def folder(self, date: dt.date) -> Path:
         return self.config(date).out / date.isoformat()
 
+    def _config_digest(self) -> str:
+        return _file_digest(Path(self.config_path)) if self.config_path else ""
+
+    def rebuild(self, date: dt.date) -> BuildState:
+        """Build the day's issue from its sources as ``briefing build`` does, keeping its stories; a failure is
+        kept and shown, the last issue stays."""
+        with self.lock:
+            day = self.day(date)
+            self.publisher.cancel(date)  # an older draft must not be written over this build
+            self.publisher.wait(date, WRITE_WAIT)
+            started = time.perf_counter()
+            day.config = self._config_digest()
+            try:
+                result = build(self.config(date), self.plugins, keep=True)
+                day.clustered, day.draft = result.clustered, None
+                day.ours = {_file_digest(result.paths["issue"])}
+                day.state = BuildState(True, round(time.perf_counter() - started, 3), _now())
+            except BriefingError as exc:
+                day.clustered = day.draft = None
+                day.state = BuildState(False, round(time.perf_counter() - started, 3), _now(), str(exc))
+                log.error("desk: the build of %s failed: %s", date, exc)
+            return day.state
+
+    def _current(self, date: dt.date, day: Day) -> bool:
+        """The kept stories still make this day's issue: same configuration, and no other build wrote it since."""
+        return day.clustered is not None and day.config == self._config_digest() and self._ours(date, day)
+
+    def _ours(self, date: dt.date, day: Day) -> bool:
+        return _file_digest(self.folder(date) / ISSUE_FILE) in day.ours
+
+    def redraw(self, date: dt.date) -> BuildState:
+        """The issue made again after a correction: recomposed from the kept stories and written in the
+        background, or built whole when they are not current."""
+        day = self.day(date)
+        if not self._current(date, day):
+            return self.rebuild(date)
+        started = time.perf_counter()
+        try:
+            draft = recompose(day.clustered)
+        except BriefingError as exc:
+            day.state = BuildState(False, round(time.perf_counter() - started, 3), _now(), str(exc), "recomposed")
+            log.error("desk: the issue of %s could not be recomposed: %s", date, exc)
+            return day.state
+        day.draft = draft
+        day.state = BuildState(True, round(time.perf_counter() - started, 3), _now(), how="recomposed", writing=True)
+        self.publisher.submit(date, draft)
+        return day.state
+
+    def _write(self, date: dt.date, draft: Draft) -> None:
+        """Write one draft's files (the publisher's thread): unless another build wrote the day since."""
+        day = self.day(date)
+        expected = _digest(to_json(draft.issue).encode("utf-8"))
+
+        def still() -> bool:
+            if not self._ours(date, day):
+                return False
+            day.ours.add(expected)
+            return True
+        try:
+            result = publish(draft, still=still, pdf=self.pdf)
+        except BriefingError as exc:
+            log.error("desk: the files of %s could not be written: %s", date, exc)
+            if day.draft is draft and day.state:
+                day.state = BuildState(False, day.state.seconds, _now(), f"the files could not be written: {exc}",
+                                       day.state.how)
+            return
+        if result is None:
+            log.warning("desk: another build wrote %s since the desk read its sources; they are read again at "
+                        "the next correction", date)
+            day.clustered = None
+            if day.draft is draft:
+                day.draft = None
+            return
+        day.ours = {expected}
+        if day.draft is draft and day.state:
+            day.state.writing = False
+
+    def written(self, date: dt.date) -> None:
+        """Wait until the latest draft's files are written (a send, a download); DeskError if that takes too long."""
+        if not self.publisher.wait(date, WRITE_WAIT):
+            raise DeskError(503, f"the files of {date.isoformat()} are still being written; try again in a moment")
+
     # -- what the page and the API show ------------------------------------------------------------------
-    def view(self, date: dt.date) -> dict[str, Any]:
-        """The issue of ``date`` as the API gives it: sections with items, the stories that did not print, the
-        files, the send, the last build."""
-        config = self.config(date)
+    def _notes(self, config: Config, date: dt.date) -> tuple[dict[str, list], str, bytes, str]:
+        """The day's notes, what is wrong with the file (""), its bytes and its version."""
+        path = notes_path(config, date)
+        empty: dict[str, list] = {"note": [], "add": []}
+        data = b""
+        try:
+            data = path.read_bytes()[:NOTES_LIMIT + 1] if path.is_file() else b""
+            return (parse_notes(data, display_path(path, self.workspace)) if data else empty), "", data, \
+                version_of(data)
+        except OSError as exc:
+            return empty, f"{display_path(path, self.workspace)} cannot be read ({exc.strerror})", data, "unreadable"
+        except NotesError as exc:
+            return empty, str(exc), data, version_of(data)
+
+    def _built(self, date: dt.date, config: Config) -> tuple[Any, dict[str, Any]]:
+        """The issue and report of the day: the draft as it stands, else as written in its folder."""
+        day = self.days.get(date)
+        if day is not None and day.draft is not None:
+            return issue_from_dict(issue_to_dict(day.draft.issue)), day.draft.report.to_dict()
         folder = config.out / date.isoformat()
         try:
             issue = read_issue(folder)
         except FileNotFoundError:
+            failed = day.state.error if day and day.state and not day.state.ok else ""
             raise DeskError(404, f"no issue built for {date.isoformat()} in {display_path(config.out, self.workspace)}"
-                            + (f": {self.states[date].error}" if date in self.states and not self.states[date].ok
-                               else "")) from None
+                            + (f": {failed}" if failed else "")) from None
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise DeskError(500, f"the issue of {date.isoformat()} cannot be read ({exc})") from None
         try:
-            report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            report = read_json(folder / "report.json", limit=REPORT_LIMIT, expect=dict)
+        except (OSError, Unreadable):
             report = {}
-        notes, notes_error = self._notes(config, date)
-        desk_note = {}
-        for note in notes["note"]:
-            desk_note.setdefault(note.get("item"), note)
-        stories = {e.get("story") for e in report.get("stories", [])}
-        added = {n.get("item") for n in report.get("notes", []) if n.get("kind") == "editor" and "add" in n}
-        sections = []
-        for section in issue.sections:
-            items = []
-            for item in section.items:
-                shown, more = item.source_line(SOURCE_LINKS)
-                kind = "story" if item.id in stories else "hand-written" if item.id in added else "computed"
-                items.append({
-                    "id": item.id, "headline": item.headline, "section": section.key,
-                    "sources": [{"outlet": s.outlet, "url": s.url} for s in item.sources],
-                    "outlets": [[outlet, [{"url": r.url} for r in reports]] for outlet, reports in item.outlets],
-                    "shown": [[outlet, [{"url": r.url} for r in reports]] for outlet, reports in shown],
-                    "more": more,
-                    "comment": desk_note.get(item.id, {}).get("comment", ""),
-                    "comments": list(item.comments), "paragraphs": item.paragraphs, "note": item.note,
-                    "figure_svg": item.figure_svg, "figure_svg_small": item.figure_svg_small,
-                    "pinned": item.pinned, "kind": kind,
-                })
-            sections.append({"key": section.key, "title": section.title, "message": section.message,
-                             "stories": self.section_info.get(section.key, {}).get("stories", False),
-                             "items": items})
-        dropped, documents = [], []
-        for entry in report.get("dropped", []):
-            if entry.get("story"):
-                dropped.append({"id": entry["story"], "headline": entry.get("what", ""), "reason": entry["reason"],
-                                "section": entry.get("section", "") or entry.get("from", ""),
-                                "by_editor": bool(entry.get("editor")), "note": entry.get("note")})
-            else:
-                documents.append({"id": entry.get("doc", ""), "headline": entry.get("what", ""),
-                                  "reason": entry["reason"]})
-        files = {fmt: f"/issues/{date.isoformat()}/files/{fmt}" for fmt in SUFFIXES
-                 if (folder / f"{issue.slug}{SUFFIXES[fmt]}").is_file()}
-        state = self.states.get(date)
-        return {
-            "date": date.isoformat(), "name": issue.name, "title": issue.title, "day": issue.day,
-            "dateline": plain_date(date),
-            "back_issues_text": issue.back_issues_text, "slug": issue.slug,
-            "sections": sections, "dropped": dropped, "documents_left_out": documents,
-            "movable": [s for s in self.section_info.values() if s["stories"] and
-                        any(x["key"] == s["key"] for x in sections)],
+        return issue, report
+
+    def _issue_view(self, date: dt.date, config: Config, notes, version: str) -> dict[str, Any]:
+        """The issue's part of the view, made once per draft (or file on disk) and notes version."""
+        day = self.days.get(date)
+        if day is not None and day.draft is not None:
+            source: Any = day.draft
+        else:
+            try:
+                stat = (config.out / date.isoformat() / ISSUE_FILE).stat()
+                source = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                source = None
+        cached = self.views.get(date)
+        if cached is not None and cached[1] == version and (cached[0] is source or (
+                source is not None and not isinstance(source, Draft) and cached[0] == source)):
+            return dict(cached[2])
+        issue, report = self._built(date, config)
+        view = issue_view(issue, report, notes, section_info=self.section_info, subject=self.subject)
+        self.views[date] = (source, version, view)
+        return dict(view)
+
+    def view(self, date: dt.date) -> dict[str, Any]:
+        """The issue of ``date`` as the API gives it: sections with items, the stories that did not print, the
+        notes that match nothing, the files, the send, the last build and the notes file's version."""
+        config = self.config(date)
+        notes, notes_error, _, version = self._notes(config, date)
+        view = self._issue_view(date, config, notes, version)
+        issue_slug = view["slug"]
+        folder = config.out / date.isoformat()
+        state = self.days[date].state if date in self.days else None
+        view.update({
+            "files": {fmt: f"/issues/{date.isoformat()}/files/{fmt}" for fmt in SUFFIXES
+                      if fmt in config.formats or (folder / f"{issue_slug}{SUFFIXES[fmt]}").is_file()},
             "notes_file": display_path(notes_path(config, date), self.workspace), "notes_error": notes_error,
-            "editor": [n for n in report.get("notes", []) if str(n.get("kind", "")).startswith("editor")],
-            "files": files, "sent": self.sent(folder),
+            "version": version, "sent": sent_summary(folder),
             "build": state.to_dict() if state else None,
-        }
+        })
+        return view
 
-    def _notes(self, config: Config, date: dt.date) -> tuple[dict[str, list], str]:
-        path = notes_path(config, date)
-        if not path.is_file():
-            return {"note": [], "add": []}, ""
-        try:
-            return parse_notes(path.read_text(encoding="utf-8"), display_path(path, self.workspace)), ""
-        except (NotesError, OSError, UnicodeDecodeError) as exc:
-            return {"note": [], "add": []}, str(exc)
-
-    @staticmethod
-    def sent(folder: Path) -> dict[str, Any] | None:
-        """What ``sent.json`` says: when the issue last reached someone, who has it, and whose copy is uncertain."""
-        from ..mail.send import DELIVERED, SENDING, MailError, latest_states, sent_records
-
-        try:
-            records = sent_records(folder)
-        except MailError as exc:
-            return {"error": str(exc)}
-        if not records:
-            return None
-        states = latest_states(records)
-        delivered = [to for to, d in states.items() if d["state"] == DELIVERED]
-        return {"at": max((states[to].get("at", "") for to in delivered), default=records[-1].get("started", "")),
-                "count": len(delivered), "recipients": delivered, "sends": len(records),
-                "unknown": [to for to, d in states.items() if d["state"] == SENDING],
-                "missed": [f"{to} ({d.get('reason') or d['state']})" for to, d in states.items()
-                           if d["state"] not in (DELIVERED, SENDING)]}
-
-    def send_view(self, date: dt.date) -> dict[str, Any]:
-        """Who the issue goes to and its PDF, or why it cannot be sent."""
-        from ..mail.send import address, mail_settings
-
-        view = self.view(date)
-        out: dict[str, Any] = {"recipients": [], "error": "", "pdf": view["files"].get("pdf", ""), "pdf_size": ""}
-        try:
-            out["recipients"] = mail_settings(self.config(date)).recipients
-        except BriefingError as exc:
-            out["error"] = str(exc)
-        sent = self.sent(self.folder(date)) or {}
-        reached = set(sent.get("recipients", [])) | set(sent.get("unknown", []))
-        out["remaining"] = [r for r in out["recipients"] if address(r) not in reached]  # what a send would reach
-        if out["pdf"]:
-            size = (self.folder(date) / f"{view['slug']}.pdf").stat().st_size
-            out["pdf_size"] = f"{size / 1024:.0f} KB"
-            out["pdf_name"] = f"{view['slug']}.pdf"
-        elif not out["error"]:
-            out["error"] = "this issue has no PDF; add pdf to [briefing] formats and rebuild"
-        state = self.states.get(date)
-        if state and not state.ok and not out["error"]:
-            out["error"] = f"the last rebuild failed ({state.error}); the issue on disk lacks the latest corrections"
-        return out
-
-    def preview(self, date: dt.date) -> bytes | None:
-        """The PDF's first page as a PNG (pdftoppm, from poppler-utils), made once per PDF; None without one."""
-        path = self.folder(date) / f"{self.view(date)['slug']}.pdf"
-        try:
-            key = (date, path.stat().st_mtime_ns)
-        except OSError:
-            return None
-        if key not in self.previews:
-            with tempfile.TemporaryDirectory() as tmp:
-                try:
-                    subprocess.run(["pdftoppm", "-png", "-r", str(PREVIEW_DPI), "-f", "1", "-l", "1", "-singlefile",
-                                    str(path), str(Path(tmp) / "page")], check=True, capture_output=True,
-                                   timeout=PREVIEW_SECONDS)
-                    png = (Path(tmp) / "page.png").read_bytes()
-                except (OSError, subprocess.SubprocessError):
-                    return None
-            self.previews = {key: png}  # the latest PDF's picture only
-        return self.previews[key]
+    def file(self, date: dt.date, fmt: str) -> Path:
+        """One of the day's files, once the latest draft is written."""
+        self.written(date)
+        return self.folder(date) / f"{self.view(date)['slug']}{SUFFIXES[fmt]}"
 
     # -- corrections -------------------------------------------------------------------------------------
-    def check(self, raw: Any, view: dict[str, Any]) -> dict[str, Any]:
-        """One correction checked against the issue as it stands; DeskError (4xx) with the reason."""
-        if not isinstance(raw, dict):
-            raise DeskError(400, f"expected one correction as a JSON object, got {type(raw).__name__}")
-        section_keys = [s["key"] for s in view["sections"]]
-        if "add" in raw:
-            if set(raw) != {"add"}:
-                raise DeskError(422, "an added item comes alone: {\"add\": {\"section\": …, \"headline\": …, "
-                                     "\"text\": …}}")
-            return {"add": self._check_add(raw["add"], section_keys)}
-        unknown = [k for k in raw if k not in ("item", *ACTIONS)]
-        if unknown:
-            close = difflib.get_close_matches(unknown[0], ["item", "add", *ACTIONS], n=1)
-            raise DeskError(422, f"unknown key {unknown[0]!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-                            + f"; a correction is {{\"item\": id, one of {', '.join(ACTIONS)}}} or {{\"add\": …}}")
-        item = raw.get("item")
-        if not isinstance(item, str) or not item.strip():
-            raise DeskError(422, "item must be the id of an item (a string), e.g. {\"item\": \"8c45dd02fcb9\", "
-                                 "\"kill\": true}")
-        actions = [k for k in ACTIONS if k in raw]
-        if len(actions) != 1:
-            raise DeskError(422, f"one correction at a time: give exactly one of {', '.join(ACTIONS)} "
-                                 f"(got {', '.join(actions) or 'none'})")
-        action = actions[0]
-        value = raw[action]
-        if action in ("kill", "pin", "restore"):
-            if not isinstance(value, bool):
-                raise DeskError(422, f"{action} must be true or false, not {json.dumps(value)[:80]}")
-        elif not isinstance(value, str):
-            raise DeskError(422, f"{action} must be a string, not {json.dumps(value)[:80]}")
-        limit = {"headline": MAX_HEADLINE, "comment": MAX_COMMENT}.get(action)
-        if limit and len(value) > limit:
-            raise DeskError(422, f"{action} is {len(value)} characters long; at most {limit}")
-        items = {i["id"]: i for s in view["sections"] for i in s["items"]}
-        dropped = {d["id"]: d for d in view["dropped"]}
-        if item not in items and item not in dropped:
-            item = item[:40]  # an id is 12 characters: a longer one is shown cut
-        if (action == "restore" and value) or (action == "kill" and not value):
-            if item not in dropped:
-                where = "is in the issue already" if item in items else "is not among the stories left out"
-                raise DeskError(422, f"item {item!r} {where}; only a story that did not print can be brought back")
-            return {"item": item, "restore": True}
-        if item not in items:
-            raise DeskError(422, f"no item {item!r} in the issue of {view['date']}"
-                            + (" (it did not print: bring it back first)" if item in dropped else ""))
-        if action == "restore":
-            raise DeskError(422, f"item {item!r} is printed; restore is for stories that did not print")
-        if action == "section":
-            if value not in section_keys:
-                raise DeskError(422, f"no section {value[:40]!r} in the issue; sections: {', '.join(section_keys)}")
-            if items[item]["kind"] == "story" and not self.section_info.get(value, {}).get("stories", False):
-                raise DeskError(422, f"section {value!r} makes its own items; a story cannot be moved there")
-            if items[item]["section"] == value:
-                raise DeskError(422, f"item {item!r} is in section {value!r} already")
-        return {"item": item, action: value}
-
-    def _check_add(self, add: Any, section_keys: list[str]) -> dict[str, Any]:
-        if not isinstance(add, dict):
-            raise DeskError(422, "add must be an object: {\"section\": …, \"headline\": …, \"text\": …}")
-        unknown = [k for k in add if k not in ADD_FIELDS]
-        if unknown:
-            raise DeskError(422, f"add: unknown key {unknown[0]!r}; known: {', '.join(ADD_FIELDS)}")
-        out: dict[str, Any] = {}
-        for key, limit in (("section", 100), ("headline", MAX_HEADLINE), ("text", MAX_TEXT),
-                           ("comment", MAX_COMMENT)):
-            value = add.get(key, "")
-            if not isinstance(value, str):
-                raise DeskError(422, f"add: {key} must be a string, not {json.dumps(value)}")
-            if len(value) > limit:
-                raise DeskError(422, f"add: {key} is {len(value)} characters long; at most {limit}")
-            out[key] = _one_line(value)
-        if not out["headline"]:
-            raise DeskError(422, "add: a hand-written item needs a headline")
-        if out["section"] not in section_keys:
-            raise DeskError(422, f"add: no section {out['section']!r} in the issue; sections: "
-                                 f"{', '.join(section_keys)}")
-        pin = add.get("pin", False)
-        if not isinstance(pin, bool):
-            raise DeskError(422, f"add: pin must be true or false, not {json.dumps(pin)}")
-        out["pin"] = pin
-        sources = add.get("sources", [])
-        if not isinstance(sources, list) or len(sources) > MAX_SOURCES:
-            raise DeskError(422, f"add: sources must be a list of at most {MAX_SOURCES} "
-                                 "{\"outlet\": …, \"url\": …} objects")
-        out["sources"] = []
-        for source in sources:
-            if not isinstance(source, dict) or set(source) - {"outlet", "url"} or \
-                    not all(isinstance(v, str) for v in source.values()):
-                raise DeskError(422, "add: each source is {\"outlet\": \"…\", \"url\": \"http(s)://…\"}")
-            outlet, url = _one_line(source.get("outlet", "")), source.get("url", "").strip()
-            if url and urlsplit(url).scheme.lower() not in ("http", "https"):
-                raise DeskError(422, f"add: a source's url must be http(s), not {url[:80]!r}")
-            if outlet:
-                out["sources"].append({"outlet": outlet[:MAX_HEADLINE], "url": url[:2000]})
-            elif url:
-                raise DeskError(422, "add: a source with a url needs an outlet")
-        return out
-
     def correct(self, date: dt.date, raw: Any) -> tuple[dict[str, Any], BuildState]:
-        """Check one correction, write it to the day's notes file and rebuild; returns the rebuilt issue (as
-        :meth:`view` gives it, with the checked correction) and how the rebuild went."""
+        """Check one correction, write it to the day's notes file and redraw the issue; returns the checked
+        correction and how the redraw went."""
         with self.lock:
-            view = self.view(date)
-            correction = self.check(raw, view)
-            config = self.config(date)
-            path = notes_path(config, date)
-            where = display_path(path, self.workspace)
-            with out_lock(config, "desk"):
-                try:
-                    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise DeskError(409, f"{where} cannot be read ({exc}); fix it by hand") from None
-                try:
-                    parse_notes(text, where)
-                except NotesError as exc:
-                    raise DeskError(409, f"{exc}; the desk changes nothing until it is fixed by hand") from None
-                item = next((i for s in view["sections"] for i in s["items"] if i["id"] == correction.get("item")),
-                            None)
-                dropped = next((d for d in view["dropped"] if d["id"] == correction.get("item")), None)
-                new_text = edit_notes(text, correction, from_section=item["section"] if item else "",
-                                      headline=(item or dropped or {}).get("headline", ""),
-                                      note_number=dropped.get("note") if dropped and dropped["by_editor"] else None)
-                parse_notes(new_text, where)  # what is written can be read back
-                if new_text != text:
-                    atomic_write(path, new_text)
-            log.info("desk: %s: %s", where, json.dumps(correction, ensure_ascii=False))
-            state = self.rebuild(date)
-            answer = self.view(date)
-            answer["correction"] = correction
-            return answer, state
-
-    def send(self, date: dt.date, test_address: str | None = None) -> dict[str, Any]:
-        """Send as ``briefing send`` does (once), or a test copy to one address."""
-        from ..mail.send import MailError, send_issue
-
-        with self.lock:
-            state = self.states.get(date)
-            if state and not state.ok:
-                raise DeskError(409, f"the last rebuild failed ({state.error}); fix it before sending")
-            config = self.config(date)
-            if test_address is not None:
-                address = parseaddr(test_address)[1]
-                if "@" not in address or address != test_address.strip():
-                    raise DeskError(422, f"{test_address[:200]!r} is not one email address")
             try:
-                result = send_issue(config, date, plugins=self.plugins,
-                                    **({"test_to": [address]} if test_address is not None else {}))
-            except UsageError as exc:
-                raise DeskError(409, str(exc)) from None
-            except MailError as exc:
-                raise DeskError(502, str(exc)) from None
-            summary = self.sent(self.folder(date)) or {}
-            return {"sent": result.sent, "test": test_address is not None, "message": result.message,
-                    "at": summary.get("at", ""), "count": summary.get("count", 0),
-                    "recipients": summary.get("recipients", [])}
+                view = self.view(date)
+            except DeskError as exc:  # an issue on disk that cannot be read is not the correction's fault
+                if exc.status < 500:
+                    raise
+                raise DeskError(409, f"{exc}; nothing was changed: read the sources again") from None
+            if isinstance(raw, dict) and VERSION in raw and raw[VERSION] != view["version"]:
+                raise DeskError(409, "the draft changed since your page showed it (a correction from another tab "
+                                     "or browser, or the notes file edited by hand); yours was not saved. This is "
+                                     "the draft as it stands now: make your correction again if it is still "
+                                     "needed", view=view)
+            correction = check(raw, view, lambda key: self.section_info.get(key, {}).get("stories", False))
+            try:
+                self._save(date, view, correction)
+            except DeskError:
+                raise
+            except BriefingError as exc:  # the output lock held too long by another build
+                raise DeskError(503, f"{exc}; the correction was not saved: try again") from None
+            log.info("desk: %s: %s", view["notes_file"], json.dumps(correction, ensure_ascii=False))
+            return correction, self.redraw(date)
 
+    def _save(self, date: dt.date, view: dict[str, Any], correction: dict[str, Any]) -> None:
+        """The correction written into the notes file, under the output lock; nothing is written when the file
+        is broken by hand or the new text would not read back."""
+        config = self.config(date)
+        path = notes_path(config, date)
+        where = display_path(path, self.workspace)
+        with out_lock(config, "desk"):
+            try:
+                text = path.read_bytes().decode("utf-8") if path.is_file() else ""
+                parse_notes(text, where)
+            except (OSError, UnicodeDecodeError) as exc:
+                raise DeskError(409, f"{where} cannot be read ({exc}); fix it by hand") from None
+            except NotesError as exc:
+                raise DeskError(409, f"{exc}; the desk changes nothing until it is fixed by hand") from None
+            try:
+                new_text = edit_notes(text, correction, **self._target(date, view, correction, text))
+                parse_notes(new_text, where)  # what is written can be read back
+            except (NotesError, ValueError, TypeError) as exc:
+                raise DeskError(422, f"the correction cannot be written to {where} ({exc}); nothing was "
+                                     "changed") from None
+            if new_text != text:
+                atomic_write(path, new_text)
 
-# -- the web application ----------------------------------------------------------------------------------
+    def _target(self, date: dt.date, view: dict[str, Any], correction: dict[str, Any], text: str) -> dict[str, Any]:
+        """What :func:`~briefing.desk.editing.edit_notes` is told of the item: where the draft has it, its
+        headline and reports, the note applied to it; and the reports of old notes that lack them."""
+        report = self._report(date)
+        applied = {e["note"]: e["item"] for e in report.get("notes", [])
+                   if e.get("kind") == "editor" and isinstance(e.get("note"), int) and e.get("item")}
+        attach = {n: story_reports(report, item) for n, item in applied.items()}
+        if "item" not in correction:
+            return {"attach": attach}
+        item_id = correction["item"]
+        item = next((i for s in view["sections"] for i in s["items"] if i["id"] == item_id), None)
+        dropped = next((d for d in view["dropped"] if d["id"] == item_id), None)
+        own = next((n for n, i in applied.items() if i == item_id), None)
+        return {"from_section": item["section"] if item else "",
+                "headline": (item or dropped or {}).get("headline", ""),
+                "note_number": dropped.get("note") if dropped and dropped["by_editor"] else None,
+                "reports": story_reports(report, item_id), "own": own, "attach": attach}
 
-
-def form_correction(fields: dict[str, str]) -> dict[str, Any]:
-    """A correction from a form of the page (the same forms the script turns into JSON)."""
-    action = fields.get("action", "")
-    item = fields.get("item", "")
-    value = fields.get("value", "")
-    if action == "add":
-        source = {"outlet": fields.get("outlet", ""), "url": fields.get("url", "")}
-        return {"add": {"section": fields.get("section", ""), "headline": fields.get("headline", ""),
-                        "text": fields.get("text", ""), "comment": fields.get("comment", ""),
-                        "pin": fields.get("pin") == "on",
-                        "sources": [source] if source["outlet"] or source["url"] else []}}
-    simple = {"kill": ("kill", True), "pin": ("pin", True), "unpin": ("pin", False), "restore": ("restore", True)}
-    if action in simple:
-        key, flag = simple[action]
-        return {"item": item, key: flag}
-    if action in ("section", "headline", "comment"):
-        return {"item": item, action: value}
-    raise DeskError(422, f"unknown action {action[:40]!r}")
-
-
-def make_app(desk: Desk):
-    """The Starlette application of ``desk``."""
-    from starlette.applications import Starlette
-    from starlette.concurrency import run_in_threadpool
-    from starlette.middleware import Middleware
-    from starlette.middleware.base import BaseHTTPMiddleware
-    from starlette.requests import Request
-    from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-    from starlette.routing import Route
-
-    env = BuildContext(desk.config(desk.date), desk.plugins).env
-
-    def api(request: Request) -> bool:
-        return request.url.path.startswith("/api/")
-
-    def error_response(request: Request, status: int, message: str) -> Response:
-        if api(request):
-            return JSONResponse({"error": message}, status_code=status)
-        page = env.get_template("desk_error.html").render(status=status, message=message)
-        return HTMLResponse(page, status_code=status)
-
-    class Guard(BaseHTTPMiddleware):
-        """Host, token and origin checks before anything else; security headers on every answer."""
-
-        async def dispatch(self, request: Request, call_next):
-            refusal = self.refuse(request)
-            if isinstance(refusal, Response):
-                response = refusal
-            else:
-                response = await call_next(request)
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-            return response
-
-        @staticmethod
-        def refuse(request: Request) -> Response | None:
-            host = hostname(request.headers.get("host") or "")
-            if is_loopback(desk.host) and host not in (*LOOPBACK_NAMES, desk.host.lower()):
-                # a page of another site whose name points here (DNS rebinding) is not this desk's page
-                return error_response(request, 421, f"this desk answers as http://{desk.host}:{desk.port} only")
-            if desk.token:
-                given = request.headers.get("authorization", "")
-                given = given[7:] if given.lower().startswith("bearer ") else ""
-                given = given or request.cookies.get(TOKEN_COOKIE, "")
-                query = request.query_params.get("token")
-                if query is not None and hmac.compare_digest(query.encode(), desk.token.encode()) and \
-                        request.method == "GET":
-                    rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
-                    response = RedirectResponse(request.url.path + (f"?{rest}" if rest else ""), status_code=303)
-                    response.set_cookie(TOKEN_COOKIE, desk.token, httponly=True, samesite="strict")
-                    return response
-                if not given or not hmac.compare_digest(given.encode(), desk.token.encode()):
-                    return error_response(request, 401, "this desk needs its token: open the address "
-                                          "`briefing serve` printed (…?token=…), or send Authorization: Bearer "
-                                          "<token>")
-            if request.method not in ("GET", "HEAD", "OPTIONS"):
-                origin = request.headers.get("origin")
-                own = f"{request.url.scheme}://{request.headers.get('host', '')}"
-                if origin is not None and origin != own:
-                    return error_response(request, 403, f"a change may come only from this desk's own page "
-                                          f"({own}), not from {origin[:100]}")
-                site = request.headers.get("sec-fetch-site")
-                if origin is None and site not in (None, "same-origin", "none"):
-                    return error_response(request, 403, "a change may come only from this desk's own page")
-            return None
-
-    async def body_of(request: Request) -> bytes:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            raise DeskError(413, f"the request body is over {MAX_BODY // 1024} KB; a correction is far smaller")
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_BODY:
-                raise DeskError(413, f"the request body is over {MAX_BODY // 1024} KB; a correction is far smaller")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    async def json_body(request: Request) -> Any:
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind != "application/json":
-            raise DeskError(415, "send the correction as JSON (Content-Type: application/json)")
-        body = await body_of(request)
+    def _report(self, date: dt.date) -> dict[str, Any]:
+        day = self.days.get(date)
+        if day is not None and day.draft is not None:
+            return day.draft.report.to_dict()
         try:
-            return json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise DeskError(400, f"the body is not JSON: {exc}") from None
+            return read_json(self.folder(date) / "report.json", limit=REPORT_LIMIT, expect=dict)
+        except (OSError, Unreadable):
+            return {}
 
-    async def form_body(request: Request) -> dict[str, str]:
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind != "application/x-www-form-urlencoded":
-            raise DeskError(415, "send the form as application/x-www-form-urlencoded")
-        body = await body_of(request)
-        try:
-            return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body),
-                                  max_num_fields=20))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise DeskError(400, f"the form cannot be read: {exc}") from None
-
-    def day(request: Request) -> dt.date:
-        text = request.path_params["date"]
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            raise DeskError(404, f"{text[:40]!r} is not a date (YYYY-MM-DD)") from None
-
-    def render_page(template: str, date: dt.date, **extra) -> str:
-        view = desk.view(date)
-        return env.get_template(template).render(view=view, send=desk.send_view(date), **extra)
-
-    async def favicon(request: Request):
-        return Response(status_code=204)
-
-    async def home(request: Request):
-        return RedirectResponse(f"/issues/{desk.date.isoformat()}", status_code=303)
-
-    async def page(request: Request):
-        date = day(request)
-        html = await run_in_threadpool(render_page, "desk.html", date, message=request.query_params.get("m", ""))
-        return HTMLResponse(html)
-
-    def shown(template: str):
-        """An endpoint showing ``template`` for the day (the draft and the send panel redrawn, the send page)."""
-        async def endpoint(request: Request):
-            return HTMLResponse(await run_in_threadpool(render_page, template, day(request)))
-        return endpoint
-
-    async def form_notes(request: Request):
-        date = day(request)
-        correction = form_correction(await form_body(request))
-        answer, state = await run_in_threadpool(desk.correct, date, correction)
-        anchor = f"#item-{correction['item']}" if "item" in correction else ""
-        message = f"Rebuilt in {state.seconds:.2f} s" if state.ok else f"Saved; the rebuild failed: {state.error}"
-        return RedirectResponse(f"/issues/{date.isoformat()}?{urlencode({'m': message})}{anchor}", status_code=303)
-
-    async def form_send(request: Request):
-        date = day(request)
-        fields = await form_body(request)
-        test = fields.get("address") if fields.get("action") == "test" else None
-        if fields.get("action") not in ("send", "test"):
-            raise DeskError(422, "unknown send action")
-        result = await run_in_threadpool(desk.send, date, test)
-        return HTMLResponse(await run_in_threadpool(render_page, "desk_send_page.html", date, result=result))
-
-    async def files(request: Request):
-        date = day(request)
-        fmt = request.path_params["fmt"]
-        if fmt not in SUFFIXES:
-            raise DeskError(404, f"no format {fmt[:20]!r}; formats: {', '.join(SUFFIXES)}")
-        view = await run_in_threadpool(desk.view, date)
-        path = desk.folder(date) / f"{view['slug']}{SUFFIXES[fmt]}"
-        if not path.is_file():
-            raise DeskError(404, f"no {fmt} file for {date.isoformat()}")
-        kinds = {"md": "text/plain; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf",
-                 "epub": "application/epub+zip"}
-        return FileResponse(path, media_type=kinds[fmt], content_disposition_type="inline", filename=path.name)
-
-    async def preview(request: Request):
-        date = day(request)
-        png = await run_in_threadpool(desk.preview, date)
-        if png is None:
-            raise DeskError(404, "no picture of the PDF (it is missing, or pdftoppm is not installed)")
-        return Response(png, media_type="image/png")
-
-    async def static(request: Request):
-        name = request.path_params["name"]
-        kinds = {"desk.js": "text/javascript; charset=utf-8", "desk.css": "text/css; charset=utf-8",
-                 "style.css": "text/css; charset=utf-8"}
-        if name not in kinds:
-            raise DeskError(404, f"no file {name[:40]!r}")
-        source, _, _ = env.loader.get_source(env, name)
-        return Response(source, media_type=kinds[name])
-
-    async def api_issue(request: Request):
-        return JSONResponse(await run_in_threadpool(desk.view, day(request)))
-
-    async def api_notes(request: Request):
-        date = day(request)
-        raw = await json_body(request)
-        answer, state = await run_in_threadpool(desk.correct, date, raw)
-        answer["rebuilt"] = state.to_dict()
-        return JSONResponse(answer, status_code=200 if state.ok else 500)
-
-    async def api_send(request: Request):
-        date = day(request)
-        raw = await json_body(request)
-        if not isinstance(raw, dict) or set(raw) - {"confirm", "test_address"} or \
-                ("test_address" in raw) == bool(raw.get("confirm") is True):
-            raise DeskError(422, "send with {\"confirm\": true}, or a test copy with {\"test_address\": \"…\"}")
-        test = raw.get("test_address")
-        if test is not None and not isinstance(test, str):
-            raise DeskError(422, "test_address must be a string")
-        result = await run_in_threadpool(desk.send, date, test)
-        return JSONResponse(result, status_code=200 if result["sent"] else 409)
-
-    async def on_desk_error(request: Request, exc: DeskError):
-        return error_response(request, exc.status, str(exc))
-
-    async def on_briefing_error(request: Request, exc: BriefingError):
-        return error_response(request, 500, str(exc))
-
-    routes = [
-        Route("/", home),
-        Route("/favicon.ico", favicon),
-        Route("/issues/{date}", page),
-        Route("/issues/{date}/draft", shown("desk_draft.html")),
-        Route("/issues/{date}/notes", form_notes, methods=["POST"]),
-        Route("/issues/{date}/send", shown("desk_send_page.html"), methods=["GET"]),
-        Route("/issues/{date}/send", form_send, methods=["POST"]),
-        Route("/issues/{date}/send/panel", shown("desk_send.html")),
-        Route("/issues/{date}/files/page1.png", preview),
-        Route("/issues/{date}/files/{fmt}", files),
-        Route("/static/{name}", static),
-        Route("/api/issues/{date}", api_issue),
-        Route("/api/issues/{date}/notes", api_notes, methods=["POST"]),
-        Route("/api/issues/{date}/send", api_send, methods=["POST"]),
-    ]
-    return Starlette(routes=routes, middleware=[Middleware(Guard)],
-                     exception_handlers={DeskError: on_desk_error, BriefingError: on_briefing_error})
-
-
-# -- serving ----------------------------------------------------------------------------------------------
-
-
-def token_for(host: str, given: str | None, env_name: str) -> str:
-    """The token the desk requires: the one given, else the environment's; beyond loopback one is required."""
-    token = given if given is not None else os.environ.get(env_name, "")
-    if not token and not is_loopback(host):
-        raise UsageError(f"--host {host} is reachable from other machines: give a token with --token or the "
-                         f"environment variable {env_name} (e.g. {env_name}={secrets.token_urlsafe(18)})")
-    if token and len(token) < 16:
-        raise UsageError("the desk's token must be at least 16 characters long")
-    return token
-
-
-def listen(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host``:``port`` (0: any free port); a usage error naming the address otherwise."""
-    try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port or --host") \
-            from None
-    return sock
-
-
-def server_for(desk: Desk, sock: socket.socket):
-    import uvicorn
-
-    return uvicorn.Server(uvicorn.Config(make_app(desk), log_level="warning", access_log=False, lifespan="off",
-                                         timeout_graceful_shutdown=2))
-
-
-def address(desk: Desk, port: int) -> str:
-    host = desk.host if desk.host not in ("0.0.0.0", "::") else socket.gethostname()
-    host = f"[{host}]" if ":" in host else host
-    url = f"http://{host}:{port}/issues/{desk.date.isoformat()}"
-    return url + (f"?token={desk.token}" if desk.token else "")
-
-
-class Background:
-    """A desk served from a thread of this process until :meth:`stop` (the tests and the bench use it)."""
-
-    def __init__(self, desk: Desk, host: str = "127.0.0.1", port: int = 0):
-        sock = listen(host, port)
-        desk.port = sock.getsockname()[1]
-        self.desk = desk
-        self.port = desk.port
-        self.server = server_for(desk, sock)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the desk did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
+    def close(self) -> None:
+        """Write what is pending, then stop the background writer and the PDF's process."""
+        self.publisher.stop()
+        self.pdf.stop()

@@ -65,12 +65,16 @@ class BuildContext:
     def drop_story(self, story, reason: str, headline: str = "", **details: Any) -> None:
         """Record that a story is left out of the issue, and why (``briefing_stories``)."""
         headline = headline or next((p.title for p in story.passages if p.title), "") or story.id
-        self.report.drop(headline, reason, story=story.id, **details)
+        self.report.drop(headline, reason, story=story.id, documents=[d.id for d in story.documents], **details)
         self.scratch("briefing.host.context")[story.id] = reason
         self.scratch("briefing.host.context.stories")[story.id] = story
 
     def dropped_stories(self) -> dict[str, str]:
         return dict(self.scratch("briefing.host.context"))
+
+    def stories_left_out(self) -> list:
+        """The stories left out with :meth:`drop_story` so far, in the order they were left out."""
+        return list(self.scratch("briefing.host.context.stories").values())
 
     def restore_story(self, story_id: str):
         """Take back a story left out with :meth:`drop_story` (the editor brought it back): its entry leaves

@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
+from typing import Callable
 from urllib.parse import quote, urlsplit
 
 import jinja2
@@ -223,8 +224,12 @@ def render_pdf(html: str) -> bytes:
     return document.write_pdf()
 
 
-def render(issue: Issue, ctx, formats: tuple[str, ...] | None = None) -> dict[str, str | bytes]:
+def render(issue: Issue, ctx, formats: tuple[str, ...] | None = None,
+           pdf: Callable[[str], bytes] | None = None) -> dict[str, str | bytes]:
+    """The issue in each of ``formats``; ``pdf`` makes the PDF of its HTML (default :func:`render_pdf`, looked up
+    when called; the desk's runs in a process of its own, so that the page answers while a PDF is made)."""
     formats = formats or ctx.config.formats
+    pdf = pdf or render_pdf
     env = ctx.env
     out: dict[str, str | bytes] = {}
     if "md" in formats:
@@ -232,7 +237,7 @@ def render(issue: Issue, ctx, formats: tuple[str, ...] | None = None) -> dict[st
     if "html" in formats:
         out["html"] = render_text(env, "html", issue, for_pdf=False)
     if "pdf" in formats:
-        out["pdf"] = render_pdf(render_text(env, "html", issue, for_pdf=True))
+        out["pdf"] = pdf(render_text(env, "html", issue, for_pdf=True))
     if "epub" in formats:
         from .epub import render_epub
 

@@ -121,15 +121,22 @@ def _section_items(section: Section, date: dt.date, documents: list[Document], c
     return items, str(message or "")
 
 
-def near_duplicate(text: str, seen: list[str]) -> bool:
-    """True when ``text`` is the same as, or a near-copy of, a sentence or headline already in the issue.
-
-    ``seen``: the :func:`norm_key` of each of those sentences and headlines.
-    """
+def copy_of(text: str, seen: list[str]) -> int | None:
+    """Where ``text`` is the same as, or a near-copy of, a sentence or headline already in the issue: its index
+    in ``seen`` (the :func:`norm_key` of each of those sentences and headlines), else None."""
     if not seen:
-        return False
-    return process.extractOne(norm_key(text), seen, scorer=fuzz.token_sort_ratio,
-                              score_cutoff=NEAR_DUPLICATE) is not None
+        return None
+    found = process.extractOne(norm_key(text), seen, scorer=fuzz.token_sort_ratio, score_cutoff=NEAR_DUPLICATE)
+    return None if found is None else found[2]
+
+
+def _fresh_sentences(item: Item, used: list[str], owners: list[str]) -> dict[str, str]:
+    """Takes out of ``item`` the sentences already in the issue (``used``: their keys; ``owners``: the headline
+    of the item each is from). When none is left: ``{"same_as": headline}``, the item the first one copies."""
+    chosen = item.sentences
+    copies = [copy_of(s.text, used) for s in chosen]
+    item.sentences = [s for s, found in zip(chosen, copies) if found is None]
+    return {"same_as": owners[copies[0]]} if chosen and not item.sentences else {}
 
 
 def record(entries: dict[str, dict], story: Story, item: Item | None, reason: str) -> None:
@@ -167,6 +174,7 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     items: dict[str, Item] = {}
     printed: list[str] = []  # every headline and sentence so far, most important story first
     used: list[str] = []  # their keys, for the near-duplicate check
+    owners: list[str] = []  # the headline of the item each key is from
     count = {key: 0 for key in limits}
     for story in queue:
         if len(items) >= per_issue or count[story.section] >= limits[story.section]:
@@ -186,16 +194,17 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
             if comment not in item.comments:
                 item.comments.append(comment)
         had_sentences, chosen = bool(story.sentences), bool(item.sentences)
-        item.sentences = [s for s in item.sentences if not near_duplicate(s.text, used)]
+        same = _fresh_sentences(item, used, owners)
         if not item.sentences and not item.text and had_sentences:
             why = ("every sentence already appears earlier in the issue" if chosen else
                    "no sentence of it stands on its own (each leans on one before it or is cut off)")
-            report.drop(item.headline, why, story=story.id, section=story.section)
+            report.drop(item.headline, why, story=story.id, section=story.section, **same)
             record(entries, story, None, why)
             continue
         printed.append(item.headline)
         printed.extend(s.text for s in item.sentences)
         used.extend(norm_key(text) for text in printed[-1 - len(item.sentences):])
+        owners.extend([item.headline] * (1 + len(item.sentences)))
         item.score = round(importance(story, span), 4)
         outlets_ = outlets(story)
         record(entries, story, item, "the top story of its section" if story in tops else

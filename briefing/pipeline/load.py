@@ -202,14 +202,20 @@ def _parse_job(job: tuple[str, str, bytes]) -> Parsed:
 
     entry, name, data = job
     ctx = _SHARED["ctx"]
-    ctx.report = report = Report()
+    # a report of the job's own, replayed at the source's turn; the build's is put back, for a job that runs in
+    # the build's own process (a worker died)
+    build_report, ctx.report = ctx.report, Report()
+    report = ctx.report
     try:
-        docs, error, partial = parse(entry, data, ctx), "", None
-    except SourceError as exc:
-        docs, error, partial = None, str(exc), exc.documents
-    for doc in docs or partial or []:
-        tidy(doc, entry, name, report)
-    scores = {d.id: relevance(ctx.judge, d) for d in docs or partial or [] if d.kind == "article"}
+        try:
+            docs, error, partial = parse(entry, data, ctx), "", None
+        except SourceError as exc:
+            docs, error, partial = None, str(exc), exc.documents
+        for doc in docs or partial or []:
+            tidy(doc, entry, name, report)
+        scores = {d.id: relevance(ctx.judge, d) for d in docs or partial or [] if d.kind == "article"}
+    finally:
+        ctx.report = build_report
     return Parsed(b"", docs, error, partial, report.plugin_errors, report.notes, scores)
 
 

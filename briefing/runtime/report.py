@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ..sources.sanitize import printable
@@ -63,6 +63,13 @@ class Report:
                       "and its traceback in report.json)", plugin, hook, printable(error))
         if traceback:
             log.debug("plugin %s failed in %s:\n%s", plugin, hook, traceback.rstrip())
+
+    def copy(self) -> "Report":
+        """A copy to go on with: its lists and their entries (one level deep) are its own, so a stage that adds,
+        removes or changes an entry of the copy leaves this report as it is."""
+        return Report(**{f.name: [dict(e) if isinstance(e, dict) else e for e in getattr(self, f.name)]
+                         if isinstance(getattr(self, f.name), list) else dict(getattr(self, f.name))
+                         for f in fields(self)})
 
     def to_dict(self) -> dict[str, Any]:
         return {
