@@ -17,6 +17,8 @@ stage modules: what is listed here is kept stable, the rest may change. Grouped 
   editor's comment made safe for every output);
 - the desk's history: :func:`desk_history`, the editors' moves and leave-outs of the last ``[desk] learn_days``
   days as :class:`DeskRecord` (date, item, from section, to section or ``KILLED``, headline): labelled examples;
+- the editorial model: :class:`Unit` (a text as the build's judge reads it; ``build.judge.likeness`` tells how
+  likely groups of texts tell one story, the judgment that merges reports and folds repeats);
 - configuration: :class:`Table`, :class:`Option` and the value types of :mod:`briefing.config.schema`.
 
 The Jinja environment of a build is ``build.env`` (the :class:`~briefing.host.context.BuildContext` every hook
@@ -40,6 +42,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     **{n: ("runtime.files", n) for n in ("atomic_write", "display_path", "read_bytes")},
     **{n: ("output.issuefile", n) for n in ("back_issues", "read_issue")},
     "Subject": ("editorial.subject", "Subject"),
+    "Unit": ("editorial.judge", "Unit"),
     **{n: ("editorial.features", n) for n in ("Background", "Linear", "load_models")},
     **{n: ("desk.notes", n) for n in ("KILLED", "NotesError", "notes_path", "read_notes", "report_key")},
     **{n: ("desk.history", n) for n in ("DeskRecord", "desk_history")},

@@ -87,6 +87,9 @@ class Story:
     scores: dict[str, float] = field(default_factory=dict)
     comments: list[str] = field(default_factory=list)  # Markdown lines the item will carry (a back-reference)
     relevance: float = 0.0  # its most relevant report's fit to the subject (log-odds)
+    near: dict[str, float] = field(default_factory=dict)  # other stories of the day: how likely each tells this one
+    folded: list["Story"] = field(default_factory=list)  # stories of this event folded into it when it printed
+    separate: bool = False  # an editor asked that it print on its own: never folded in, never passed over
 
     @property
     def documents(self) -> list[Document]:
@@ -129,6 +132,7 @@ class Item:
     note: str = ""  # a plain remark shown under the headline (e.g. a back-reference)
     score: float = 0.0
     pinned: bool = False
+    folded: list[str] = field(default_factory=list)  # the ids of the stories folded into this item
 
     @property
     def outlets(self) -> list[tuple[str, list[Source]]]:

@@ -43,7 +43,7 @@ class Earlier:
                     texts = [s["text"] if isinstance(s, dict) else str(s) for s in item.get("sentences", [])]
                     entry = {"issue_day": issue["day"], "issue_date": issue["date"], "id": item["id"],
                              "headline": item["headline"], "documents": set(item["documents"]),
-                             "keys": [norm_key(t) for t in texts]}
+                             "keys": [norm_key(t) for t in texts], "text": " ".join(texts)}
                     index = len(self.items)
                     self.items.append(entry)
                     for key in entry["keys"]:
@@ -51,7 +51,11 @@ class Earlier:
         self.headlines = [norm_key(i["headline"]) for i in self.items]
         self.all_keys = list(self.by_sentence)
 
-    def match(self, story: Story, headline: str) -> dict[str, Any] | None:
+    def match(self, story: Story, headline: str, likeness=None) -> dict[str, Any] | None:
+        """The earlier item this story follows up, if any: it shares two of its printed sentences (or one from
+        the very same document), or the judge finds them the same story (``likeness``: this story's row of
+        :meth:`Judge.likeness` against every earlier item, and the level from which it counts), or its headline
+        is nearly the earlier one."""
         shared: dict[int, int] = {}
         for sentence in story.sentences:
             index = self.by_sentence.get(norm_key(sentence.text))
@@ -62,6 +66,8 @@ class Earlier:
         for index, count in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])):
             if count >= 2 or docs & self.items[index]["documents"]:
                 return self.items[index]
+        if likeness is not None and len(likeness[0]) and likeness[0].max() >= likeness[1]:
+            return self.items[int(likeness[0].argmax())]
         if self.headlines and headline:
             from rapidfuzz import fuzz, process
 
@@ -110,9 +116,15 @@ def briefing_stories(stories, config, build):
     earlier = Earlier(back_issues(config.out, before=build.date, days=int(settings["days"])), settings)
     if not earlier.items:
         return None
+    judge = build.judge
+    told = judge.likeness([[api.Unit.of(p.id, p.doc.id, p.title, p.text) for p in s.passages if p.lead] or
+                           [api.Unit.of(s.passages[0].id, s.passages[0].doc.id, "", s.passages[0].text)]
+                           for s in stories],
+                          [[api.Unit.of(f"earlier/{k}", f"earlier/{k}", i["headline"], i["text"])]
+                           for k, i in enumerate(earlier.items)])
     kept = []
-    for story in stories:
-        match = earlier.match(story, _story_headline(story))
+    for n, story in enumerate(stories):
+        match = earlier.match(story, _story_headline(story), (told[n], judge.fold_threshold))
         if match is None:
             kept.append(story)
             continue

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 
-from briefing import hookimpl
+from briefing import UsageError, hookimpl
 from briefing.api import Background, Subject, load_models
 
 PRESET = "russia-ukraine-war"
@@ -41,7 +42,15 @@ def active(config) -> bool:
     return config.table("subject")["preset"] == PRESET
 
 
-def model_data() -> dict | None:
+def model_data(config=None) -> dict | None:
+    """The learned model: the file ``[subject] model`` names (relative to the workspace), else the preset's own."""
+    named = config.table("subject")["model"] if config is not None else ""
+    if named:
+        path = Path(named) if Path(named).is_absolute() else config.workspace / named
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"[subject] model = {named!r}: cannot be read ({exc})") from None
     path = resources.files("briefing_plugins") / "data" / MODEL_FILE
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -53,7 +62,7 @@ def model_data() -> dict | None:
 def briefing_subject(config):
     if not active(config):
         return None
-    data = model_data()
+    data = model_data(config)
     if data is None:
         return Subject(name=PRESET, terms=dict(TERMS), examples=list(EXAMPLES), threshold=THRESHOLD)
     models = load_models(data)

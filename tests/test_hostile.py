@@ -101,9 +101,9 @@ def test_long_title_is_cut_and_noted(hostile_build):
 
 
 def test_invalid_utf8_is_read_as_utf8_with_replacements(hostile_build):
-    _, folder, _ = hostile_build
-    md = (folder / "conflict-update-day-390.md").read_text()
-    assert "Kyiv’s power grid" in md  # its title, decoded as UTF-8, in the issue
+    _, folder, report = hostile_build
+    titles = {d["path"]: d["title"] for d in report["documents"]}
+    assert titles["seeds/invalid-utf8.txt"] == "Ukraine says Russian strikes hit Kyiv’s power grid"  # decoded as UTF-8
     from briefing.config.settings import load_config
 
     config = load_config(folder.parent.parent / "briefing.toml")

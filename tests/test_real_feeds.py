@@ -73,7 +73,8 @@ def test_offline_no_article_is_fetched_and_the_printed_links_are_clean(day390):
     assert {(r["fallback"], r["bytes"], r["cached"]) for r in rows} == {("offline and not cached", 0, False)}
     for name in ("conflict-update-day-390.md", "conflict-update-day-390.html"):
         text = (folder / name).read_text()
-        assert "bbc.co.uk/news/world-europe-65004610" in text or "bbc.co.uk/news/world-europe-65007289" in text
+        printed = [u for u in {d["url"] for d in report["documents"]} if u in text]
+        assert len(printed) >= 20, name  # the reports' own links, as the documents record them
         assert not [t for t in TRACKERS if t + "=" in text], name
 
 
@@ -105,6 +106,7 @@ def test_every_item_is_in_the_issue_or_left_out_with_a_reason(day390):
     assert reasons <= {"off subject", "no usable sentences after cleaning", "over the length budget",
                        "every sentence already appears earlier in the issue",
                        "no sentence of it stands on its own", "a round-up whose text lists nothing",
+                       "passed over as a repeat",
                        "no section claims it and there is no fallback section"}, reasons
 
 

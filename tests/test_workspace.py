@@ -62,12 +62,14 @@ def test_init_makes_a_workspace_that_builds_a_real_issue_at_once(tmp_path):
     assert titles == ["## Conflict Assessment", "## Key Takeaways", "## Comments, Updates, Developments and Reports",
                       "## Containment", "## Sanctions", "## Putin & Russia", "## China"]  # the house's, no other
     headlines = re.findall(r"^\*\*(.+?)\*\*", md, re.MULTILINE)
-    assert "Russia may be losing momentum in Bakhmut, says UK intelligence" in headlines
-    assert "Putin seeks closer ties with China after battlefield setbacks" in headlines
-    assert md.count("Nothing to report today.") < 7
+    assert len(headlines) >= 4 and md.count("Nothing to report today.") < 7
     losses = md[md.index("## Conflict Assessment"):md.index("## Key Takeaways")]
     assert "no losses data among the sources" not in losses  # the dataset was read (today's figures, or the latest)
     report = json.loads((folder / "report.json").read_text())
+    repeats = {d["what"] for d in report["dropped"] if d["reason"] == "passed over as a repeat"}
+    for title in ("Russia may be losing momentum in Bakhmut, says UK intelligence",
+                  "Putin seeks closer ties with China after battlefield setbacks"):  # printed, or told already
+        assert title in headlines or title in repeats, title
     assert report["plugin_errors"] == [] and len(report["documents"]) == 4  # the README is not a source
     listing = run("plugins", cwd=ws)
     assert listing.returncode == 0 and "humanitarian" not in listing.stdout.lower()

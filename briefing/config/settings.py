@@ -94,6 +94,8 @@ ENGINE_TABLES: dict[str, Table] = {
                         "preset's (a weight of 0 removes one)"),
         "examples": Option(ListOf(Str(non_empty=True)), [], "texts that are about the subject, added to the preset's"),
         "threshold": Option(Number(0), 3.0, "without a learned model: the term score a story needs to print"),
+        "model": Option(Str(), "", "a model file written by `make tune --out FILE` to use instead of the preset's "
+                        "own (a path relative to the workspace)"),
     }),
     "sections": Table("Each section's title, place and length; the keys are the sections' keys.", each=Table("", {
         "title": Option(Str(non_empty=True), None, "the section's heading (default: the plugin's)"),

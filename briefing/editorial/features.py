@@ -264,8 +264,9 @@ def train(samples: list[Sample], classes: list[str], l2: float = 1.0, iterations
     c = np.zeros(2) if coefficients is None else np.array(coefficients, dtype=float)  # prior, example
     acc_w, acc_b, acc_c = np.full((v, k), 1e-8), np.full(k, 1e-8), np.full(2, 1e-8)
     for _ in range(iterations):
-        z = np.zeros((n, k))
-        np.add.at(z, rows_a, w[cols_a] * vals_a[:, None])
+        z = np.empty((n, k))
+        for col in range(k):  # the sparse product, one class at a time (bincount: a C loop, unlike np.add.at)
+            z[:, col] = np.bincount(rows_a, weights=w[cols_a, col] * vals_a, minlength=n)
         z += b + extra @ c
         if binary:
             p = 1.0 / (1.0 + np.exp(-z))
@@ -274,8 +275,9 @@ def train(samples: list[Sample], classes: list[str], l2: float = 1.0, iterations
             e = np.exp(z)
             p = e / e.sum(axis=1, keepdims=True)
         g = (p - target) / n
-        gw = np.zeros((v, k))
-        np.add.at(gw, cols_a, g[rows_a] * vals_a[:, None])
+        gw = np.empty((v, k))
+        for col in range(k):
+            gw[:, col] = np.bincount(cols_a, weights=g[rows_a, col] * vals_a, minlength=v)
         gw += l2 * w / n
         gb = g.sum(axis=0)
         gc = np.einsum("nk,nkj->j", g, extra)

@@ -12,6 +12,7 @@ is scored by its terms and examples through the same shared coefficients, so it 
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
@@ -26,6 +27,10 @@ EXAMPLE_NEIGHBOURS = 3  # a text's fit to a section's examples: its mean similar
 CLAIM = 0.34  # under this probability for its best section, a story is unclaimed and goes to the fallback section
 NAME_SHARE = 0.2  # a name in more than this share of the day's texts (the war's parties) tells no event apart
 DESK_SIMILARITY = 0.5  # a story this like (cosine) a headline the desk once moved owes its place partly to that move
+NEVER = 1.01  # a probability threshold no pair reaches: the judgment it guards is never made
+OPENING = 800  # the model learned on feed teasers (median 169 characters, nine in ten under 760): a longer text is
+# judged by its title and an opening this long, so that an article is read as its teaser was and not found alike
+# to every other article of the day by the sheer number of its words
 PAIR_FLOOR = 0.05  # pairs of texts less alike than this (TF-IDF cosine of title and text) are never compared further
 
 
@@ -41,7 +46,7 @@ class Unit:
     __slots__ = ("key", "doc", "title", "text", "lead", "_features", "_title_tokens", "_tokens", "_names")
 
     def __init__(self, key: str, doc: str, title: str, text: str, lead: bool = True):
-        self.key, self.doc, self.title, self.text, self.lead = key, doc, title, text[:2000], lead
+        self.key, self.doc, self.title, self.text, self.lead = key, doc, title, text[:OPENING], lead
         self._features = self._title_tokens = self._tokens = self._names = None
 
     @property
@@ -49,6 +54,13 @@ class Unit:
         if self._features is None:
             self._features = features(self.title, self.text)
         return self._features
+
+    @property
+    def memo(self) -> str:
+        """What the judge remembers its answers by: the key and the text judged (a feed item whose article was
+        read since is judged again, on the article)."""
+        digest = hashlib.blake2b(f"{self.title}\0{self.text}".encode("utf-8", "surrogatepass"), digest_size=8)
+        return f"{self.key}:{digest.hexdigest()}"
 
     @classmethod
     def of(cls, key: str, doc: str, title: str, text: str, lead: bool = True) -> "Unit":
@@ -119,6 +131,7 @@ class Judge:
                 start += len(self.examples[k])
         self._relevance: dict[str, float] = {}
         self._sections: dict[str, list[float]] = {}
+        self._pairs: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}  # the last units' pair table
 
     # -- relevance -------------------------------------------------------------------------------------------
     def subject_terms(self, unit: Unit) -> float:
@@ -126,14 +139,16 @@ class Judge:
 
     def relevance(self, unit: Unit) -> float:
         """Log-odds that the unit is about the subject."""
-        found = self._relevance.get(unit.key)
+        memo = unit.memo
+        found = self._relevance.get(memo)
         if found is None:
             found = self.relevance_model.scores(unit.features, ["on"], [self.subject_terms(unit)])[0]
-            self._relevance[unit.key] = found
+            self._relevance[memo] = found
         return found
 
     def known_relevance(self, scores: dict[str, float]) -> None:
-        """Relevance already asked of this judge elsewhere (a worker process of the load stage), by unit key."""
+        """Relevance already asked of this judge elsewhere (a worker process of the load stage), by
+        :attr:`Unit.memo`."""
         self._relevance.update(scores)
 
     @property
@@ -189,11 +204,12 @@ class Judge:
 
     def section_scores(self, unit: Unit) -> list[float]:
         """Log-odds-like scores of the unit for each claiming section (in ``self.keys`` order)."""
-        found = self._sections.get(unit.key)
+        memo = unit.memo
+        found = self._sections.get(memo)
         if found is None:
             found = self.section_model.scores(unit.features, self.keys, self.term_scores(unit),
                                               self.example_scores(unit))
-            self._sections[unit.key] = found
+            self._sections[memo] = found
         return found
 
     def story_scores(self, units: list[Unit]) -> dict[str, float]:
@@ -230,7 +246,10 @@ class Judge:
         :func:`pair_table`; others are taken as 0); units of one document are never paired."""
         if len(units) < 2:
             return {}
-        pairs, x = pair_table(units, [self.probabilities(u) for u in units], self.background)
+        key = tuple(u.key for u in units)
+        if key not in self._pairs:  # the same day's units asked again (the lab tries thresholds on one day)
+            self._pairs = {key: pair_table(units, [self.probabilities(u) for u in units], self.background)}
+        pairs, x = self._pairs[key]
         if not len(pairs):
             return {}
         model = self.merge_model
@@ -240,6 +259,18 @@ class Judge:
             w = np.array([model.weights.get(name, [0.0])[0] for name in PAIR_FEATURES])
             probability = 1.0 / (1.0 + np.exp(-(model.bias[0] + x @ w)))
         return {(int(i), int(j)): float(p) for (i, j), p in zip(pairs, probability)}
+
+    def likeness(self, first: list[list[Unit]], second: list[list[Unit]]) -> np.ndarray:
+        """How likely each group of ``first`` tells the same story as each group of ``second`` (a story's
+        reports; an earlier issue's item): the most likely pair of their texts, 0 where none was compared."""
+        units = [u for group in first + second for u in group]
+        owner = [g for g, group in enumerate(first + second) for _ in group]
+        out = np.zeros((len(first), len(second)))
+        for (i, j), p in self.pairs(units).items():
+            a, b = sorted((owner[i], owner[j]))
+            if a < len(first) <= b:
+                out[a, b - len(first)] = max(out[a, b - len(first)], p)
+        return out
 
     def vectors(self, token_lists: list[list[str]]) -> Vectors:
         """TF-IDF vectors of the day's texts, weighed as the pairs are (see :func:`pair_table`)."""
@@ -259,6 +290,23 @@ class Judge:
     @property
     def centroid_threshold(self) -> float:
         return self.merge_model.thresholds.get("centroid", 0.5) if self.merge_model else 0.5
+
+    @property
+    def fold_threshold(self) -> float:
+        """The probability from which a story is the same as one already printed and is folded into it (print
+        time, and across days for follow-ups); above 1 (untrained) nothing is folded."""
+        return self.merge_model.thresholds.get("fold", NEVER) if self.merge_model else NEVER
+
+    @property
+    def repeat_threshold(self) -> float:
+        """The probability from which a small story is taken for a repeat of one already printed and passed over
+        (it may still be the printed story's follow-on, which the editor can print with one click)."""
+        return self.merge_model.thresholds.get("repeat", NEVER) if self.merge_model else NEVER
+
+    @property
+    def repeat_outlets(self) -> int:
+        """A story told by this many outlets is never passed over as a repeat: it is folded or it prints."""
+        return int(self.merge_model.thresholds.get("repeat_outlets", 3)) if self.merge_model else 3
 
 
 PAIR_FEATURES = ("title cosine", "text cosine", "shared rare words", "shared names", "same first word",

@@ -43,13 +43,19 @@ TEASER_TITLE = Rule(
     "a title that sells a video, a live page, a question or an opinion rather than telling the news",
     re.compile(
         r"^(?:[^:]{1,20}:\s)?(?:see|watch|video|listen|live|analysis|opinion|explainer|in pictures|pictured|photos?"
-        r"|how|why|what|who|here'?s)\b|\?|\blive (?:updates|news|blog)\b|\blive:|[-–—:]\s*live\b|\blatest:|\|",
+        r"|how|why|what|who|here'?s|quiz)\b|\?|\blive (?:updates|news|blog)\b|\blive:|[-–—:]\s*live\b|\blatest:|\|"
+        r"|\bhere(?:'s|’s| is| are)\b|\btakeaways?\b|\bquiz\b|\bin (?:photos|pictures|videos?)\b|\bwhat we know\b"
+        r"|\bwhat to know\b",
         re.IGNORECASE),
     examples=("See video of Putin's visit to Ukraine", "Russia-Ukraine war live: Zelenskiy visits front",
               "Why the Black Sea is a flashpoint between Russia and the West", "Will Xi broker peace?",
-              "Watch: drone footage released by the Pentagon"),
+              "Watch: drone footage released by the Pentagon", "Putin and Xi meet in Moscow. Here's how",
+              "Xi leaves Moscow: here are some takeaways", "Key takeaways from Xi's visit to Moscow",
+              "Russia's war in Ukraine in photos", "Drone downed over Black Sea: what we know so far",
+              "Quiz: how well do you know Ukraine?"),
     counter_examples=("Putin visits occupied Mariupol", "US releases video of Russian jet hitting drone",
-                      "Xi says China ready to stand guard over world order"),
+                      "Xi says China ready to stand guard over world order",
+                      "Zelensky says Bakhmut is holding as Russian assaults go on"),
 )
 
 ROUNDUP_TITLE = Rule(
@@ -132,16 +138,47 @@ ADDRESSES_READER = Rule(
     "a live page's or newsletter's words to its reader about itself ('welcome back to our live coverage'): "
     "no news in them",
     re.compile(r"^(?:(?:hello|hi|good (?:morning|afternoon|evening))[\s,!]+(?:and\s+)?)?welcome\b"
-               r"|^(?:follow|read|sign up|subscribe|click|tap|scroll)\b[^.!?]{0,60}\b(?:live|coverage|blog|updates"
-               r"|newsletter|here|below)\b|\bour (?:continuing |ongoing |rolling )?live (?:coverage|blog|page)\b",
+               r"|^(?:follow|read|sign up|subscribe|click|tap|scroll|watch|listen)\b[^.!?]{0,60}\b(?:live|coverage"
+               r"|blog|updates|newsletter|here|below|interview|episode|video|podcast)\b"
+               r"|\bour (?:continuing |ongoing |rolling )?live (?:coverage|blog|page)\b"
+               r"|\b\d{1,2}(?::\d\d)?\s?[ap]\.?m\.? (?:ET|EST|EDT|GMT|BST)\b",
                re.IGNORECASE),
     examples=("Hello and welcome back to our continuing live coverage of Russia’s war in Ukraine",
               "Welcome to our live coverage of the war in Ukraine.", "Good morning and welcome to the blog.",
               "Follow our live coverage here.", "Sign up for our daily newsletter.",
-              "You can read all our live coverage of the war below."),
+              "You can read all our live coverage of the war below.",
+              "Watch the full exclusive interview on Wednesday, March 8 at 9 p.m. ET",
+              "Listen to the full episode of our podcast."),
     counter_examples=("Zelensky welcomed the decision.", "Putin welcomes China’s willingness to play a constructive role",
                       "Follow-up talks are planned for April.", "The live ammunition drills ended on Sunday.",
-                      "Read the full statement, Kuleba told reporters, and judge for yourselves."),
+                      "Read the full statement, Kuleba told reporters, and judge for yourselves.",
+                      "Watchdogs said the plant had lost power again."),
+)
+
+CREDIT_LINE = Rule(
+    "credit line",
+    "a picture's or agency's credit, not a sentence of the news ('© AP', 'Photograph: Reuters')",
+    re.compile(r"©|\((?:AP|Reuters|AFP|Getty)[^)]{0,40}\)\s*$|^(?:credit|photograph|photo|image|picture)s?\s*:"
+               r"|\b(?:AP|AFP|Getty|Reuters|EPA)(?: Photo| Images|/)[^.]{0,40}$", re.IGNORECASE),
+    examples=("© AP Pentagon press secretary Pat Ryder speaks to reporters", "Photograph: Sergei Supinsky/AFP",
+              "A tank fires near Bakhmut (AP Photo/Libkos)", "Zelensky in Kyiv. Getty Images/Anadolu"),
+    counter_examples=("The AP reported that two people were killed.", "Reuters could not verify the footage.",
+                      "Getty, the museum, reopened its Ukrainian gallery."),
+)
+
+PREVIEW = Rule(
+    "previews an event",
+    "a sentence about a meeting, visit or vote still to come ('they meet again on Tuesday'): stale once the "
+    "event is reported, so it is told only when the story has nothing else",
+    re.compile(r"\b(?:is|are|was|were)\s+(?:due|expected|set|scheduled|slated)\s+to\s+(?:meet|visit|travel|arrive"
+               r"|hold|host|speak|address|vote|sign|begin|start|resume|attend)\b"
+               r"|\b(?:will|to)\s+(?:meet|visit|travel to|arrive in|hold talks|host|address|vote|sign)\b[^.;]{0,60}"
+               r"\b(?:on|next|this|later|from)\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
+               r"|\b(?:meet|talk|speak)s? again\b[^.;]{0,30}\b(?:on|next|this|later)\b", re.IGNORECASE),
+    examples=("The two leaders are expected to meet on Tuesday.", "Xi will travel to Moscow on Monday for talks.",
+              "They meet again on Tuesday for a formal dinner.", "Lawmakers are due to vote on the bill next week."),
+    counter_examples=("Poland will send four MiG-29 fighter jets to Ukraine.", "Xi met Putin in the Kremlin on Monday.",
+                      "The talks are expected to be difficult."),
 )
 
 FRAGMENT_END = re.compile(r"""[.!?…]["'”’)\]]*$""")
@@ -153,7 +190,7 @@ def fragment(text: str) -> bool:
 
 
 RULES = (TEASER_TITLE, ROUNDUP_TITLE, DEPENDENT_OPENING, ALSO_BACK, PRONOUN_AFTER_OPENING, PRONOUN_SPEAKER,
-         UNINTRODUCED, TRUNCATED, ADDRESSES_READER)
+         UNINTRODUCED, TRUNCATED, ADDRESSES_READER, CREDIT_LINE, PREVIEW)
 
 
 def leans_back(text: str) -> str:

@@ -1,20 +1,19 @@
-"""Evaluate: the editorial judgment measured on hand-labelled whole days, beside the rules it replaced.
+"""Evaluate: the editorial judgment measured on hand-labelled whole days, as a reader corrects what prints.
 
-In: the labelled days in ``tests/data/labels/DAY.jsonl`` (every feed item of ``tests/data/feeds-full/DAY/``: on
-or off the subject, and for on-subject items the section an analyst would choose and a story id; see
-``docs/labelling.md``). Out (``make eval``): for the **test** days first, then the dev days, and for the
-product and the baseline side by side:
+In: the labelled days (``tests/data/labels/DAY.jsonl``, every feed item of ``tests/data/feeds-full/DAY/``; see
+``docs/labelling.md``). Out (``make eval``): for the **test** days, each built as the command builds it (after
+the day before it, so that follow-ups have a back issue), by this checkout and by a baseline commit side by
+side, per day and in total:
 
-- relevance precision and recall (a document is kept when it reaches a story);
-- section accuracy over the on-subject documents the product kept, and its confusion matrix;
-- merge precision, recall and F1, pairwise over the on-subject documents the product kept;
-- off-subject items printed (an item whose documents are mostly labelled off the subject);
-- the labelled stories told by three or more outlets, and how many of them printed.
+- what a reader corrects in what prints (:mod:`briefing.lab.corrections`): items whose story already printed,
+  items that mix stories, big stories missing, misplaced and off-subject items, and the total;
+- beside them, the pairwise figures: relevance precision and recall, section accuracy over the kept on-subject
+  documents, merge precision, recall and F1.
 
-Every figure is computed from what a build writes (``report.json`` and ``issue.json``), so the baseline is
-simply an older commit of this repository built the same way (``--baseline REV``; by default the rules as they
-stood before the editorial model). Weights are tuned on dev days only (``make tune``); test days are measured,
-never read to fix a case.
+Then the **dev** days' leave-one-day-out corrections, as ``make tune`` measured them (each day built with models
+trained on the other dev days) and wrote them into the model file. Every figure is computed from what a build
+writes (``report.json`` and ``issue.json``), so the baseline is simply an older commit of this repository built
+the same way (``--baseline REV``). Test days are measured, never read to fix a case.
 """
 
 from __future__ import annotations
@@ -32,39 +31,32 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-DATA = ROOT / "tests" / "data"
-LABELS = DATA / "labels"
-FEEDS = DATA / "feeds-full"
-DEV_DAYS = ("2023-03-06", "2023-03-07", "2023-03-08", "2023-03-09", "2023-03-10", "2023-03-11", "2023-03-12",
-            "2023-03-13", "2023-03-15", "2023-03-17", "2023-03-19")  # the only days anything is tuned on
-TEST_DAYS = ("2023-03-14", "2023-03-16", "2023-03-18")  # measured, never read to fix a case
-BASELINE = "3a686be"  # the hand-grown rules, before the editorial model
+from .corrections import BIG_STORY, KINDS, Corrections, corrections, label_key, totals
+from .days import DEV_DAYS, FEEDS, LABELS, ROOT, TEST_DAYS, labels_of  # noqa: F401  (part of this module's interface)
+
+BASELINE = "e739548"  # the editorial model as it stood before corrections were measured (13 to 19 March labelled)
 SECTIONS = ("key_takeaways", "comments", "containment", "sanctions", "putin_russia", "china")
-BIG_STORY = 3  # a story told by this many outlets or more must print
-
-
-def labels_of(day: str) -> list[dict]:
-    return [json.loads(line) for line in (LABELS / f"{day}.jsonl").read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-
-
-def _key(feed: str, title: str) -> tuple[str, str]:
-    return feed, " ".join(title.split())[:300]
+_key = label_key
 
 
 # ------------------------------------------------------------------------------------------- building a day
 
 BUILD_SCRIPT = """
-import json, sys
+import sys
 from pathlib import Path
-from briefing.pipeline.build import build
-from briefing.config.settings import load_config
-from briefing.host.plugins import Plugins
-root, day, out, date = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-config = load_config(root / "briefing.toml", date=date, sources=[day], out=out, formats="md")
-kwargs = {"entry_points": False} if sys.argv[5] == "baseline" else {}
-build(config, Plugins(root, **kwargs))
+try:
+    from briefing.pipeline.build import build
+    from briefing.config.settings import load_config
+    from briefing.host.plugins import Plugins
+except ImportError:  # a commit from before the packages
+    from briefing.build import build
+    from briefing.config import load_config
+    from briefing.plugins import Plugins
+root, out = Path(sys.argv[1]), sys.argv[2]
+for folder, date in zip(sys.argv[3::2], sys.argv[4::2]):
+    config = load_config(root / "briefing.toml", date=date, sources=[folder], out=out, formats="md")
+    config.tables["articles"] = {**config.table("articles"), "fetch": False}
+    build(config, Plugins(root, entry_points=False))
 """
 
 
@@ -78,27 +70,37 @@ def issue_date(day: str) -> str:
     return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
 
 
-def build_day(day: str, out: Path, code: Path | None = None) -> Built:
-    """Build the issue of the day after ``day`` from that day's whole subscription; ``code`` is a checkout of
-    another commit (run in a subprocess, its own modules first on the path)."""
-    date = issue_date(day)
-    folder = FEEDS / day
+def build_day(day: str, out: Path, code: Path | None = None, after: str = "") -> Built:
+    """Build the issue of the day after ``day`` from that day's whole subscription, as the command does (the
+    teasers: the labelled texts); first the issue of ``after`` into the same folder, so that the day's build
+    finds the day before in its back issues. ``code``: a checkout of another commit, run in a subprocess with
+    its own modules first on the path."""
+    days = [d for d in (after, day) if d]
     if code is None:
-        from ..pipeline.build import build
         from ..config.settings import load_config
+        from ..pipeline.build import build
 
-        config = load_config(ROOT / "briefing.toml", date=date, sources=[str(folder)], out=str(out), formats="md")
-        config.tables["articles"] = {**config.table("articles"), "fetch": False}  # the labelled texts: the teasers
-        build(config)
+        for d in days:
+            config = load_config(ROOT / "briefing.toml", date=issue_date(d), sources=[str(FEEDS / d)],
+                                 out=str(out), formats="md")
+            config.tables["articles"] = {**config.table("articles"), "fetch": False}
+            build(config)
     else:
         env = {**os.environ, "PYTHONPATH": str(code)}
-        r = subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(code), str(folder), str(out), date, "baseline"],
-                           cwd=code, env=env, capture_output=True, text=True, timeout=900)
+        args = [a for d in days for a in (str(FEEDS / d), issue_date(d))]
+        r = subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(code), str(out), *args], cwd=code, env=env,
+                           capture_output=True, text=True, timeout=1800)
         if r.returncode:
             raise RuntimeError(f"the baseline build of {day} failed:\n{r.stderr[-2000:]}")
-    where = out / date
+    where = out / issue_date(day)
     return Built(json.loads((where / "report.json").read_text(encoding="utf-8")),
                  json.loads((where / "issue.json").read_text(encoding="utf-8")))
+
+
+def day_before(day: str) -> str:
+    """The labelled day before ``day``, if there is one (its issue is the back issue a build reads)."""
+    before = (dt.date.fromisoformat(day) - dt.timedelta(days=1)).isoformat()
+    return before if (LABELS / f"{before}.jsonl").is_file() else ""
 
 
 def checkout(rev: str, into: Path) -> Path:
@@ -207,12 +209,14 @@ def summary(scores: list[DayScore]) -> dict:
     }
 
 
-def evaluate(days: tuple[str, ...], code: Path | None, work: Path) -> tuple[dict, list[DayScore]]:
-    scores = []
+def evaluate(days: tuple[str, ...], code: Path | None, work: Path) -> tuple[dict, list[DayScore], list[Corrections]]:
+    scores, fixes = [], []
     for day in days:
         out = work / ("base" if code else "product") / day
-        scores.append(score_day(day, build_day(day, out, code)))
-    return summary(scores), scores
+        built = build_day(day, out, code, after=day_before(day))
+        scores.append(score_day(day, built))
+        fixes.append(corrections(day, labels_of(day), built.report, built.issue))
+    return summary(scores), scores, fixes
 
 
 # --------------------------------------------------------------------------------------------- printing
@@ -222,63 +226,99 @@ ROWS = (("relevance precision", "relevance_precision", "{:.3f}"), ("relevance re
         ("merge recall", "merge_recall", "{:.3f}"), ("merge F1", "merge_f1", "{:.3f}"))
 
 
+def corrections_table(name: str, product: list[Corrections], baseline: list[Corrections] | None) -> list[str]:
+    """Per day and in total, each kind of correction: this checkout, then the baseline in brackets."""
+    heads = ("items", *KINDS, "total")
+    lines = [f"{name} days: what a reader corrects in what prints (product [baseline])",
+             f"  {'':12s}" + "".join(f"{h[:12]:>15s}" for h in heads)]
+
+    def row(label: str, ours: dict, theirs: dict | None) -> str:
+        cells = []
+        for h in heads:
+            value = f"{ours[h]}" + (f" [{theirs[h]}]" if theirs else "")
+            cells.append(f"{value:>15s}")
+        return f"  {label:12s}" + "".join(cells)
+
+    def figures(c: Corrections) -> dict:
+        return {"items": c.printed, **c.counts(), "total": c.total}
+
+    for k, c in enumerate(product):
+        lines.append(row(c.day, figures(c), figures(baseline[k]) if baseline else None))
+    t, b = totals(product), totals(baseline) if baseline else None
+    sum_row = {"items": t["printed"], **{k: t[k] for k in KINDS}, "total": t["total"]}
+    base_row = {"items": b["printed"], **{k: b[k] for k in KINDS}, "total": b["total"]} if b else None
+    lines.append(row("total", sum_row, base_row))
+    lines.append(f"  fusions join {t['fused reports']} reports" + (f" [{b['fused reports']}]" if b else "")
+                 + f"; items placed right {t['items placed right']:.1%}"
+                 + (f" [{b['items placed right']:.1%}]" if b else ""))
+    return lines
+
+
 def table(name: str, days: tuple[str, ...], product: dict, baseline: dict | None) -> list[str]:
-    lines = [f"{name} days ({', '.join(days)})", f"  {'':28s} {'product':>10s} {'baseline':>10s}"]
+    lines = [f"{name} days, pairwise ({', '.join(days)})", f"  {'':28s} {'product':>10s} {'baseline':>10s}"]
     for label, key, fmt in ROWS:
         base = fmt.format(baseline[key]) if baseline else "-"
         lines.append(f"  {label:28s} {fmt.format(product[key]):>10s} {base:>10s}")
-    for label, value in (("off-subject items printed", lambda s: f"{len(s['off_printed'])}/{s['printed_items']}"),
-                         (f"stories of {BIG_STORY}+ outlets printed",
-                          lambda s: f"{s['big_printed']}/{s['big_stories']}")):
-        lines.append(f"  {label:28s} {value(product):>10s} {value(baseline) if baseline else '-':>10s}")
     lines.append(f"  section accuracy over {product['section_items']} kept on-subject documents; confusion "
                  "(rows: label, columns: product):")
-    cols = SECTIONS
-    lines.append("    " + f"{'':14s}" + "".join(f"{c[:9]:>10s}" for c in cols))
-    for gold in cols:
-        lines.append("    " + f"{gold[:14]:14s}" + "".join(f"{product['confusion'].get((gold, c), 0):10d}" for c in cols))
+    lines.append("    " + f"{'':14s}" + "".join(f"{c[:9]:>10s}" for c in SECTIONS))
+    for gold in SECTIONS:
+        lines.append("    " + f"{gold[:14]:14s}" + "".join(f"{product['confusion'].get((gold, c), 0):10d}"
+                                                            for c in SECTIONS))
     if product["unmatched"]:
         lines.append(f"  ({product['unmatched']} documents matched no label)")
     return lines
 
 
-def tuned_figures() -> str:
-    """The leave-one-day-out figures ``make tune`` wrote into the model file, in one line."""
-    path = ROOT / "plugins" / "data" / "russia-ukraine-war.json"
+def tuned_figures(path: Path = ROOT / "plugins" / "data" / "russia-ukraine-war.json") -> list[str]:
+    """The dev days' leave-one-day-out corrections that ``make tune`` wrote into the model file."""
     try:
-        models = json.loads(path.read_text(encoding="utf-8"))["models"]
+        merge = json.loads(path.read_text(encoding="utf-8"))["models"]["merge"]
+        per_day = merge["info"]["leave_one_day_out_corrections"]
     except (OSError, ValueError, KeyError):
-        return "no model file"
-    sections = models["sections"]["info"].get("leave_one_day_out_accuracy")
-    merge = models["merge"]["info"]
-    return (f"leave one day out: section accuracy {sections:.1%}, merge precision "
-            f"{merge.get('leave_one_day_out_precision', 0):.3f}, recall {merge.get('leave_one_day_out_recall', 0):.3f}")
+        return ["  (no leave-one-day-out figures in the model file: run make tune)"]
+    heads = ("printed", *KINDS, "total")
+    lines = ["Dev days, leave one day out (each built with models trained on the other dev days; make tune)",
+             f"  thresholds {merge.get('thresholds')}",
+             f"  {'':12s}" + "".join(f"{h[:12]:>13s}" for h in heads)]
+    for day, row in per_day.items():
+        lines.append(f"  {day:12s}" + "".join(f"{row.get(h, 0):>13}" for h in heads))
+    lines.append(f"  {'total':12s}" + "".join(f"{sum(r.get(h, 0) for r in per_day.values()):>13}" for h in heads))
+    return lines
+
+
+def details(fixes: list[Corrections]) -> list[str]:
+    lines = []
+    for c in fixes:
+        for kind, entries in (("duplicate", c.duplicate), ("fusion", c.fusion), ("big story missing", c.missing),
+                              ("misplaced", c.misplaced), ("off subject", c.off)):
+            for e in entries:
+                lines.append(f"    {c.day} {kind}: {json.dumps(e, ensure_ascii=False)}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m briefing.lab.evaluate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", choices=("test", "dev", "all"), default="all")
     parser.add_argument("--baseline", default=BASELINE, help="the commit to compare with ('' for none)")
-    parser.add_argument("--details", action="store_true", help="list off-subject items printed and big stories missed")
+    parser.add_argument("--details", action="store_true", help="list every correction (dev days only: the test "
+                        "days are measured, never read to fix a case)")
     args = parser.parse_args(argv)
-    splits = {"test": (("Test", TEST_DAYS),), "dev": (("Dev", DEV_DAYS),),
-              "all": (("Test", TEST_DAYS), ("Dev", DEV_DAYS))}[args.days]
-    with tempfile.TemporaryDirectory(prefix="briefing-eval-") as tmp:
-        work = Path(tmp)
-        code = checkout(args.baseline, work / "baseline-code") if args.baseline else None
-        for name, days in splits:
-            product, product_days = evaluate(days, None, work)
-            baseline = evaluate(days, code, work)[0] if code else None
-            print("\n".join(table(name, days, product, baseline)))
-            if name == "Dev":
-                print("  (in-sample: the model was tuned on these days and holds their labelled texts as examples;"
-                      " " + tuned_figures() + ")")
-            if args.details:
-                for headline in product["off_printed"]:
-                    print(f"    off-subject printed: {headline}")
-                for story in product["big_missed"]:
-                    print(f"    {BIG_STORY}+ outlets, not printed: {story}")
+    if args.days in ("test", "all"):
+        with tempfile.TemporaryDirectory(prefix="briefing-eval-") as tmp:
+            work = Path(tmp)
+            code = checkout(args.baseline, work / "baseline-code") if args.baseline else None
+            product, _, fixes = evaluate(TEST_DAYS, None, work)
+            baseline, _, base_fixes = evaluate(TEST_DAYS, code, work) if code else (None, None, None)
+            print("\n".join(corrections_table("Test", fixes, base_fixes)))
             print()
+            print("\n".join(table("Test", TEST_DAYS, product, baseline)))
+            print()
+    if args.days in ("dev", "all"):
+        print("\n".join(tuned_figures()))
+        if args.details:
+            with tempfile.TemporaryDirectory(prefix="briefing-eval-") as tmp:
+                print("\n".join(details(evaluate(DEV_DAYS, None, Path(tmp))[2])))
     return 0
 
 

@@ -41,6 +41,7 @@ def item_to_dict(item: Item) -> dict[str, Any]:
         "pinned": item.pinned,
         "sources": [{"outlet": s.outlet, "url": s.url, "title": s.title, "doc": s.doc_id} for s in item.sources],
         "documents": sorted({s.doc_id for s in item.sources if s.doc_id} | {s.doc_id for s in item.sentences}),
+        "folded": list(item.folded),
     }
 
 
@@ -70,6 +71,7 @@ def item_from_dict(raw: dict[str, Any]) -> Item:
                 figure_svg=str(raw.get("figure_svg", "")), figure_svg_small=str(raw.get("figure_svg_small", "")),
                 comments=[str(c) for c in raw.get("comments", [])],
                 note=str(raw.get("note", "")), score=float(raw.get("score") or 0), pinned=bool(raw.get("pinned")),
+                folded=[str(f) for f in raw.get("folded", [])],
                 sources=[Source(outlet=str(s.get("outlet", "")), url=str(s.get("url", "")),
                                 title=str(s.get("title", "")), doc_id=str(s.get("doc", "")))
                          for s in raw.get("sources", [])])

@@ -141,8 +141,21 @@ def merge_centroids(groups: list[list[int]], rows: list[dict[str, float]], docs:
     return [sorted(g) for g in groups if g]
 
 
+def near_stories(groups: list[list[int]], sims: dict[tuple[int, int], float]) -> list[dict[int, float]]:
+    """For each group, the other groups and how likely each tells the same story: the most likely pair of
+    their passages (a pair never compared counts as unrelated)."""
+    of = {i: g for g, members in enumerate(groups) for i in members}
+    near: list[dict[int, float]] = [{} for _ in groups]
+    for (i, j), p in sims.items():
+        a, b = of[i], of[j]
+        if a != b and p > near[a].get(b, 0.0):
+            near[a][b] = near[b][a] = p
+    return near
+
+
 def cluster(passages: list[Passage], judge: Judge) -> list[Story]:
-    """The day's stories, most relevant passage first within each."""
+    """The day's stories, most relevant passage first within each; each knows how likely the others tell it
+    too (``Story.near``), for the print-time check of :mod:`briefing.pipeline.compose`."""
     if not passages:
         return []
     order = sorted(range(len(passages)), key=lambda i: (-passages[i].relevance, passages[i].id))
@@ -156,4 +169,6 @@ def cluster(passages: list[Passage], judge: Judge) -> list[Story]:
     for group in groups:
         ps = [ordered[i] for i in group]
         stories.append(Story(id=stable_id(*sorted(p.id for p in ps)), passages=ps))
+    for story, near in zip(stories, near_stories(groups, sims)):
+        story.near = {stories[g].id: round(p, 4) for g, p in sorted(near.items())}
     return sorted(stories, key=lambda s: (-max(p.relevance for p in s.passages), s.id))

@@ -5,10 +5,15 @@ In: the day's stories and documents, the sections, the build context and its jud
 1. **On the subject?** A story prints only when its most relevant report reaches the judge's ``keep`` level.
 2. **Where?** Each story goes to the section the judge finds it fits best (plus any ``briefing_score``
    answers); a story no section claims goes to the fallback section.
-3. **What prints.** Stories are ranked issue-wide by importance: distinct outlets first, then relevance and
+3. **Printed once.** Most important first, each story is checked against those already kept, by the judge's
+   probability that they tell one story (``Story.near``, from the clustering): from its ``fold`` level it is
+   folded into the kept one (its outlets join the sources, its facts may add a sentence); from its lower
+   ``repeat`` level a story of few outlets is passed over as a repeat. An editor's ``separate`` mark exempts
+   a story from both. The report says what was folded into what, and what was passed over for which.
+4. **What prints.** Stories are ranked issue-wide by importance: distinct outlets first, then relevance and
    recency. Each section's top story prints; then the others, most important first, while the section and the
    issue have room. When the budget is short it is the least important story of the whole issue that gives way.
-4. **How.** Each story becomes an item through ``briefing_summarize`` (the extractive default), most important
+5. **How.** Each story becomes an item through ``briefing_summarize`` (the extractive default), most important
    first, so that later items tell what earlier ones have not; no sentence appears twice in an issue.
 
 Sections that make their own items (from data) are asked for them. ``report.json`` records, for every story,
@@ -33,6 +38,7 @@ log = logging.getLogger("briefing.compose")
 NEAR_DUPLICATE = 90  # rapidfuzz token-sort similarity (0-100) from which two sentences count as copies
 TEXT_SHARE = 0.5  # a story with something to say beyond its title ranks before a bare title told by as many outlets
 RELEVANCE_SHARE = 0.04  # a unit of relevance (log-odds, up to 10) adds this: it orders stories of as many outlets
+WIDE_STORY = 2  # a story told by this many outlets is held back by the issue's length only, not its section's
 RECENCY_SHARE = 0.1  # being the latest story of the day adds this; the three together stay under one outlet
 
 
@@ -97,6 +103,39 @@ def place(stories: list[Story], ctx) -> list[Story]:
             entry["unclaimed"] = True
         report.stories.append(entry)
         kept.append(story)
+    return kept
+
+
+def _lead_title(story: Story) -> str:
+    return next((p.title for p in story.passages if p.title), "") or story.passages[0].text[:100]
+
+
+def gather(ranked: list[Story], judge, report: Report) -> list[Story]:
+    """The stories that print on their own, in the order given (most important first); the others are folded
+    into the kept story they tell, or passed over as its repeat (see the module docstring, step 3)."""
+    entries = {e["story"]: e for e in report.stories}
+    kept: list[Story] = []
+    for story in ranked:
+        like, p = None, 0.0
+        if not story.separate:
+            for k in kept:
+                q = max(story.near.get(x.id, 0.0) for x in [k, *k.folded])
+                if q > p:
+                    like, p = k, q
+        entry = entries.get(story.id, {})
+        if like is not None and p >= judge.fold_threshold:
+            like.folded.append(story)
+            like.passages = like.passages + story.passages
+            entry.update(printed=False, folded_into=like.id, likeness=round(p, 3),
+                         why=f"folded into “{_lead_title(like)}”: the same story ({p:.2f})")
+        elif like is not None and p >= judge.repeat_threshold and outlets(story) < judge.repeat_outlets:
+            # not named on the sources line: measured, a likely repeat named there was another story too often
+            why = f"passed over as a repeat of “{_lead_title(like)}” ({p:.2f})"
+            entry.update(printed=False, repeat_of=like.id, likeness=round(p, 3), why=why)
+            report.drop(_lead_title(story), "passed over as a repeat", story=story.id, repeat_of=like.id,
+                        likeness=round(p, 3))
+        else:
+            kept.append(story)
     return kept
 
 
@@ -165,6 +204,8 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     limits = {s.key: int(s.max_items or config.budget["section_items"]) for s in sections}
     span = day_span(placed)
     ranked = sorted(placed, key=lambda s: (-importance(s, span), s.id))
+    ranked = gather(ranked, ctx.judge, report)
+    ranked = sorted(ranked, key=lambda s: (-importance(s, span), s.id))  # importance after folding
     rank = {s.id: n for n, s in enumerate(ranked)}
     # each section's top story first, then the rest by importance: the least important give way
     tops = [next(s for s in ranked if s.section == section.key) for section in sections
@@ -177,7 +218,10 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     owners: list[str] = []  # the headline of the item each key is from
     count = {key: 0 for key in limits}
     for story in queue:
-        if len(items) >= per_issue or count[story.section] >= limits[story.section]:
+        # a section's length holds back its single-outlet stories only: news told by several outlets is never
+        # left out for its section's length while the issue has room
+        section_full = count[story.section] >= limits[story.section] and outlets(story) < WIDE_STORY
+        if len(items) >= per_issue or section_full:
             full = "issue" if len(items) >= per_issue else "section"
             held = len(items) if full == "issue" else count[story.section]
             why = (f"over the length budget (the {full} is full with {held} more important items; this story "
@@ -206,6 +250,7 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
         used.extend(norm_key(text) for text in printed[-1 - len(item.sentences):])
         owners.extend([item.headline] * (1 + len(item.sentences)))
         item.score = round(importance(story, span), 4)
+        item.folded = [f.id for f in story.folded]
         outlets_ = outlets(story)
         record(entries, story, item, "the top story of its section" if story in tops else
                f"ranks {rank[story.id] + 1} of {len(ranked)} issue-wide ({outlets_} outlet{'s' * (outlets_ != 1)})")

@@ -198,7 +198,7 @@ class Parsed:
 
 def _parse_job(job: tuple[str, str, bytes]) -> Parsed:
     """In a worker: one source's bytes parsed and its documents tidied, with a report of its own."""
-    from .gate import relevance
+    from .gate import relevance, unit_of
 
     entry, name, data = job
     ctx = _SHARED["ctx"]
@@ -213,7 +213,7 @@ def _parse_job(job: tuple[str, str, bytes]) -> Parsed:
             docs, error, partial = None, str(exc), exc.documents
         for doc in docs or partial or []:
             tidy(doc, entry, name, report)
-        scores = {d.id: relevance(ctx.judge, d) for d in docs or partial or [] if d.kind == "article"}
+        scores = {unit_of(d).memo: relevance(ctx.judge, d) for d in docs or partial or [] if d.kind == "article"}
     finally:
         ctx.report = build_report
     return Parsed(b"", docs, error, partial, report.plugin_errors, report.notes, scores)

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 
 from ..editorial.features import dot, tfidf_rows
-from ..editorial.rules import ADDRESSES_READER, ROUNDUP_TITLE, TEASER_TITLE, TRUNCATED, UNINTRODUCED, fragment, leans_back
+from ..editorial.rules import (ADDRESSES_READER, CREDIT_LINE, PREVIEW, ROUNDUP_TITLE, TEASER_TITLE, TRUNCATED,
+                               UNINTRODUCED, fragment, leans_back)
 from ..editorial.text import norm_key, tokens
 from ..hookspecs import hookimpl
 from ..models import Item, Sentence, Source, Story
@@ -74,11 +75,12 @@ def candidates(sentences: list[Sentence], exclude: set[str], said: set[str]) -> 
     pool = []
     for s in sentences:
         key = norm_key(s.text)
-        if key and key not in seen and _quotes_balanced(s.text) and not fragment(s.text) \
-                and not ADDRESSES_READER(s.text):
+        if key and key not in seen and not any(key.startswith(e) for e in exclude if e) and _quotes_balanced(s.text) and not fragment(s.text) \
+                and not ADDRESSES_READER(s.text) and not CREDIT_LINE(s.text):
             seen.add(key)
             pool.append(s)
     pool = [s for s in pool if not TRUNCATED(s.text)] or pool
+    pool = [s for s in pool if not PREVIEW(s.text)] or pool  # what is still to come, only when nothing else is
     if not pool:
         return None
     last_of: dict[str, int] = {}
@@ -146,18 +148,13 @@ def pick(c: Candidates, max_sentences: int, max_words: int) -> list[int]:
 
 
 def arrange(c: Candidates, chosen: list[int]) -> list[Sentence]:
-    """The most central sentence first, then the others by source and position; a sentence that leans on the
-    one before it comes right after that one."""
-    followers: dict[int, int] = {c.previous[i]: i for i in chosen if c.leans[i] and c.previous[i] in chosen}
-    roots = [i for i in chosen if i not in followers.values()]
-    roots = roots[:1] + sorted(roots[1:], key=lambda i: (c.pool[i].doc_id != c.pool[chosen[0]].doc_id,
-                                                         c.pool[i].doc_id, c.pool[i].start))
-    ordered = []
-    for i in roots:
-        while i >= 0:
-            ordered.append(i)
-            i = followers.get(i, -1)
-    return [c.pool[i] for i in ordered]
+    """Report by report, the report of the most central sentence first, then the others as they were chosen;
+    within a report, its sentences in their source order (a name is introduced before it is used, and a
+    sentence that leans on the one before it follows it)."""
+    order: dict[str, int] = {}
+    for i in chosen:
+        order.setdefault(c.pool[i].doc_id, len(order))
+    return [c.pool[i] for i in sorted(chosen, key=lambda i: (order[c.pool[i].doc_id], c.pool[i].start))]
 
 
 def choose(sentences: list[Sentence], budget: dict, exclude: set[str] = frozenset(),
@@ -237,9 +234,12 @@ def extractive_item(story: Story, budget: dict, printed: tuple[str, ...] = ()) -
         sentences = choose(story.sentences, budget, {norm_key(p.title) for p in leads}, said)
     else:
         central = choose(story.sentences, {"sentences": 6, "words": 400})
-        fit = [s for s in central if 6 <= len(s.text.split()) <= HEADLINE_WORDS and not leans_back(s.text)
-               and s.text[:1] not in QUOTES and not UNINTRODUCED(s.text)]
-        top = fit[:1] or central[:1]
+        able = [s for s in central if not leans_back(s.text) and s.text[:1] not in QUOTES
+                and not UNINTRODUCED(s.text) and not PREVIEW(s.text) and not TRUNCATED(s.text)]
+        fit = [s for s in able if 6 <= len(s.text.split()) <= HEADLINE_WORDS]
+        # a sentence too long for a headline is cut at a break (a colon, a dash) rather than mid-clause
+        top = fit[:1] or [s for s in able if not shorten(s.text.rstrip(" .")).endswith("…")][:1] or able[:1] \
+            or central[:1]
         headline = top[0].text.rstrip(" .") if top else "Update"
         sentences = choose(story.sentences, budget, {norm_key(s.text) for s in top}, said)
     return Item(id=story.id, headline=shorten(headline), sentences=sentences, sources=sources_of(story),
