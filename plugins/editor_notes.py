@@ -5,7 +5,7 @@ docs/desk.md. A ``[[note]]`` names one item by ``item`` (its id: ``report.json``
 ``id="item-…"``) or by ``match`` (a phrase from its headline, else its text; any case) and may:
 
 - ``kill = true``: leave it out; ``section = "KEY"``: move it to another section; ``restore = true``: bring back
-  a story the draft left out. These change what is composed, so they are applied to the day's stories before
+  a story the draft left out (on its own: never folded into, nor passed over for, another story). These change what is composed, so they are applied to the day's stories before
   they are placed (``briefing_stories``, ``briefing_score``): a story left out frees its place for the next
   one, a moved story is placed and summarized in its new section, a story brought back takes a place;
 - ``pin = true``: first in its section; ``headline = "…"``: the editor's headline; ``comment = "…"``: a
@@ -199,6 +199,7 @@ def briefing_stories(stories, config, build):
             continue
         if note.get("restore"):
             desk.restore.add(story.id)
+            story.separate = True  # brought back on its own: never folded into, nor passed over for, another
             desk.did(number, "restore", headline)
         if note.get("section"):
             desk.moves[story.id] = note["section"]

@@ -55,6 +55,7 @@ REASONS: dict[str, Callable[[dict[str, Any], dict[str, Any]], str]] = {
     "off subject": _off_subject,
     "over the length budget": _over_length,
     "every sentence already appears earlier in the issue": _copies,
+    "passed over as a repeat": _copies,
     "no sentence of it stands on its own": _said("no sentence of it reads on its own: each leans on one before "
                                                  "it or is cut off"),
     "no section claims it": _said("no section takes it"),

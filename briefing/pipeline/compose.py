@@ -22,6 +22,7 @@ where it went, its scores, and why it printed or not.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
@@ -118,22 +119,24 @@ def gather(ranked: list[Story], judge, report: Report) -> list[Story]:
     for story in ranked:
         like, p = None, 0.0
         if not story.separate:
-            for k in kept:
-                q = max(story.near.get(x.id, 0.0) for x in [k, *k.folded])
+            for k, candidate in enumerate(kept):
+                q = max(story.near.get(x.id, 0.0) for x in [candidate, *candidate.folded])
                 if q > p:
                     like, p = k, q
         entry = entries.get(story.id, {})
         if like is not None and p >= judge.fold_threshold:
-            like.folded.append(story)
-            like.passages = like.passages + story.passages
-            entry.update(printed=False, folded_into=like.id, likeness=round(p, 3),
-                         why=f"folded into “{_lead_title(like)}”: the same story ({p:.2f})")
+            into = kept[like]  # a new story: the one the clustering gave stays as it was, for a desk's recompose
+            kept[like] = dataclasses.replace(into, folded=into.folded + [story],
+                                             passages=into.passages + story.passages)
+            entry.update(printed=False, folded_into=into.id, likeness=round(p, 3),
+                         why=f"folded into “{_lead_title(into)}”: the same story ({p:.2f})")
         elif like is not None and p >= judge.repeat_threshold and outlets(story) < judge.repeat_outlets:
             # not named on the sources line: measured, a likely repeat named there was another story too often
-            why = f"passed over as a repeat of “{_lead_title(like)}” ({p:.2f})"
-            entry.update(printed=False, repeat_of=like.id, likeness=round(p, 3), why=why)
-            report.drop(_lead_title(story), "passed over as a repeat", story=story.id, repeat_of=like.id,
-                        likeness=round(p, 3))
+            same = kept[like]
+            why = f"passed over as a repeat of “{_lead_title(same)}” ({p:.2f})"
+            entry.update(printed=False, repeat_of=same.id, likeness=round(p, 3), why=why)
+            report.drop(_lead_title(story), "passed over as a repeat", story=story.id, repeat_of=same.id,
+                        same_as=_lead_title(same), likeness=round(p, 3))
         else:
             kept.append(story)
     return kept
