@@ -126,10 +126,6 @@ ENGINE_TABLES: dict[str, Table] = {
     }),
 }
 
-# Keys of [briefing] that changed name; the old ones are still read, with a warning.
-RENAMED: dict[str, str] = {}
-
-
 def engine_tables() -> dict[str, Table]:
     return dict(ENGINE_TABLES)
 

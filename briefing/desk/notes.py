@@ -52,7 +52,6 @@ ADD_KEYS: dict[str, tuple[type, str]] = {
     "sources": (list, "its sources: [{ outlet = \"…\", url = \"…\" }] or [\"Outlet\"]"),
 }
 NOTE_ACTIONS = ("comment", "pin", "kill", "headline", "section", "restore")
-STORY_ACTIONS = ("kill", "section", "restore")  # applied before the stories are placed
 KILLED = "killed"  # a history record's ``to_section`` when the editor left the item out
 TYPE_NAMES = {str: "a string", bool: "true or false", list: "a list"}
 

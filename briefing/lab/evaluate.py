@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         code = checkout(args.baseline, work / "baseline-code") if args.baseline else None
         for name, days in splits:
-            product, product_days = evaluate(days, None, work)
+            product = evaluate(days, None, work)[0]
             baseline = evaluate(days, code, work)[0] if code else None
             print("\n".join(table(name, days, product, baseline)))
             if name == "Dev":

@@ -16,7 +16,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -192,9 +191,3 @@ def remove_leftovers(out: Path) -> list[str]:
     if done:
         log.info("left by an earlier build that was stopped: %s", "; ".join(done))
     return done
-
-
-def manifest(folder: Path) -> dict[str, str]:
-    """The files ``report.json`` in ``folder`` says its build wrote, with their SHA-256."""
-    data = json.loads((Path(folder) / REPORT_NAME).read_text(encoding="utf-8"))
-    return dict(data.get("files", {}))
