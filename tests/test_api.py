@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 
 import briefing.api as api
 
@@ -32,3 +33,17 @@ def test_the_names_tools_see_are_the_names_the_api_gives():
 def test_every_name_of_the_api_imports_and_is_what_its_module_holds():
     for name, (module, there) in type_checking_imports().items():
         assert getattr(api, name) is getattr(importlib.import_module(f"briefing.{module}"), there), name
+
+
+def test_every_hook_specification_is_annotated_and_its_types_exist():
+    from briefing import hookspecs
+    from briefing.host.plugins import hook_names
+
+    tree = ast.parse((ROOT / "briefing" / "hookspecs.py").read_text())
+    block = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
+    names = dict(vars(hookspecs))
+    exec(compile(ast.Module(body=block.body, type_ignores=[]), "briefing/hookspecs.py", "exec"), names)
+    for hook in hook_names():
+        function = getattr(hookspecs, hook)
+        annotations = inspect.get_annotations(function, globals=names, eval_str=True)
+        assert set(annotations) == set(inspect.signature(function).parameters) | {"return"}, hook

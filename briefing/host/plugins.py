@@ -348,4 +348,5 @@ def _short(value: Any, limit: int = 80) -> str:
 
 
 def signature_of(hook: str) -> str:
-    return str(inspect.signature(getattr(hookspecs, hook)))
+    """The hook's arguments as the docs write them: ``(config, build)``, without their types."""
+    return f"({', '.join(inspect.signature(getattr(hookspecs, hook)).parameters)})"
