@@ -147,7 +147,7 @@ def plugin_tables(plugins) -> dict[str, Table]:
     from ..errors import PluginError
 
     out: dict[str, Table] = {}
-    for plugin_name, tables in plugins.call_named("briefing_options"):
+    for plugin_name, tables in plugins.call_named(plugins.hook.briefing_options):
         for name, table in dict(tables).items():
             if name in ENGINE_TABLES or name in out:
                 raise PluginError(f"plugin {plugin_name!r}: configuration table [{name}] is already declared "

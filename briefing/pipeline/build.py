@@ -98,7 +98,7 @@ def keep_stories(ctx: BuildContext, stories: list[Story]) -> list[Story]:
     """The stories the ``briefing_stories`` plugins keep, in their order; one left out without a word is
     recorded as left out by that plugin."""
     args = {"stories": list(stories)}
-    for plugin_name, kept in ctx.call_each("briefing_stories", args):  # each plugin sees what the last one kept
+    for plugin_name, kept in ctx.call_each(ctx.hook.briefing_stories, args):  # each plugin sees what the last one kept
         kept = list(kept)
         ids = {s.id for s in kept}
         explained = ctx.dropped_stories()
@@ -137,7 +137,7 @@ def _build(config: Config, plugins: Plugins | None = None,
     ctx.subject = subject_of(ctx)
     sections = ctx.sections = sections_of(ctx)
     ctx.judge = judge = Judge(ctx.subject, sections, desk_examples(config, date, report))
-    ctx.call("briefing_build_start")
+    ctx.call(ctx.hook.briefing_build_start)
     cache = SourceCache.for_build(config, plugins)
     if config.table("briefing")["language"]:
         warm_up()  # the language identifier loads while the sources are read
@@ -182,7 +182,7 @@ def _build(config: Config, plugins: Plugins | None = None,
 
     t = time.perf_counter()
     issue = compose(date, stories, documents, sections, ctx)
-    ctx.call("briefing_prepare_issue", issue=issue, report=report)
+    ctx.call(ctx.hook.briefing_prepare_issue, issue=issue, report=report)
     if not report.documents and not issue.all_items():  # nothing read, nothing to say: not an issue
         raise BuildError(nothing_read(config, report))
     stage("summarize", t)
@@ -204,7 +204,7 @@ def _build(config: Config, plugins: Plugins | None = None,
     with guard.held():  # the new issue goes in whole, or not at all
         paths = write_issue(folder, issue, rendered, report)
         guard.published = True
-    ctx.call("briefing_publish", issue=issue, paths=paths, report=report)
+    ctx.call(ctx.hook.briefing_publish, issue=issue, paths=paths, report=report)
     stage("publish", t)
     log.info("built %s: %s", issue.name, ", ".join(str(p) for p in paths.values()))
     return BuildResult(issue=issue, report=report, paths=paths, timings=timings, documents=documents)

@@ -172,7 +172,7 @@ def loaders(ctx) -> list[Loader]:
     found = ctx.scratch(__name__).get("loaders")
     if found is None:
         found = []
-        for plugin_name, declared in ctx.call_named("briefing_loaders"):
+        for plugin_name, declared in ctx.call_named(ctx.hook.briefing_loaders):
             found.extend(dataclasses.replace(loader, plugin=plugin_name) for loader in declared)
         found.sort(key=lambda loader: -loader.priority)
         ctx.scratch(__name__)["loaders"] = found
