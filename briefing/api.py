@@ -31,6 +31,7 @@ the ``TYPE_CHECKING`` imports below; a test keeps the two lists equal.
 from __future__ import annotations
 
 import importlib
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ __all__ = [
 ]
 
 # name → (module, name there): what the imports above say, read when a name is first used
-_WHERE: dict[str, tuple[str, str]] = {
+_WHERE: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
     **{n: ("config.schema", n) for n in ("Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping",
                                          "Moment", "Number", "OneOrList", "Option", "Str", "Table")},
     **{n: ("desk.notes", n) for n in ("KILLED", "DeskRecord", "NotesError", "desk_history", "notes_path", "read_notes")},
@@ -80,7 +81,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     **{n: ("sources.sanitize", n) for n in ("MAX_DEPTH", "clean_link", "host_outlet", "html_text", "html_to_text",
                                             "http_url", "one_line", "parse_datetime", "path_suffix", "printable")},
     "decode": ("sources.textdecode", "decode"),
-}
+})
 
 
 def __getattr__(name: str) -> Any:

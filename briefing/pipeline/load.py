@@ -291,7 +291,7 @@ def load_one(entry: str, ctx, cache=None, data: bytes | None = None, read: bytes
 
 PARALLEL_BYTES = 512 << 10  # below 512 KB of files to parse, forking workers costs about what it saves (a day of
 # 19 feeds, 0.8 MB, builds a quarter of a second sooner on two cores; the seeds, 1 MB of mostly one CSV, as fast)
-_SHARED: dict = {}  # the build's context, as the forked workers find it
+_shared: dict = {}  # the build's context, as the forked workers find it
 
 
 @dataclasses.dataclass
@@ -327,7 +327,7 @@ def _parse_job(job: tuple[str, str, bytes]) -> Parsed:
     from .gate import relevance
 
     entry, name, data = job
-    ctx = _SHARED["ctx"]
+    ctx = _shared["ctx"]
     ctx.report = report = Report()
     try:
         docs, error, partial = parse(entry, data, ctx), "", None
@@ -363,11 +363,11 @@ def parse_in_parallel(entries: list[str], ctx, cache) -> dict[str, Parsed | byte
             jobs.append((entry, display_path(entry, ctx.config.workspace), data))
     if len(jobs) < 2:
         return read
-    _SHARED["ctx"] = ctx
+    _shared["ctx"] = ctx
     try:
         results = run_all(_parse_job, jobs, workers)
     finally:
-        _SHARED.clear()
+        _shared.clear()
     read.update((entry, dataclasses.replace(parsed, data=data)) for (entry, _, data), parsed in zip(jobs, results))
     return read
 
