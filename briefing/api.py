@@ -66,7 +66,8 @@ __all__ = [
 _WHERE: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
     **{n: ("config.schema", n) for n in ("Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping",
                                          "Moment", "Number", "OneOrList", "Option", "Str", "Table")},
-    **{n: ("desk.notes", n) for n in ("KILLED", "DeskRecord", "NotesError", "desk_history", "notes_path", "read_notes")},
+    **{n: ("desk.notes", n) for n in ("KILLED", "DeskRecord", "NotesError", "desk_history", "notes_path",
+                                      "read_notes")},
     **{n: ("editorial.features", n) for n in ("Background", "Linear", "load_models")},
     "Subject": ("editorial.subject", "Subject"),
     **{n: ("editorial.text", n) for n in ("norm_key", "tokens")},
