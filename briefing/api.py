@@ -26,37 +26,69 @@ is offered).
 
 Each name is imported from its module when first used (``from briefing.api import html_to_text`` imports the
 sanitizer, not the PDF engine): a plugin that imports this module at its top costs nothing at start-up, and a
-build imports only what it runs.
+build imports only what it runs (``tests/test_imports.py``: importing all of them at once would bring Jinja,
+Markdown and the HTTP client into ``briefing plugins``). Type checkers and editors read the same names from
+the ``TYPE_CHECKING`` imports below; a test keeps the two lists equal.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
-# name → (module, name there)
-_WHERE: dict[str, tuple[str, str]] = {
-    **{n: ("host.context", n) for n in ("BuildContext",)},
+if TYPE_CHECKING:
+    from .config.schema import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number,
+                                OneOrList, Option, Str, Table)
+    from .desk.history import DeskRecord, desk_history
+    from .desk.notes import KILLED, NotesError, notes_path, read_notes, report_key
+    from .editorial.features import Background, Linear, load_models
+    from .editorial.judge import Unit
+    from .editorial.subject import Subject
+    from .editorial.text import norm_key, tokens
+    from .host.context import BuildContext
+    from .output.issuefile import back_issues, read_issue
+    from .output.publish import SUFFIXES as OUTPUT_SUFFIXES
+    from .output.render import editor_markdown, markdown_html, md_text
+    from .pipeline.summarize import clean_headline, extractive_item
+    from .runtime.files import atomic_write, display_path, read_bytes
+    from .sources.extract import page as extract_page
+    from .sources.fetch import fetch
+    from .sources.sanitize import (MAX_DEPTH, clean_link, host_outlet, html_text, html_to_text, http_url, one_line,
+                                   parse_datetime, path_suffix, printable)
+    from .sources.textdecode import decode
+
+__all__ = [
+    "Background", "Bool", "BuildContext", "Choice", "ConfigError", "Date", "DeskRecord", "Float", "Int", "KILLED",
+    "Linear", "ListOf", "MAX_DEPTH", "Mapping", "Moment", "NotesError", "Number", "OUTPUT_SUFFIXES", "OneOrList",
+    "Option", "Str", "Subject", "Table", "Unit", "atomic_write", "back_issues", "clean_headline", "clean_link", "decode",
+    "desk_history", "display_path", "editor_markdown", "extract_page", "extractive_item", "fetch", "host_outlet",
+    "html_text", "html_to_text", "http_url", "load_models", "markdown_html", "md_text", "norm_key", "notes_path",
+    "one_line", "parse_datetime", "path_suffix", "printable", "read_bytes", "read_issue", "read_notes", "report_key", "tokens",
+]
+
+# name → (module, name there): what the imports above say, read when a name is first used
+_WHERE: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
+    **{n: ("config.schema", n) for n in ("Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping",
+                                         "Moment", "Number", "OneOrList", "Option", "Str", "Table")},
+    **{n: ("desk.history", n) for n in ("DeskRecord", "desk_history")},
+    **{n: ("desk.notes", n) for n in ("KILLED", "NotesError", "notes_path", "read_notes", "report_key")},
+    **{n: ("editorial.features", n) for n in ("Background", "Linear", "load_models")},
+    "Unit": ("editorial.judge", "Unit"),
+    "Subject": ("editorial.subject", "Subject"),
+    **{n: ("editorial.text", n) for n in ("norm_key", "tokens")},
+    "BuildContext": ("host.context", "BuildContext"),
+    **{n: ("output.issuefile", n) for n in ("back_issues", "read_issue")},
+    "OUTPUT_SUFFIXES": ("output.publish", "SUFFIXES"),
+    **{n: ("output.render", n) for n in ("editor_markdown", "markdown_html", "md_text")},
+    **{n: ("pipeline.summarize", n) for n in ("clean_headline", "extractive_item")},
+    **{n: ("runtime.files", n) for n in ("atomic_write", "display_path", "read_bytes")},
     "extract_page": ("sources.extract", "page"),
     "fetch": ("sources.fetch", "fetch"),
-    **{n: ("runtime.files", n) for n in ("atomic_write", "display_path", "read_bytes")},
-    **{n: ("output.issuefile", n) for n in ("back_issues", "read_issue")},
-    "Subject": ("editorial.subject", "Subject"),
-    "Unit": ("editorial.judge", "Unit"),
-    **{n: ("editorial.features", n) for n in ("Background", "Linear", "load_models")},
-    **{n: ("desk.notes", n) for n in ("KILLED", "NotesError", "notes_path", "read_notes", "report_key")},
-    **{n: ("desk.history", n) for n in ("DeskRecord", "desk_history")},
-    "OUTPUT_SUFFIXES": ("output.publish", "SUFFIXES"),
-    **{n: ("config.schema", n) for n in ("Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping",
-                                   "Moment", "Number", "OneOrList", "Option", "Str", "Table")},
-    **{n: ("output.render", n) for n in ("editor_markdown", "markdown_html", "md_text")},
-    **{n: ("sources.sanitize", n) for n in ("MAX_DEPTH", "clean_link", "host_outlet", "html_text", "html_to_text", "http_url",
-                                    "one_line", "parse_datetime", "path_suffix", "printable")},
-    **{n: ("pipeline.summarize", n) for n in ("clean_headline", "extractive_item")},
-    **{n: ("editorial.text", n) for n in ("norm_key", "tokens")},
+    **{n: ("sources.sanitize", n) for n in ("MAX_DEPTH", "clean_link", "host_outlet", "html_text", "html_to_text",
+                                            "http_url", "one_line", "parse_datetime", "path_suffix", "printable")},
     "decode": ("sources.textdecode", "decode"),
-}
-__all__ = sorted(_WHERE)
+})
 
 
 def __getattr__(name: str) -> Any:

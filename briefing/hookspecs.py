@@ -7,14 +7,28 @@ plugin's checked settings, a scratch space of its own, the one Jinja environment
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:  # the engine's own modules import this one: for the annotations only
+    from pathlib import Path
+
+    import jinja2
+
+    from .config.schema import Table
+    from .config.settings import Config
+    from .editorial.subject import Subject
+    from .host.context import BuildContext
+    from .models import Issue, Item, Loader, Section, Story
+    from .runtime.report import Report
 
 hookspec = pluggy.HookspecMarker("briefing")
 hookimpl = pluggy.HookimplMarker("briefing")
 
 
 @hookspec
-def briefing_options():
+def briefing_options() -> dict[str, Table] | None:
     """Return the configuration tables this plugin reads, as ``{name: briefing.config.schema.Table}``.
 
     The build checks ``[name]`` in ``briefing.toml`` against it; ``config.table(name)`` then gives the checked
@@ -23,7 +37,7 @@ def briefing_options():
 
 
 @hookspec
-def briefing_sections(config, build):
+def briefing_sections(config: Config, build: BuildContext) -> list[Section] | None:
     """Return the sections this plugin contributes, as a list of :class:`briefing.models.Section`.
 
     :param config: the build's :class:`briefing.config.settings.Config`.
@@ -32,7 +46,7 @@ def briefing_sections(config, build):
 
 
 @hookspec(firstresult=True)
-def briefing_subject(config, build):
+def briefing_subject(config: Config, build: BuildContext) -> Subject | None:
     """Return the briefing's :class:`briefing.editorial.judge.Subject` (its terms, examples and learned model), or None.
 
     The first answer wins; with none, the subject is what ``[subject]`` in ``briefing.toml`` declares.
@@ -43,7 +57,7 @@ def briefing_subject(config, build):
 
 
 @hookspec
-def briefing_loaders(config, build):
+def briefing_loaders(config: Config, build: BuildContext) -> list[Loader] | None:
     """Return the source loaders this plugin contributes, as a list of :class:`briefing.models.Loader`.
 
     :param config: the build's configuration.
@@ -52,7 +66,7 @@ def briefing_loaders(config, build):
 
 
 @hookspec
-def briefing_build_start(config, build):
+def briefing_build_start(config: Config, build: BuildContext) -> None:
     """Called once when a build begins, before any source is read.
 
     :param config: the build's configuration.
@@ -61,7 +75,7 @@ def briefing_build_start(config, build):
 
 
 @hookspec
-def briefing_score(section, story, config, build):
+def briefing_score(section: Section, story: Story, config: Config, build: BuildContext) -> float | None:
     """Return a number to add to ``story``'s fit for ``section`` (or None to abstain).
 
     :param section: a :class:`briefing.models.Section`.
@@ -72,7 +86,7 @@ def briefing_score(section, story, config, build):
 
 
 @hookspec
-def briefing_stories(stories, config, build):
+def briefing_stories(stories: list[Story], config: Config, build: BuildContext) -> list[Story] | None:
     """Look at the day's stories after clustering, before they are placed: return None, or the stories to keep,
     in the order wanted. Tell why a story is left out with ``build.drop_story(story, reason)``.
 
@@ -83,7 +97,8 @@ def briefing_stories(stories, config, build):
 
 
 @hookspec(firstresult=True)
-def briefing_summarize(story, budget, config, printed, build):
+def briefing_summarize(story: Story, budget: dict[str, int], config: Config, printed: tuple[str, ...],
+                       build: BuildContext) -> Item | None:
     """Return the :class:`briefing.models.Item` for ``story`` (first answer wins; the default is extractive).
 
     :param story: a :class:`briefing.models.Story` already placed in a section.
@@ -96,7 +111,7 @@ def briefing_summarize(story, budget, config, printed, build):
 
 
 @hookspec
-def briefing_prepare_issue(issue, config, report, build):
+def briefing_prepare_issue(issue: Issue, config: Config, report: Report, build: BuildContext) -> None:
     """Take a last look at the composed :class:`briefing.models.Issue` and change it in place.
 
     :param issue: the issue about to be rendered.
@@ -107,7 +122,7 @@ def briefing_prepare_issue(issue, config, report, build):
 
 
 @hookspec
-def briefing_jinja_environment(env, config, build):
+def briefing_jinja_environment(env: jinja2.Environment, config: Config, build: BuildContext) -> None:
     """Add filters, globals or template folders to the Jinja2 environment, once per build.
 
     :param env: the :class:`jinja2.Environment` used for every template (issue, archive, feed, mail).
@@ -117,7 +132,8 @@ def briefing_jinja_environment(env, config, build):
 
 
 @hookspec
-def briefing_publish(issue, paths, config, report, build):
+def briefing_publish(issue: Issue, paths: dict[str, Path], config: Config, report: Report,
+                     build: BuildContext) -> None:
     """Act after the issue's files are in place: archive pages, feeds, mail.
 
     :param issue: the rendered issue.
@@ -129,7 +145,7 @@ def briefing_publish(issue, paths, config, report, build):
 
 
 @hookspec
-def briefing_archive_changed(config, build):
+def briefing_archive_changed(config: Config, build: BuildContext) -> None:
     """Write again whatever lists the back issues: an issue was taken out of ``OUT`` without a build
     (``briefing archive remove``).
 

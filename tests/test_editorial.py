@@ -169,14 +169,6 @@ def test_a_short_unpunctuated_fragment_is_never_a_summary_sentence():
     assert item.sentences and "Black Sea grain deal renewed" not in [s.text for s in item.sentences]
 
 
-def test_a_person_is_named_in_full_before_mr_surname():
-    from briefing.pipeline.summarize import unintroduced
-
-    assert unintroduced("Mr. Chaus told Ukrainian TV that 53 bodies had arrived.", [])
-    assert not unintroduced("Mr. Chaus told Ukrainian TV that 53 bodies had arrived.",
-                            ["The governor, Vyacheslav Chaus, said the city was shelled."])
-
-
 def test_an_item_leads_with_what_the_issue_has_not_said_yet():
     doc = Document(id="d", title="Bakhmut holds", text=(
         "Ukrainian troops are holding Bakhmut against Russian assaults, the general staff said. "

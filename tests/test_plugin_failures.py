@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from briefing.errors import PluginError
-from briefing.host.plugins import Plugins
+from briefing.host.plugins import Plugins, hook_names
 from briefing.testing import build_workspace, make_workspace
 
 from .conftest import ROOT
@@ -103,20 +103,66 @@ def test_a_failing_make_items_under_strict_exits_1_naming_plugin_and_section(tmp
     assert not [p for p in (ws / "out").rglob("*") if p.name != ".lock"]  # nothing but the build lock
 
 
-@pytest.mark.parametrize("hook, body", [
-    ("briefing_sections", "def briefing_sections():\n    raise KeyError('sections')\n"),
-    ("briefing_prepare_issue", "def briefing_prepare_issue(issue):\n    issue.sections.clear()\n    raise ValueError('half done')\n"),
-    ("briefing_jinja_environment", "def briefing_jinja_environment(env):\n    raise ImportError('no filter')\n"),
-    ("briefing_summarize", "def briefing_summarize(story):\n    raise TypeError('bad item')\n"),
-])
-def test_every_hook_failure_is_contained(tmp_path, hook, body):
-    ws = ws_with(tmp_path, "flaky", "from briefing import hookimpl\n\n@hookimpl\n" + body)
-    from briefing.pipeline.build import build
-    from briefing.config.settings import load_config
+# one plugin failing in each hook, and the reason the build gives for it
+FAILING = {
+    "briefing_options": ("def briefing_options():\n    raise KeyError('options')\n", "KeyError: 'options'"),
+    "briefing_subject": ("def briefing_subject(config):\n    raise LookupError('no such subject')\n",
+                         "LookupError: no such subject"),
+    "briefing_sections": ("def briefing_sections():\n    raise KeyError('sections')\n", "KeyError: 'sections'"),
+    "briefing_loaders": ("def briefing_loaders():\n    raise OSError('no loaders today')\n",
+                         "OSError: no loaders today"),
+    "briefing_build_start": ("def briefing_build_start(build):\n    raise RuntimeError('not ready')\n",
+                             "RuntimeError: not ready"),
+    "briefing_score": ("def briefing_score(section, story):\n    return 1 / 0\n",
+                       "ZeroDivisionError: division by zero"),
+    "briefing_stories": ("def briefing_stories(stories):\n    stories.clear()\n    raise ValueError('half done')\n",
+                         "ValueError: half done"),
+    "briefing_summarize": ("def briefing_summarize(story):\n    raise TypeError('bad item')\n", "TypeError: bad item"),
+    "briefing_prepare_issue": ("def briefing_prepare_issue(issue):\n    issue.sections.clear()\n"
+                               "    raise ValueError('half done')\n",
+                               "ValueError: half done"),
+    "briefing_jinja_environment": ("def briefing_jinja_environment(env):\n    raise ImportError('no filter')\n",
+                                   "ImportError: no filter"),
+    "briefing_publish": ("def briefing_publish(paths):\n    raise PermissionError('archive is read-only')\n",
+                         "PermissionError: archive is read-only"),
+    "briefing_archive_changed": ("def briefing_archive_changed(config):\n    raise OSError('disk full')\n",
+                                 "OSError: disk full"),
+}
 
-    result = build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md"))
-    assert {(e["plugin"], e["hook"]) for e in result.report.plugin_errors} == {("flaky", hook)}
-    assert result.paths["md"].read_text().startswith("# Conflict Update Day 390")
+# hooks whose failure stops the build at start-up, before anything is read, each with why
+STOPS = {"briefing_options": "without its declared tables the plugin's settings cannot be checked"}
+NOT_IN_A_BUILD = {"briefing_archive_changed"}  # called by `briefing archive remove`, tested there
+
+
+def test_every_hook_has_a_failure_case():
+    assert sorted(FAILING) == hook_names()
+
+
+def build_with_flaky(tmp_path, hook):
+    ws = ws_with(tmp_path, "flaky", "from briefing import hookimpl\n\n@hookimpl\n" + FAILING[hook][0])
+    from briefing.config.settings import load_config
+    from briefing.pipeline.build import build
+
+    return ws, lambda: build(load_config(ws / "briefing.toml", date="2023-03-20", formats="md"))
+
+
+@pytest.mark.parametrize("hook", sorted(STOPS))
+def test_a_hook_failing_at_start_up_names_plugin_hook_and_reason_and_writes_nothing(tmp_path, hook):
+    ws, run_build = build_with_flaky(tmp_path, hook)
+    with pytest.raises(PluginError, match=f"plugin 'flaky' failed in {hook}: {FAILING[hook][1]}"):
+        run_build()
+    assert not (ws / "out" / "2023-03-20").exists()
+
+
+@pytest.mark.parametrize("hook", sorted(set(FAILING) - set(STOPS) - NOT_IN_A_BUILD))
+def test_every_hook_failure_is_contained(tmp_path, hook):
+    _, run_build = build_with_flaky(tmp_path, hook)
+    result = run_build()
+    errors = result.report.plugin_errors
+    assert {(e["plugin"], e["hook"], e["error"]) for e in errors} == {("flaky", hook, FAILING[hook][1])}
+    md = result.paths["md"].read_text()
+    assert md.startswith("# Conflict Update Day 390")
+    assert "**Russia may be losing momentum in Bakhmut, says UK intelligence**" in md  # the story is still told
 
 
 def test_a_hook_wrapper_is_refused_at_start_up(tmp_path):
@@ -141,3 +187,13 @@ def test_plugins_trace_shows_each_call_and_its_result(tmp_path):
     assert "trace: key_takeaways.briefing_sections() -> [Section(key='key_takeaways'" in r.stderr
     assert "trace: broken_score.briefing_score raised ZeroDivisionError: division by zero" in r.stderr
     assert "trace: briefing.pipeline.summarize.briefing_summarize(story=Story(" in r.stderr
+
+
+def test_a_plugin_failing_when_an_issue_leaves_the_archive_is_named_and_the_command_exits_1(tmp_path):
+    ws = ws_with(tmp_path, "flaky", "from briefing import hookimpl\n\n@hookimpl\n"
+                 + FAILING["briefing_archive_changed"][0])
+    assert run("build", "--date", "2023-03-20", "--format", "md", cwd=ws).returncode == 0
+    r = run("archive", "remove", "2023-03-20", cwd=ws)
+    assert r.returncode == 1
+    assert "plugin 'flaky' failed in briefing_archive_changed: OSError: disk full" in r.stderr
+    assert not (ws / "out" / "2023-03-20").exists() and (ws / "out" / ".removed" / "2023-03-20").is_dir()

@@ -138,10 +138,6 @@ ENGINE_TABLES: dict[str, Table] = {
     }),
 }
 
-# Keys of [briefing] that changed name; the old ones are still read, with a warning.
-RENAMED: dict[str, str] = {}
-
-
 def engine_tables() -> dict[str, Table]:
     return dict(ENGINE_TABLES)
 
@@ -163,7 +159,7 @@ def plugin_tables(plugins) -> dict[str, Table]:
     from ..errors import PluginError
 
     out: dict[str, Table] = {}
-    for plugin_name, tables in plugins.call_named("briefing_options"):
+    for plugin_name, tables in plugins.call_named(plugins.hook.briefing_options):
         for name, table in dict(tables).items():
             if name in ENGINE_TABLES or name in out:
                 raise PluginError(f"plugin {plugin_name!r}: configuration table [{name}] is already declared "

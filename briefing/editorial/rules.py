@@ -3,7 +3,7 @@
 In: a title or a sentence. Out: whether a rule holds for it. Every rule carries its examples and counter-examples
 (a test runs them all), and the report names the rule whenever one leaves something out or passes it over.
 Patterns here run on untrusted text: each is anchored or bounded so that it runs in time linear in its input.
-Titles and honorifics, which several rules need, are one shared list (:data:`TITLES`, :data:`HONORIFICS`).
+Honorifics, which several rules need, are one shared list (:data:`HONORIFICS`).
 """
 
 from __future__ import annotations
@@ -31,10 +31,7 @@ class Rule:
         return self.pattern.search(text) is not None
 
 
-# A person's title or honorific written before a name: capitalised, but naming no one ("Gov. Ron DeSantis").
-TITLES = frozenset("""president vice prime minister chancellor secretary governor gov senator sen rep representative
-general gen lt col maj capt sgt adm cmdr brig mr mrs ms dr prof sir dame lord king queen prince princess pope
-ambassador mayor commander spokesman spokeswoman spokesperson rev amb supt det insp""".split())
+# An honorific written before a name: capitalised, but naming no one ("Mr. Chaus").
 HONORIFICS = ("Mr", "Mrs", "Ms", "Dr")
 
 

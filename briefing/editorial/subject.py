@@ -34,7 +34,7 @@ def subject_of(ctx) -> Subject:
     from ..errors import UsageError
 
     table = ctx.config.table("subject")
-    found = ctx.first("briefing_subject")
+    found = ctx.first(ctx.hook.briefing_subject)
     if found is None:
         if table["preset"]:
             raise UsageError(f"[subject] preset = {table['preset']!r}: no plugin provides this subject")

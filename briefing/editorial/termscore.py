@@ -113,11 +113,6 @@ def _compiled_entry(tables: list[dict[str, float]]) -> tuple[list[dict], Profile
     return found
 
 
-def compiled(tables: list[dict[str, float]]) -> Profiles:
-    """The merged form of these terms tables (kept while equal tables are given again)."""
-    return _compiled_entry(tables)[1]
-
-
 @contextmanager
 def memo(scores: dict | None):
     """Within this block, look scores up in (and add them to) ``scores``: text digest → [score, ...]."""

@@ -36,18 +36,23 @@ class BuildContext:
         self._judge = None  # the build's editorial model (briefing.editorial.judge.Judge)
 
     # -- plugins ---------------------------------------------------------------------------------------
-    def call(self, hook: str, **kwargs: Any) -> list[Any]:
+    @property
+    def hook(self):
+        """The hooks, one attribute each (``ctx.hook.briefing_score``): what the calls below take."""
+        return self.plugins.hook
+
+    def call(self, hook, **kwargs: Any) -> list[Any]:
         return self.plugins.call(hook, sink=self, build=self, config=self.config, **kwargs)
 
-    def call_named(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    def call_named(self, hook, **kwargs: Any) -> list[tuple[str, Any]]:
         return self.plugins.call_named(hook, sink=self, build=self, config=self.config, **kwargs)
 
-    def call_each(self, hook: str, args: dict[str, Any], **kwargs: Any):
+    def call_each(self, hook, args: dict[str, Any], **kwargs: Any):
         """One implementation at a time, each offered ``args`` as they are when it is called (see
         :meth:`briefing.host.plugins.Plugins.call_each`)."""
         return self.plugins.call_each(hook, args, sink=self, build=self, config=self.config, **kwargs)
 
-    def first(self, hook: str, **kwargs: Any) -> Any:
+    def first(self, hook, **kwargs: Any) -> Any:
         return self.plugins.first(hook, sink=self, build=self, config=self.config, **kwargs)
 
     def contained(self, plugin: str, hook: str, call, check: bool = True, detail: str = "") -> tuple[bool, Any]:
@@ -110,7 +115,7 @@ class BuildContext:
             from ..output.render import environment
 
             self._env = environment(self.config)
-            self.call("briefing_jinja_environment", env=self._env)
+            self.call(self.hook.briefing_jinja_environment, env=self._env)
         return self._env
 
     @property

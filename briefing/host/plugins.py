@@ -12,6 +12,7 @@ itself is that plugin's failure); the build's deadline (:mod:`briefing.runtime.d
 
 from __future__ import annotations
 
+import contextvars
 import importlib.metadata
 import importlib.util
 import inspect
@@ -38,6 +39,8 @@ HOOK_PREFIX = "briefing_"
 TRACE_ENV = "BRIEFING_TRACE"
 # The engine's own default implementations, registered like any plugin (they run last).
 DEFAULT_PLUGINS = ("briefing.pipeline.summarize",)
+# Where a failure in pluggy's own first-result call is reported: the sink of the call under way.
+_FIRST_SINK: contextvars.ContextVar[Any] = contextvars.ContextVar("briefing_first_sink", default=None)
 
 
 def hook_names() -> list[str]:
@@ -140,7 +143,14 @@ class Plugins:
                     self.pm.unregister(name=name)
                     raise PluginError(f"plugin {name!r} ({origin}): {caller.name} is a hook wrapper; "
                                       "use tryfirst/trylast instead (each implementation is called on its own)")
+                if impl.plugin is plugin and _first_result(caller):
+                    impl.function = self._contained_impl(caller.name, impl)
         self.sources[name] = origin
+
+    @property
+    def hook(self) -> pluggy.HookRelay:
+        """The hooks, one attribute each (``plugins.hook.briefing_sections``): what the calls below take."""
+        return self.pm.hook
 
     def tables_of(self, name: str) -> list[str]:
         """The configuration tables plugin ``name`` declares (``briefing_options``)."""
@@ -165,52 +175,75 @@ class Plugins:
             rows.append({"name": name, "origin": self.sources.get(name, ""), "hooks": hooks})
         return rows
 
-    def _impls(self, hook: str):
-        return list(reversed(getattr(self.pm.hook, hook).get_hookimpls()))
+    def implementers(self, hook: pluggy.HookCaller) -> list[tuple[str, object]]:
+        """``(plugin name, plugin)`` for each implementation of ``hook``, in registration order."""
+        return [(impl.plugin_name, impl.plugin) for impl in hook.get_hookimpls()]
 
-    def call(self, hook: str, *, sink=None, **kwargs: Any) -> list[Any]:
-        """Call every implementation of ``hook``; returns the non-None results in call order."""
+    def _impls(self, hook: pluggy.HookCaller):
+        if _first_result(hook):
+            raise ValueError(f"{hook.name} is a firstresult hook: call it with first()")
+        return list(reversed(hook.get_hookimpls()))
+
+    def call(self, hook: pluggy.HookCaller, *, sink=None, **kwargs: Any) -> list[Any]:
+        """Call every implementation of ``hook`` (an attribute of :attr:`hook`); returns the non-None results in
+        call order."""
         return [result for _, result in self.call_named(hook, sink=sink, **kwargs)]
 
-    def call_named(self, hook: str, *, sink=None, **kwargs: Any) -> list[tuple[str, Any]]:
+    def call_named(self, hook: pluggy.HookCaller, *, sink=None, **kwargs: Any) -> list[tuple[str, Any]]:
         """Like :meth:`call`, each result paired with the name of the plugin that gave it."""
         results = []
         for impl in self._impls(hook):
-            ok, result = self._call_one(hook, impl, kwargs, sink)
+            ok, result = self._call_one(hook.name, impl.plugin_name, impl.function, impl.argnames, kwargs, sink)
             if ok and result is not None:
                 results.append((impl.plugin_name, result))
         return results
 
-    def call_each(self, hook: str, args: dict[str, Any], *, sink=None, **kwargs: Any):
+    def call_each(self, hook: pluggy.HookCaller, args: dict[str, Any], *, sink=None, **kwargs: Any):
         """Call the implementations of ``hook`` one at a time, yielding ``(plugin name, result)`` for each that
         answers; ``args`` is read afresh for every call, so the caller can hand one plugin's result to the next."""
         for impl in self._impls(hook):
-            ok, result = self._call_one(hook, impl, {**kwargs, **args}, sink)
+            ok, result = self._call_one(hook.name, impl.plugin_name, impl.function, impl.argnames,
+                                        {**kwargs, **args}, sink)
             if ok and result is not None:
                 yield impl.plugin_name, result
 
-    def first(self, hook: str, *, sink=None, **kwargs: Any) -> Any:
-        """Call implementations of ``hook`` in order until one returns something other than None."""
-        for impl in self._impls(hook):
-            ok, result = self._call_one(hook, impl, kwargs, sink)
-            if ok and result is not None:
-                return result
-        return None
+    def first(self, hook: pluggy.HookCaller, *, sink=None, **kwargs: Any) -> Any:
+        """Pluggy's own call of a ``firstresult`` hook: implementations in order until one returns something other
+        than None. Each is called contained (see :meth:`_contained_impl`): one that fails counts as no answer."""
+        if not _first_result(hook):
+            raise ValueError(f"{hook.name} is not a firstresult hook: call it with call()")
+        token = _FIRST_SINK.set(sink)
+        try:
+            return hook(**{name: kwargs.get(name) for name in hook.spec.argnames})
+        finally:
+            _FIRST_SINK.reset(token)
 
-    def _call_one(self, hook: str, impl, kwargs: dict[str, Any], sink) -> tuple[bool, Any]:
-        args = {name: kwargs.get(name) for name in impl.argnames}
+    def _contained_impl(self, hook: str, impl):
+        """``impl``'s function for pluggy's first-result loop: called contained, reporting to the sink of the
+        call under way; a failure returns None, so the next implementation is asked."""
+        plugin, function, argnames = impl.plugin_name, impl.function, impl.argnames
+
+        def contained(*args):
+            ok, result = self._call_one(hook, plugin, function, argnames, dict(zip(argnames, args)),
+                                        _FIRST_SINK.get())
+            return result if ok else None
+        contained.__name__ = getattr(function, "__name__", hook)
+        return contained
+
+    def _call_one(self, hook: str, plugin: str, function, argnames, kwargs: dict[str, Any],
+                  sink) -> tuple[bool, Any]:
+        args = {name: kwargs.get(name) for name in argnames}
         undo = _in_place(hook, kwargs)
         try:
-            ok, result = self.contained(impl.plugin_name, hook, lambda: _checked(hook, impl.function(**args), kwargs),
-                                        sink)
+            ok, result = self.contained(plugin, hook, lambda: _checked(hook, function(**args), kwargs), sink)
         finally:
             if undo is not None:
-                undo.settle(impl.plugin_name, sink)
+                undo.settle(plugin, sink)
         if not ok and undo is not None:
             undo.restore()
         if ok and self.trace:
             shown = {k: _short(v) for k, v in args.items() if k != "build"}
-            trace_log.info("trace: %s.%s(%s) -> %s", impl.plugin_name, hook,
+            trace_log.info("trace: %s.%s(%s) -> %s", plugin, hook,
                            ", ".join(f"{k}={v}" for k, v in shown.items()), _short(result))
         return ok, result
 
@@ -251,6 +284,10 @@ class Plugins:
             raise PluginError(f"plugin {plugin!r} failed in {hook}{detail}: {error}") from None
         sink.plugin_failed(plugin, hook, error, traceback.format_exc())
         return False, None
+
+
+def _first_result(hook: pluggy.HookCaller) -> bool:
+    return bool(hook.spec and hook.spec.opts.get("firstresult"))
 
 
 def _checked(hook: str, result: Any, kwargs: dict[str, Any]) -> Any:
@@ -348,4 +385,5 @@ def _short(value: Any, limit: int = 80) -> str:
 
 
 def signature_of(hook: str) -> str:
-    return str(inspect.signature(getattr(hookspecs, hook)))
+    """The hook's arguments as the docs write them: ``(config, build)``, without their types."""
+    return f"({', '.join(inspect.signature(getattr(hookspecs, hook)).parameters)})"

@@ -20,7 +20,7 @@ def sections_of(ctx) -> list[Section]:
     owner: dict[str, str] = {}
     ctx.config.check_plugins(ctx.plugins)  # the plugins' own tables first: their sections may read them
     subject = ctx.subject or subject_of(ctx)
-    for plugin_name, sections in ctx.call_named("briefing_sections"):
+    for plugin_name, sections in ctx.call_named(ctx.hook.briefing_sections):
         for section in sections:
             if section.key in owner:
                 raise PluginError(

@@ -67,7 +67,7 @@ def finish(prepared: Prepared, thresholds: dict[str, float] | None = None) -> tu
     ctx._scratch.clear()
     stories = cluster([copy.copy(p) for p in prepared.passages], judge)
     issue = compose(ctx.date, stories, prepared.day.documents, ctx.sections, ctx)
-    ctx.call("briefing_prepare_issue", issue=issue, report=report)
+    ctx.call(ctx.hook.briefing_prepare_issue, issue=issue, report=report)
     return issue_to_dict(issue), json_safe({"documents": report.documents, "stories": report.stories,
                                             "dropped": report.dropped})
 

@@ -198,14 +198,6 @@ def remove_leftovers(out: Path) -> list[str]:
     return done
 
 
-def manifest(folder: Path) -> dict[str, str]:
-    """The files ``report.json`` in ``folder`` says its build wrote, with their SHA-256."""
-    from ..runtime.guarded import read_json
-
-    files = read_json(Path(folder) / REPORT_NAME, expect=dict).get("files", {})
-    return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
-
-
 def remove_issue(config, date: str) -> tuple[Path, str]:
     """Take the issue of ``date`` out of ``config.out``: its folder is moved to ``OUT/.removed/`` and the plugins
     that list the back issues (``briefing_archive_changed``) write their lists again. Returns where the files are
@@ -237,5 +229,9 @@ def remove_issue(config, date: str) -> tuple[Path, str]:
         _fsync_folder(out)
         ctx = BuildContext(config, Plugins(config.workspace), day)
         config.check_plugins(ctx.plugins, [])
-        ctx.call("briefing_archive_changed")
+        ctx.call(ctx.hook.briefing_archive_changed)
+    failed = [f"plugin {e['plugin']!r} failed in {e['hook']}: {e['error']}" for e in ctx.report.plugin_errors]
+    if failed:  # the files are out of the archive, but a list a plugin writes may still name the issue
+        raise BuildError(f"{name} ({day.isoformat()}) was moved to {kept}, but {'; '.join(failed)}: the lists it "
+                         "writes may still name the issue")
     return kept, name

@@ -145,7 +145,7 @@ def recompose(clustered: Clustered) -> Draft:
     ``briefing_build_start`` and ``briefing_stories`` plugins, compose, prepare); nothing is written."""
     ctx, stories = clustered.fresh()
     timer = Timer(ctx.config)
-    ctx.call("briefing_build_start")
+    ctx.call(ctx.hook.briefing_build_start)
     issue = _compose(ctx, stories, clustered.documents, timer, clustered.counts)
     return Draft(ctx, issue, clustered.documents, timer.timings)
 
@@ -195,7 +195,7 @@ def keep_stories(ctx: BuildContext, stories: list[Story]) -> list[Story]:
     """The stories the ``briefing_stories`` plugins keep, in their order; one left out without a word is
     recorded as left out by that plugin."""
     args = {"stories": list(stories)}
-    for plugin_name, kept in ctx.call_each("briefing_stories", args):  # each plugin sees what the last one kept
+    for plugin_name, kept in ctx.call_each(ctx.hook.briefing_stories, args):  # each plugin sees what the last one kept
         kept = list(kept)
         ids = {s.id for s in kept}
         explained = ctx.dropped_stories()
@@ -247,7 +247,7 @@ def _build(config: Config, plugins: Plugins | None = None,
     ctx.subject = subject_of(ctx)
     sections = ctx.sections = sections_of(ctx)
     ctx.judge = judge = Judge(ctx.subject, sections, desk_examples(config, date, report))
-    ctx.call("briefing_build_start")
+    ctx.call(ctx.hook.briefing_build_start)
     cache = SourceCache.for_build(config, plugins)
     timer.cache = bool(cache)
     if config.table("briefing")["language"]:
@@ -301,7 +301,7 @@ def _compose(ctx: BuildContext, stories: list[Story], documents: list[Document],
         cache.save()
         timer.done("cache")
     issue = compose(ctx.date, stories, documents, ctx.sections, ctx)
-    ctx.call("briefing_prepare_issue", issue=issue, report=ctx.report)
+    ctx.call(ctx.hook.briefing_prepare_issue, issue=issue, report=ctx.report)
     if not ctx.report.documents and not issue.all_items():  # nothing read, nothing to say: not an issue
         raise BuildError(nothing_read(ctx.config, ctx.report))
     if not issue.all_items() and not ctx.config.allow_empty:  # stale feeds, a date too early or too late
@@ -334,7 +334,7 @@ def _store(ctx: BuildContext, issue: Issue, documents: list[Document], timer: Ti
     with guard.held():  # the new issue goes in whole, or not at all
         paths = write_issue(folder, issue, rendered, report)
         guard.published = True
-    ctx.call("briefing_publish", issue=issue, paths=paths, report=report)
+    ctx.call(ctx.hook.briefing_publish, issue=issue, paths=paths, report=report)
     timer.done("publish")
     log.info("built %s: %s", issue.name, ", ".join(str(p) for p in paths.values()))
     return BuildResult(issue=issue, report=report, paths=paths, timings=timer.timings, documents=documents)

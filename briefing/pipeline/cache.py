@@ -75,10 +75,10 @@ def fingerprint(config, plugins) -> str:
         h.update(importlib.metadata.version("syntok").encode())
     except importlib.metadata.PackageNotFoundError:
         pass
-    for impl in plugins.pm.hook.briefing_loaders.get_hookimpls():
-        h.update(impl.plugin_name.encode() + b"\0" + _code_of(impl.plugin))
+    for plugin_name, plugin in plugins.implementers(plugins.hook.briefing_loaders):
+        h.update(plugin_name.encode() + b"\0" + _code_of(plugin))
         # a loader's own settings shape what it reads
-        for table in plugins.tables_of(impl.plugin_name):
+        for table in plugins.tables_of(plugin_name):
             h.update(json.dumps([table, config.table(table)], sort_keys=True, default=str).encode())
     h.update(json.dumps(config.fingerprint_settings(), sort_keys=True, default=str).encode())
     return h.hexdigest()

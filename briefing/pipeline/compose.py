@@ -85,7 +85,7 @@ def place(stories: list[Story], ctx) -> list[Story]:
             continue
         scores = judge.story_scores([unit_of(p) for p in story.passages])
         for key, section in claiming.items():
-            extra = ctx.call("briefing_score", section=section, story=story)
+            extra = ctx.call(ctx.hook.briefing_score, section=section, story=story)
             if extra:
                 scores[key] = round(scores[key] + sum(float(x) for x in extra), 4)
         story.scores = scores
@@ -233,7 +233,7 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
                         section=story.section, full=full, rank=rank[story.id] + 1, of=len(ranked))
             record(entries, story, None, why)
             continue
-        item = ctx.first("briefing_summarize", story=story, budget=budget, printed=tuple(printed))
+        item = ctx.first(ctx.hook.briefing_summarize, story=story, budget=budget, printed=tuple(printed))
         if item is None:
             record(entries, story, None, "no summarizer gave an item")
             continue

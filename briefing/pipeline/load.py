@@ -46,7 +46,7 @@ def loaders(ctx) -> list[Loader]:
     found = ctx.scratch(__name__).get("loaders")
     if found is None:
         found = []
-        for plugin_name, declared in ctx.call_named("briefing_loaders"):
+        for plugin_name, declared in ctx.call_named(ctx.hook.briefing_loaders):
             found.extend(dataclasses.replace(loader, plugin=plugin_name) for loader in declared)
         found.sort(key=lambda loader: -loader.priority)
         ctx.scratch(__name__)["loaders"] = found
@@ -165,7 +165,7 @@ def load_one(entry: str, ctx, cache=None, data: bytes | None = None, read: bytes
 
 PARALLEL_BYTES = 512 << 10  # below 512 KB of files to parse, forking workers costs about what it saves (a day of
 # 19 feeds, 0.8 MB, builds a quarter of a second sooner on two cores; the seeds, 1 MB of mostly one CSV, as fast)
-_SHARED: dict = {}  # the build's context, as the forked workers find it
+_shared: dict = {}  # the build's context, as the forked workers find it
 
 
 @dataclasses.dataclass
@@ -201,7 +201,7 @@ def _parse_job(job: tuple[str, str, bytes]) -> Parsed:
     from .gate import relevance, unit_of
 
     entry, name, data = job
-    ctx = _SHARED["ctx"]
+    ctx = _shared["ctx"]
     # a report of the job's own, replayed at the source's turn; the build's is put back, for a job that runs in
     # the build's own process (a worker died)
     build_report, ctx.report = ctx.report, Report()
@@ -244,11 +244,11 @@ def parse_in_parallel(entries: list[str], ctx, cache) -> dict[str, Parsed | byte
             jobs.append((entry, display_path(entry, ctx.config.workspace), data))
     if len(jobs) < 2:
         return read
-    _SHARED["ctx"] = ctx
+    _shared["ctx"] = ctx
     try:
         results = run_all(_parse_job, jobs, workers)
     finally:
-        _SHARED.clear()
+        _shared.clear()
     for (entry, _, data), parsed in zip(jobs, results):
         # a source whose parser took its process down is bad, with the reason; it is never parsed here again
         read[entry] = Parsed(data, None, parsed.reason) if isinstance(parsed, Died) else \

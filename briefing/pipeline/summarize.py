@@ -50,12 +50,6 @@ def novelty(words: set[str], covered: set[str]) -> float:
     return len(words - covered) / len(words) if words else 0.0
 
 
-def unintroduced(text: str, before: list[str]) -> bool:
-    """True for "Mr. Chaus told …" when no earlier sentence of the item has named Chaus."""
-    m = UNINTRODUCED.pattern.match(text)
-    return bool(m) and not any(m.group(1) in b for b in before)
-
-
 @dataclass
 class Candidates:
     """The sentences an item may take, with what each test needs found once."""
