@@ -37,6 +37,8 @@ test: $(STAMP) $(WHEELHOUSE)/.stamp
 
 # The fast loop while working: everything but the tests marked slow (new venvs, a browser, locks, kills), on two
 # processes (pytest-xdist; each test's workspace is its own). `make test` runs everything in one, in order.
+# Both hold the code to its limits (tests/test_code_limits.py): no module over 450 lines, no function of cyclomatic
+# complexity over 25.
 check: $(STAMP)
 	$(PY) -m pytest -q -m "not slow" -n 2
 

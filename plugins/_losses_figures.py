@@ -130,6 +130,61 @@ def series_change(merged: Merged, date: str, key: str) -> tuple[int | None, int 
     return (stated if stated is not None else computed), computed, stated, prev
 
 
+def _note_changes(day: Day, gap: int, prev: str | None, before: dict[str, int]) -> None:
+    """Notes on the changes shown: a gap of missing days, a stated change the totals contradict, a total that
+    fell (a correction by the source)."""
+    if gap > 1:
+        day.notes.append((f"no figures for the {gap - 1} day(s) between {prev} and {day.date.isoformat()}: the "
+                          f"changes shown cover {gap} days", {"previous": prev, "days": gap}))
+    for f in day.figures:
+        if f.stated is not None and f.computed is not None and f.stated != f.computed and gap == 1:
+            day.notes.append((f"{f.label}: the source states {fmt_change(f.stated)}, but the totals changed by "
+                              f"{fmt_change(f.computed)} since {prev}; the stated change is shown",
+                              {"key": f.key, "stated": f.stated, "computed": f.computed}))
+        fall = f.computed if f.computed is not None else f.change
+        if fall is not None and fall < 0:
+            was = before.get(f.key, f.total - fall)
+            day.notes.append((f"{f.label}: the total fell by {abs(fall):,} ({was:,} → {f.total:,}), a correction by "
+                              "the source", {"key": f.key, "previous_total": was, "total": f.total, "change": fall}))
+            day.remarks.append(f"The {f.label} total fell by {abs(fall):,} ({was:,} to {f.total:,}): a correction "
+                               "by the General Staff.")
+
+
+def _note_categories(day: Day, cats: list[tuple[str, str]], today: dict[str, int], before: dict[str, int],
+                     prev: str, prev_date: dt.date) -> None:
+    """Notes on categories first reported today and those no longer reported."""
+    labels = dict(cats)
+    new = [f.label for f in day.figures if f.key not in before]
+    gone = [labels[k] for k, _ in cats if k in before and k not in today]
+    if new:
+        day.notes.append((f"first reported today, no change shown: {', '.join(new)}", {"categories": new}))
+        day.remarks.append(f"First reported today: {', '.join(new)}.")
+    if gone:
+        day.notes.append((f"no longer reported, left out: {', '.join(gone)} (last on {prev})",
+                          {"categories": gone}))
+        day.remarks.append(f"No longer reported: {', '.join(gone)} (last on {fmt_date(prev_date)}).")
+
+
+def _note_revisions(day: Day, revised: dict[str, int], iso: str, cats: list[tuple[str, str]]) -> None:
+    """A note on the revisions of earlier totals the dataset's correction file lists for the day."""
+    labels = dict(cats)
+    shown_revisions = [(labels[k], v) for k, _ in cats for kk, v in revised.items() if kk == k and v]
+    if shown_revisions:
+        listed = ", ".join(f"{label} {fmt_change(v)}" for label, v in shown_revisions)
+        day.notes.append((f"the dataset's correction file lists revisions of earlier totals on {iso}: {listed}; "
+                          "the totals already include them and the changes shown are the totals' changes",
+                          {"revisions": {k: v for k, v in revised.items() if v}}))
+        day.remarks.append(f"Today's changes include revisions of earlier totals: {listed}.")
+
+
+def _note_conflicts(day: Day, conflicts: list[dict], iso: str, labels: dict[str, str]) -> None:
+    """A note for each category on which the sources disagree that day."""
+    for c in conflicts:
+        if c["date"] == iso and c["key"] in labels:
+            day.notes.append((f"{labels[c['key']]}: sources disagree on the {c['what']} ({c['kept']:,} in "
+                              f"{c['kept_from']}, {c['other']:,} in {c['other_from']}); the first is used", c))
+
+
 def day_figures(merged: Merged, date: dt.date, cats: list[tuple[str, str]]) -> Day | None:
     """The figures for ``date``, or None when no source has totals for it."""
     iso = date.isoformat()
@@ -151,43 +206,11 @@ def day_figures(merged: Merged, date: dt.date, cats: list[tuple[str, str]]) -> D
     if not day.figures:
         return day
 
-    if gap > 1:
-        day.notes.append((f"no figures for the {gap - 1} day(s) between {prev} and {iso}: the changes shown "
-                          f"cover {gap} days", {"previous": prev, "days": gap}))
-    for f in day.figures:
-        if f.stated is not None and f.computed is not None and f.stated != f.computed and gap == 1:
-            day.notes.append((f"{f.label}: the source states {fmt_change(f.stated)}, but the totals changed by "
-                              f"{fmt_change(f.computed)} since {prev}; the stated change is shown",
-                              {"key": f.key, "stated": f.stated, "computed": f.computed}))
-        fall = f.computed if f.computed is not None else f.change
-        if fall is not None and fall < 0:
-            was = before.get(f.key, f.total - fall)
-            day.notes.append((f"{f.label}: the total fell by {abs(fall):,} ({was:,} → {f.total:,}), a correction by "
-                              "the source", {"key": f.key, "previous_total": was, "total": f.total, "change": fall}))
-            day.remarks.append(f"The {f.label} total fell by {abs(fall):,} ({was:,} to {f.total:,}): a correction "
-                               "by the General Staff.")
+    _note_changes(day, gap, prev, before)
     if prev:
-        new = [f.label for f in day.figures if f.key not in before]
-        gone = [labels[k] for k, _ in cats if k in before and k not in today]
-        if new:
-            day.notes.append((f"first reported today, no change shown: {', '.join(new)}", {"categories": new}))
-            day.remarks.append(f"First reported today: {', '.join(new)}.")
-        if gone:
-            day.notes.append((f"no longer reported, left out: {', '.join(gone)} (last on {prev})",
-                              {"categories": gone}))
-            day.remarks.append(f"No longer reported: {', '.join(gone)} (last on {fmt_date(prev_date)}).")
-    revised = merged.revisions.get(iso, {})
-    shown_revisions = [(labels[k], v) for k, _ in cats for kk, v in revised.items() if kk == k and v]
-    if shown_revisions:
-        listed = ", ".join(f"{label} {fmt_change(v)}" for label, v in shown_revisions)
-        day.notes.append((f"the dataset's correction file lists revisions of earlier totals on {iso}: {listed}; "
-                          "the totals already include them and the changes shown are the totals' changes",
-                          {"revisions": {k: v for k, v in revised.items() if v}}))
-        day.remarks.append(f"Today's changes include revisions of earlier totals: {listed}.")
-    for c in merged.conflicts:
-        if c["date"] == iso and c["key"] in labels:
-            day.notes.append((f"{labels[c['key']]}: sources disagree on the {c['what']} ({c['kept']:,} in "
-                              f"{c['kept_from']}, {c['other']:,} in {c['other_from']}); the first is used", c))
+        _note_categories(day, cats, today, before, prev, prev_date)
+    _note_revisions(day, merged.revisions.get(iso, {}), iso, cats)
+    _note_conflicts(day, merged.conflicts, iso, labels)
     return day
 
 

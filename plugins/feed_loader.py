@@ -160,6 +160,34 @@ def briefing_loaders():
     return [Loader("feed", load_feed, frozenset(SUFFIXES), sniff=looks_like_feed)]
 
 
+def _item(entry, outlet: str) -> tuple[Document | None, str]:
+    """One feed item as a document, or why it is left out (None and "" for an item with no title and no text)."""
+    title, title_problem = api.html_text(entry.get("title", ""))
+    title = title[:300]
+    summary = entry.get("summary", "") or ""
+    if entry.get("content"):
+        summary = max((c.get("value", "") for c in entry.content), key=len) or summary
+    text, problem = api.html_text(summary)
+    problem = title_problem or problem
+    if problem:
+        return None, f"item {(title or text)[:60]!r}: {problem}"
+    if not title and not text:
+        return None, ""
+    link = entry.get("link", "")
+    if not link.lower().startswith(("http://", "https://")):
+        link = ""
+    return Document(
+        id=stable_id(outlet, title, link),
+        title=title or text[:80],
+        text=text,
+        outlet=outlet,
+        url=link,
+        author=plain(entry.get("author", "")),
+        published=_published(entry),
+        origin="feed",
+    ), ""
+
+
 def load_feed(path, data, build=None):
     import feedparser
 
@@ -179,31 +207,11 @@ def load_feed(path, data, build=None):
     docs = []
     left_out: list[str] = []
     for entry in parsed.entries:
-        title, title_problem = api.html_text(entry.get("title", ""))
-        title = title[:300]
-        summary = entry.get("summary", "") or ""
-        if entry.get("content"):
-            summary = max((c.get("value", "") for c in entry.content), key=len) or summary
-        text, problem = api.html_text(summary)
-        problem = title_problem or problem
+        doc, problem = _item(entry, outlet)
         if problem:
-            left_out.append(f"item {(title or text)[:60]!r}: {problem}")
-            continue
-        if not title and not text:
-            continue
-        link = entry.get("link", "")
-        if not link.lower().startswith(("http://", "https://")):
-            link = ""
-        docs.append(Document(
-            id=stable_id(outlet, title, link),
-            title=title or text[:80],
-            text=text,
-            outlet=outlet,
-            url=link,
-            author=plain(entry.get("author", "")),
-            published=_published(entry),
-            origin="feed",
-        ))
+            left_out.append(problem)
+        elif doc is not None:
+            docs.append(doc)
     if damage is not None:
         raise SourceError(f"damaged feed ({damage}); {len(docs)} item(s) read before the damage"
                           + "".join(f"; {x}" for x in [repaired, *left_out] if x), documents=docs)

@@ -86,6 +86,31 @@ class Unit:
         return self._names
 
 
+def _claims(section, models: dict | None) -> bool:
+    """Whether a section claims stories of its own: it has terms or examples, or the learned section model knows
+    it."""
+    return bool(section.profile.get("terms") or section.profile.get("examples")
+                or (models and section.key in models.get("sections", Linear([], [])).classes))
+
+
+def _section_examples(claiming: list, learned: dict[str, list[str]],
+                      desk: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each claiming section's examples: its own, the learned ones, and the desk's moves; an editor's move counts
+    as much as the closest labelled examples together: it fills their places."""
+    return {s.key: list(s.profile.get("examples", [])) + list(learned.get(s.key, []))
+            + [t for t in desk.get(s.key, []) for _ in range(EXAMPLE_NEIGHBOURS)]
+            for s in claiming}
+
+
+def _spans(sizes: list[int]) -> list[tuple[int, int]]:
+    """Consecutive [start, end) row ranges of the given sizes."""
+    spans, start = [], 0
+    for size in sizes:
+        spans.append((start, start + size))
+        start += size
+    return spans
+
+
 class Judge:
     """The editorial model of one build (see the module docstring)."""
 
@@ -98,19 +123,14 @@ class Judge:
         examples = subject.section_examples
         self.relevance_model = subject.model or default_model(subject.threshold)
         self.sections = [s for s in sections if s.make_items is None]
-        self.claiming = [s for s in self.sections if s.profile.get("terms") or s.profile.get("examples")
-                         or (models and s.key in models.get("sections", Linear([], [])).classes)]
+        self.claiming = [s for s in self.sections if _claims(s, models)]
         self.keys = [s.key for s in self.claiming]
         self.fallback = next((s.key for s in self.sections if s.fallback), "")
         self.section_model = (models or {}).get("sections") or Linear(classes=[], bias=[], prior=1.0)
         self.merge_model = (models or {}).get("merge")
         self.profiles = [s.profile for s in self.claiming]
-        learned_examples = examples or {}
         desk = desk or {}
-        # an editor's move counts as much as the closest labelled examples together: it fills their places
-        self.examples = {s.key: list(s.profile.get("examples", [])) + list(learned_examples.get(s.key, []))
-                         + [t for t in desk.get(s.key, []) for _ in range(EXAMPLE_NEIGHBOURS)]
-                         for s in self.claiming}
+        self.examples = _section_examples(self.claiming, examples or {}, desk)
         self.desk_examples = {(s.key, t) for s in self.claiming for t in desk.get(s.key, [])}
         words = [tokens(t) for k in self.keys for t in self.examples[k]]
         self.example_vectors = Vectors(words) if words else None
@@ -118,17 +138,8 @@ class Judge:
         self._index: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._spans: list[tuple[int, int]] = []
         if self.example_vectors is not None:
-            postings: dict[str, tuple[list[int], list[float]]] = {}
-            for row, vector in enumerate(self.example_vectors.rows):
-                for w, x in vector.items():
-                    entry = postings.setdefault(w, ([], []))
-                    entry[0].append(row)
-                    entry[1].append(x)
-            self._index = {w: (np.array(r, dtype=np.int64), np.array(v)) for w, (r, v) in postings.items()}
-            start = 0
-            for k in self.keys:
-                self._spans.append((start, start + len(self.examples[k])))
-                start += len(self.examples[k])
+            self._index = _postings(self.example_vectors.rows)
+            self._spans = _spans([len(self.examples[k]) for k in self.keys])
         self._relevance: dict[str, float] = {}
         self._sections: dict[str, list[float]] = {}
         self._pairs: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}  # the last units' pair table

@@ -128,12 +128,12 @@ class DayScore:
     unmatched: int = 0
 
 
-def score_day(day: str, built: Built, labels: list[dict] | None = None) -> DayScore:
-    labels = labels if labels is not None else labels_of(day)
+def _labelled_documents(documents: list[dict], labels: list[dict]) -> tuple[dict[str, dict], int]:
+    """Each built article's label (found by feed file and title), and how many articles no label matched."""
     by_key = {_key(label["feed"], label["title"]): label for label in labels}
     doc_label: dict[str, dict] = {}
     unmatched = 0
-    for doc in built.report["documents"]:
+    for doc in documents:
         if doc.get("kind", "article") != "article":
             continue
         label = by_key.get(_key(Path(doc.get("path", "")).name, doc.get("title", "")))
@@ -141,28 +141,47 @@ def score_day(day: str, built: Built, labels: list[dict] | None = None) -> DaySc
             unmatched += 1
             continue
         doc_label[doc["id"]] = label
-    score = DayScore(day, unmatched=unmatched)
+    return doc_label, unmatched
+
+
+def _placed_documents(stories: list[dict]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each kept document's story and section (a story left out before it was placed, off the subject, is not
+    kept)."""
     story_of: dict[str, str] = {}
     section_of: dict[str, str] = {}
-    for entry in built.report["stories"]:
+    for entry in stories:
         if not entry.get("section"):
-            continue  # left out before it was placed (off the subject): not kept
+            continue
         for doc in entry.get("documents", []):
             story_of.setdefault(doc, entry["story"])
             section_of.setdefault(doc, entry["section"])
+    return story_of, section_of
+
+
+def _score_relevance(score: DayScore, doc_label: dict[str, dict], story_of: dict[str, str],
+                     section_of: dict[str, str]) -> None:
+    """Kept against labelled on-subject documents, and the sections of those both say are on the subject."""
     for doc, label in doc_label.items():
         kept = doc in story_of
         score.relevance["tp" if kept and label["on"] else "fp" if kept else "fn" if label["on"] else "tn"] += 1
         if kept and label["on"]:
             score.confusion[(label["section"], section_of[doc])] += 1
+
+
+def _score_pairs(score: DayScore, doc_label: dict[str, dict], story_of: dict[str, str]) -> None:
+    """Pairs of kept on-subject documents put in one story, against the labels' stories."""
     on_kept = sorted(d for d in doc_label if doc_label[d]["on"] and d in story_of)
     for a, b in itertools.combinations(on_kept, 2):
         same_product = story_of[a] == story_of[b]
         same_gold = doc_label[a]["story"] == doc_label[b]["story"]
         if same_product or same_gold:
             score.pairs["tp" if same_product and same_gold else "fp" if same_product else "fn"] += 1
+
+
+def _score_printed(score: DayScore, issue: dict, doc_label: dict[str, dict]) -> set[str]:
+    """The printed items of labelled documents, those mostly off the subject; returns the printed documents."""
     printed_docs: set[str] = set()
-    for section in built.issue.get("sections", []):
+    for section in issue.get("sections", []):
         for item in section.get("items", []):
             docs = [d for d in item.get("documents", []) if d in doc_label]
             if not docs:
@@ -172,6 +191,11 @@ def score_day(day: str, built: Built, labels: list[dict] | None = None) -> DaySc
             off = sum(not doc_label[d]["on"] for d in docs)
             if 2 * off >= len(docs):
                 score.off_printed.append(item["headline"])
+    return printed_docs
+
+
+def _score_big(score: DayScore, doc_label: dict[str, dict], printed_docs: set[str]) -> None:
+    """The labelled stories told by at least ``BIG_STORY`` outlets, and whether each was printed."""
     outlets: dict[str, set[str]] = collections.defaultdict(set)
     members: dict[str, set[str]] = collections.defaultdict(set)
     for doc, label in doc_label.items():
@@ -181,6 +205,17 @@ def score_day(day: str, built: Built, labels: list[dict] | None = None) -> DaySc
     for story, feeds in sorted(outlets.items()):
         if len(feeds) >= BIG_STORY:
             score.big.append((story, len(feeds), bool(members[story] & printed_docs)))
+
+
+def score_day(day: str, built: Built, labels: list[dict] | None = None) -> DayScore:
+    labels = labels if labels is not None else labels_of(day)
+    doc_label, unmatched = _labelled_documents(built.report["documents"], labels)
+    score = DayScore(day, unmatched=unmatched)
+    story_of, section_of = _placed_documents(built.report["stories"])
+    _score_relevance(score, doc_label, story_of, section_of)
+    _score_pairs(score, doc_label, story_of)
+    printed_docs = _score_printed(score, built.issue, doc_label)
+    _score_big(score, doc_label, printed_docs)
     return score
 
 

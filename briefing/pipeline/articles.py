@@ -70,17 +70,7 @@ def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> 
         report.note("articles", f"{len(items)} feed item(s) built from their descriptions: [articles] fetch = false",
                     fetch=False)
         return documents
-    wanted: dict[str, list[Document]] = {}
-    off_subject = no_link = by_source = 0
-    for doc in items:
-        if not doc.url:
-            no_link += 1
-        elif not getattr(table_of(ctx, doc), "articles", True):
-            by_source += 1  # its [[source]] says articles = false: the feed's description is the item
-        elif not gate.on_subject(ctx, doc):
-            off_subject += 1  # never requested: a whole subscription must not cost a request per item
-        else:
-            wanted.setdefault(doc.url, []).append(doc)
+    wanted, skipped = _wanted(ctx, items)
 
     fetcher = ctx.fetcher
     timeout, days = float(table["timeout"]), float(table["cache_days"])
@@ -118,8 +108,35 @@ def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> 
         if fetcher.settings.cache is not None:
             fetcher.settings.cache.prune()
     report.articles.extend(row for _, row in sorted(rows, key=lambda pair: pair[0]))
-    read = sum(1 for _, row in rows if row["fallback"] is None)
-    from_cache = sum(1 for _, row in rows if row["fallback"] is None and row["cached"])
+    _note_read(report, [row for _, row in rows], **skipped)
+    if lost:
+        why = ", ".join(f"{n} {FAILURE_WORDS.get(kind, kind)}" for kind, n in lost.most_common())
+        report.warn("articles", f"{sum(lost.values())} of {len(wanted)} article download(s) failed ({why}); their "
+                    "items keep the feed's description (report.json lists each under articles)", failed=dict(lost))
+    return [replaced.get(id(d), d) for d in documents]
+
+
+def _wanted(ctx, items: list[Document]) -> tuple[dict[str, list[Document]], dict[str, int]]:
+    """The feed items whose article is to be read, by URL, and how many were left out for each reason: no link,
+    their source says articles = false, or off the subject."""
+    wanted: dict[str, list[Document]] = {}
+    off_subject = no_link = by_source = 0
+    for doc in items:
+        if not doc.url:
+            no_link += 1
+        elif not getattr(table_of(ctx, doc), "articles", True):
+            by_source += 1  # its [[source]] says articles = false: the feed's description is the item
+        elif not gate.on_subject(ctx, doc):
+            off_subject += 1  # never requested: a whole subscription must not cost a request per item
+        else:
+            wanted.setdefault(doc.url, []).append(doc)
+    return wanted, {"off_subject": off_subject, "no_link": no_link, "by_source": by_source}
+
+
+def _note_read(report, rows: list[dict], off_subject: int, no_link: int, by_source: int) -> None:
+    """The stage's line in the report: articles read, from the cache, kept descriptions and items not fetched."""
+    read = sum(1 for row in rows if row["fallback"] is None)
+    from_cache = sum(1 for row in rows if row["fallback"] is None and row["cached"])
     report.note("articles", f"{read} of {len(rows)} article(s) read ({from_cache} from the cache); "
                 f"{len(rows) - read} item(s) kept the feed's description; {off_subject} off-subject item(s) "
                 f"not fetched" + (f"; {no_link} without a link" if no_link else "")
@@ -127,11 +144,6 @@ def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> 
                    if by_source else ""),
                 read=read, fell_back=len(rows) - read, cached=from_cache, off_subject=off_subject, no_link=no_link,
                 kept_by_source=by_source)
-    if lost:
-        why = ", ".join(f"{n} {FAILURE_WORDS.get(kind, kind)}" for kind, n in lost.most_common())
-        report.warn("articles", f"{sum(lost.values())} of {len(wanted)} article download(s) failed ({why}); their "
-                    "items keep the feed's description (report.json lists each under articles)", failed=dict(lost))
-    return [replaced.get(id(d), d) for d in documents]
 
 
 def read_one(doc: Document, url: str, result: Response | FetchError, cache=None) -> tuple[Document | None, dict]:

@@ -196,6 +196,55 @@ def record(entries: dict[str, dict], story: Story, item: Item | None, reason: st
         }
 
 
+def _tops_first(ranked: list[Story], sections: list[Section]) -> tuple[list[Story], list[Story]]:
+    """Each section's top story, and the order stories are tried in: those tops first, then the rest by importance
+    (the least important give way)."""
+    tops = [next(s for s in ranked if s.section == section.key) for section in sections
+            if any(s.section == section.key for s in ranked)]
+    return tops, tops + [s for s in ranked if s not in tops]
+
+
+def _full_budget(story: Story, printed_items: int, per_issue: int, in_section: int, limit: int) -> str | None:
+    """Which length budget holds this story back: "issue", "section" or None. A section's length holds back its
+    single-outlet stories only: news told by several outlets is never left out for its section's length while the
+    issue has room."""
+    if printed_items >= per_issue:
+        return "issue"
+    if in_section >= limit and outlets(story) < WIDE_STORY:
+        return "section"
+    return None
+
+
+def _carry_comments(story: Story, item: Item) -> None:
+    """What a plugin said of the story (a back-reference) goes with its item."""
+    for comment in story.comments:
+        if comment not in item.comments:
+            item.comments.append(comment)
+
+
+def _placed_reason(story: Story, tops: list[Story], rank: int, of: int) -> str:
+    """Why a printed story stands where it does, for the build report."""
+    if story in tops:
+        return "the top story of its section"
+    n = outlets(story)
+    return f"ranks {rank} of {of} issue-wide ({n} outlet{'s' * (n != 1)})"
+
+
+def _issue_sections(sections: list[Section], ranked: list[Story], items: dict[str, Item], date: dt.date,
+                    documents: list[Document], ctx) -> list[IssueSection]:
+    """The issue's sections in order: a section that makes its own items makes them; the others hold their printed
+    stories by importance."""
+    out = []
+    for section in sections:
+        part = IssueSection(key=section.key, title=section.title)
+        if section.make_items is not None:
+            part.items, part.message = _section_items(section, date, documents, ctx)
+        else:
+            part.items = [items[s.id] for s in ranked if s.section == section.key and s.id in items]
+        out.append(part)
+    return out
+
+
 def compose(date: dt.date, stories: list[Story], documents: list[Document], sections: list[Section],
             ctx) -> Issue:
     config, report = ctx.config, ctx.report
@@ -210,10 +259,7 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     ranked = gather(ranked, ctx.judge, report)
     ranked = sorted(ranked, key=lambda s: (-importance(s, span), s.id))  # importance after folding
     rank = {s.id: n for n, s in enumerate(ranked)}
-    # each section's top story first, then the rest by importance: the least important give way
-    tops = [next(s for s in ranked if s.section == section.key) for section in sections
-            if any(s.section == section.key for s in ranked)]
-    queue = tops + [s for s in ranked if s not in tops]
+    tops, queue = _tops_first(ranked, sections)
     entries = {e["story"]: e for e in report.stories}
     items: dict[str, Item] = {}
     printed: list[str] = []  # every headline and sentence so far, most important story first
@@ -221,11 +267,8 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     owners: list[str] = []  # the headline of the item each key is from
     count = {key: 0 for key in limits}
     for story in queue:
-        # a section's length holds back its single-outlet stories only: news told by several outlets is never
-        # left out for its section's length while the issue has room
-        section_full = count[story.section] >= limits[story.section] and outlets(story) < WIDE_STORY
-        if len(items) >= per_issue or section_full:
-            full = "issue" if len(items) >= per_issue else "section"
+        full = _full_budget(story, len(items), per_issue, count[story.section], limits[story.section])
+        if full is not None:
             held = len(items) if full == "issue" else count[story.section]
             why = (f"over the length budget (the {full} is full with {held} more important items; this story "
                    f"ranks {rank[story.id] + 1} of {len(ranked)})")
@@ -237,9 +280,7 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
         if item is None:
             record(entries, story, None, "no summarizer gave an item")
             continue
-        for comment in story.comments:  # what a plugin said of the story (a back-reference) goes with it
-            if comment not in item.comments:
-                item.comments.append(comment)
+        _carry_comments(story, item)
         had_sentences, chosen = bool(story.sentences), bool(item.sentences)
         same = _fresh_sentences(item, used, owners)
         if not item.sentences and not item.text and had_sentences:
@@ -254,16 +295,8 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
         owners.extend([item.headline] * (1 + len(item.sentences)))
         item.score = round(importance(story, span), 4)
         item.folded = [f.id for f in story.folded]
-        outlets_ = outlets(story)
-        record(entries, story, item, "the top story of its section" if story in tops else
-               f"ranks {rank[story.id] + 1} of {len(ranked)} issue-wide ({outlets_} outlet{'s' * (outlets_ != 1)})")
+        record(entries, story, item, _placed_reason(story, tops, rank[story.id] + 1, len(ranked)))
         items[story.id] = item
         count[story.section] += 1
-    for section in sections:
-        out = IssueSection(key=section.key, title=section.title)
-        if section.make_items is not None:
-            out.items, out.message = _section_items(section, date, documents, ctx)
-        else:
-            out.items = [items[s.id] for s in ranked if s.section == section.key and s.id in items]
-        issue.sections.append(out)
+    issue.sections.extend(_issue_sections(sections, ranked, items, date, documents, ctx))
     return issue

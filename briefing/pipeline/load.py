@@ -292,6 +292,36 @@ def tidy(doc: Document, entry: str, name: str, report: Report) -> None:
         doc.published = doc.published.replace(tzinfo=dt.timezone.utc)
 
 
+def _read_entry(entry: str, answer, found, ctx, cache) -> list[Document]:
+    """One entry's documents: replayed from its parse worker's result, or loaded from its file or fetched body
+    (the fetch's failure raised as the entry's)."""
+    if isinstance(answer, SourceError):
+        raise answer
+    if isinstance(found, Parsed):
+        return found.replay(ctx, cache, entry)
+    return load_one(entry, ctx, cache, answer.body if answer is not None else None, read=found)
+
+
+def _listed_feeds(lists: list[Document], name: str, depth: int, per_list: int, seen: set[str],
+                  report: Report) -> list[str]:
+    """The feeds that source lists name and the next round reads (each added to ``seen``); every address left out
+    (refused, nested too deep, over ``[fetch] list_feeds``) is reported as a bad source."""
+    new = []
+    for listed in lists:
+        for address in listed.data.get("refused", []):
+            report.bad_source(f"{address[:200]} (listed in {name})", "only http and https addresses are fetched")
+        for n, address in enumerate(listed.data.get("feeds", [])):
+            if depth >= MAX_LIST_DEPTH:
+                report.bad_source(f"{address} (listed in {name})", "lists nested too deep")
+            elif n >= per_list:
+                report.bad_source(f"{address} (listed in {name})",
+                                  f"not fetched: the list names more than [fetch] list_feeds ({per_list}) feeds")
+            elif address not in seen:
+                seen.add(address)
+                new.append(address)
+    return new
+
+
 def load(ctx, cache=None) -> list[Document]:
     config, report = ctx.config, ctx.report
     documents: list[Document] = []
@@ -309,16 +339,10 @@ def load(ctx, cache=None) -> list[Document]:
         following: list[tuple[str, int]] = []
         for entry, depth in batch:
             name = entry if is_url(entry) else display_path(entry, config.workspace)
+            found = parsed.pop(entry, None)
+            tidied = isinstance(found, Parsed)
             try:
-                answer = fetched.get(entry)
-                if isinstance(answer, SourceError):
-                    raise answer
-                found = parsed.pop(entry, None)
-                tidied = isinstance(found, Parsed)
-                if tidied:
-                    docs = found.replay(ctx, cache, entry)
-                else:
-                    docs = load_one(entry, ctx, cache, answer.body if answer is not None else None, read=found)
+                docs = _read_entry(entry, fetched.get(entry), found, ctx, cache)
             except SourceError as exc:
                 report.bad_source(name, str(exc), partial=bool(exc.documents))
                 if not exc.documents:
@@ -326,19 +350,9 @@ def load(ctx, cache=None) -> list[Document]:
                 docs = exc.documents  # damaged, but part of it was read
             lists = [d for d in docs if d.kind == SOURCE_LIST]
             docs = [d for d in docs if d.kind != SOURCE_LIST]
-            for listed in lists:
-                for address in listed.data.get("refused", []):
-                    report.bad_source(f"{address[:200]} (listed in {name})", "only http and https addresses are fetched")
-                for n, address in enumerate(listed.data.get("feeds", [])):
-                    if depth >= MAX_LIST_DEPTH:
-                        report.bad_source(f"{address} (listed in {name})", "lists nested too deep")
-                    elif n >= per_list:
-                        report.bad_source(f"{address} (listed in {name})",
-                                          f"not fetched: the list names more than [fetch] list_feeds ({per_list}) feeds")
-                    elif address not in seen:
-                        seen.add(address)
-                        following.append((address, depth + 1))
-                        tables[address] = tables.get(entry)  # a list's feeds take the list's settings
+            for address in _listed_feeds(lists, name, depth, per_list, seen, report):
+                following.append((address, depth + 1))
+                tables[address] = tables.get(entry)  # a list's feeds take the list's settings
             for doc in docs if not tidied else ():
                 tidy(doc, entry, name, report)
             docs = applied(tables.get(entry), docs, name, ctx)

@@ -63,40 +63,69 @@ class Candidates:
     surname: list[str | None]
 
 
-def candidates(sentences: list[Sentence], exclude: set[str], said: set[str]) -> Candidates | None:
-    """Distinct, whole sentences of the story (a cut-off teaser only when nothing whole is left)."""
+def _stands_whole(s: Sentence) -> bool:
+    """A sentence fit to print on its own: quotes closed, not a fragment, not addressed to the reader, no credit
+    line."""
+    return (_quotes_balanced(s.text) and not fragment(s.text) and not ADDRESSES_READER(s.text)
+            and not CREDIT_LINE(s.text))
+
+
+def _distinct_whole(sentences: list[Sentence], exclude: set[str]) -> list[Sentence]:
+    """The story's sentences said once each, none repeating (or opening like) an excluded text, each whole; a
+    cut-off teaser or a preview of what is to come only when nothing else is left."""
     seen: set[str] = set(exclude)
     pool = []
     for s in sentences:
         key = norm_key(s.text)
-        if key and key not in seen and not any(key.startswith(e) for e in exclude if e) and _quotes_balanced(s.text) and not fragment(s.text) \
-                and not ADDRESSES_READER(s.text) and not CREDIT_LINE(s.text):
+        if key and key not in seen and not any(key.startswith(e) for e in exclude if e) and _stands_whole(s):
             seen.add(key)
             pool.append(s)
     pool = [s for s in pool if not TRUNCATED(s.text)] or pool
-    pool = [s for s in pool if not PREVIEW(s.text)] or pool  # what is still to come, only when nothing else is
-    if not pool:
-        return None
+    return [s for s in pool if not PREVIEW(s.text)] or pool  # what is still to come, only when nothing else is
+
+
+def _previous_in_source(pool: list[Sentence]) -> list[int]:
+    """For each sentence, the one just before it in its source (-1: an opening or one after a gap)."""
     last_of: dict[str, int] = {}
     previous = []
     for i, s in enumerate(pool):
         j = last_of.get(s.doc_id, -1)
         previous.append(j if j >= 0 and 0 <= s.paragraph - pool[j].paragraph <= 1 else -1)
         last_of[s.doc_id] = i
-    token_lists = [tokens(s.text) for s in pool]
-    vectors = tfidf_rows(token_lists)
-    words = [set(w) for w in token_lists]
+    return previous
+
+
+def _centrality(vectors: list[dict[str, float]]) -> list[float]:
+    """Each row's likeness to the centroid of all rows."""
     centroid: dict[str, float] = {}
     for row in vectors:
         for w, v in row.items():
             centroid[w] = centroid.get(w, 0.0) + v
     size = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
-    centrality = [dot(row, centroid) / size for row in vectors]
+    return [dot(row, centroid) / size for row in vectors]
+
+
+def _lead_positions(pool: list[Sentence]) -> list[float]:
+    """1 for the first sentence of its document in the pool, 1/2 for the second, and so on."""
     ranks: dict[str, int] = {}
     position = []
     for s in pool:
         position.append(1.0 / (1 + ranks.get(s.doc_id, 0)))
         ranks[s.doc_id] = ranks.get(s.doc_id, 0) + 1
+    return position
+
+
+def candidates(sentences: list[Sentence], exclude: set[str], said: set[str]) -> Candidates | None:
+    """Distinct, whole sentences of the story (a cut-off teaser only when nothing whole is left)."""
+    pool = _distinct_whole(sentences, exclude)
+    if not pool:
+        return None
+    previous = _previous_in_source(pool)
+    token_lists = [tokens(s.text) for s in pool]
+    vectors = tfidf_rows(token_lists)
+    words = [set(w) for w in token_lists]
+    centrality = _centrality(vectors)
+    position = _lead_positions(pool)
     base = [c * (1 + ISSUE_NOVELTY * (novelty(w, said) if said else 1.0)) + LEAD_BONUS * p
             for c, w, p in zip(centrality, words, position)]
     surname = [m.group(1) if (m := UNINTRODUCED.pattern.match(s.text)) else None for s in pool]
@@ -214,6 +243,24 @@ def headline_passage(leads: list, sentences: list[Sentence]):
     return plain[best]
 
 
+def _opens_cleanly(s: Sentence) -> bool:
+    """A sentence that can head an item: it leans on nothing before it, opens with no quotation, names no one
+    not yet introduced, and is neither a preview nor cut off."""
+    return (not leans_back(s.text) and s.text[:1] not in QUOTES and not UNINTRODUCED(s.text)
+            and not PREVIEW(s.text) and not TRUNCATED(s.text))
+
+
+def _heading_sentence(story: Story) -> list[Sentence]:
+    """The story's most central sentence that stands on its own as a headline (a list of one, or empty): one of
+    headline length first; a sentence too long for a headline is cut at a break (a colon, a dash) rather than
+    mid-clause."""
+    central = choose(story.sentences, {"sentences": 6, "words": 400})
+    able = [s for s in central if _opens_cleanly(s)]
+    fit = [s for s in able if 6 <= len(s.text.split()) <= HEADLINE_WORDS]
+    return (fit[:1] or [s for s in able if not shorten(s.text.rstrip(" .")).endswith("…")][:1] or able[:1]
+            or central[:1])
+
+
 def extractive_item(story: Story, budget: dict, printed: tuple[str, ...] = ()) -> Item:
     """The item for a story: its headline (see :func:`headline_passage`) and its chosen sentences. A story
     told only under teaser or round-up titles, or only inside longer articles, is headed by its most central
@@ -227,13 +274,7 @@ def extractive_item(story: Story, budget: dict, printed: tuple[str, ...] = ()) -
         headline = clean_headline(lead.title, lead.doc.outlet)
         sentences = choose(story.sentences, budget, {norm_key(p.title) for p in leads}, said)
     else:
-        central = choose(story.sentences, {"sentences": 6, "words": 400})
-        able = [s for s in central if not leans_back(s.text) and s.text[:1] not in QUOTES
-                and not UNINTRODUCED(s.text) and not PREVIEW(s.text) and not TRUNCATED(s.text)]
-        fit = [s for s in able if 6 <= len(s.text.split()) <= HEADLINE_WORDS]
-        # a sentence too long for a headline is cut at a break (a colon, a dash) rather than mid-clause
-        top = fit[:1] or [s for s in able if not shorten(s.text.rstrip(" .")).endswith("…")][:1] or able[:1] \
-            or central[:1]
+        top = _heading_sentence(story)
         headline = top[0].text.rstrip(" .") if top else "Update"
         sentences = choose(story.sentences, budget, {norm_key(s.text) for s in top}, said)
     return Item(id=story.id, headline=shorten(headline), sentences=sentences, sources=sources_of(story),

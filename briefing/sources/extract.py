@@ -133,6 +133,38 @@ def _text(data: bytes, address: str, charset: str | None) -> str:
     return decode(data, address)  # refuses binary data, copes with undeclared Latin-1 / Windows-1252
 
 
+def _cut(error_log) -> str:
+    """What libxml2 left unread: it stops reading at MAX_DEPTH (in time linear in the page), so the page is cut
+    there, and says so ("" when read whole)."""
+    limits = [e.message.strip() for e in error_log if e.type_name == "ERR_RESOURCE_LIMIT"]
+    if not limits:
+        return ""
+    if "depth" in limits[0]:
+        return f"the page is nested more than {MAX_DEPTH} levels deep: the text from there on was not read"
+    return f"the page was read only in part: {limits[0]}"
+
+
+def _page_url(meta: dict, data: bytes, address: str) -> str:
+    """The page's own address: its og:url, its canonical link, the address a saved copy was saved from, or the
+    address it was read at (the first that is an http(s) URL)."""
+    saved = SAVED_FROM.search(data[:4096])
+    return (http_url(meta.get("og:url", "")) or http_url(meta.get("canonical", ""))
+            or (http_url(saved.group(1).decode("ascii", "replace")) if saved else "") or http_url(address))
+
+
+def _body(found) -> str:
+    """The extracted article's text without pointer lines ("Read more: …"), tidied as plain text."""
+    body = (getattr(found, "text", None) or "") if found is not None else ""
+    body = "\n".join(line for line in body.split("\n")
+                     if not (len(line) <= POINTER_MAX and POINTER_LINE.match(line.strip())))
+    return html_to_text(html.escape(body, quote=False))  # already plain text: tidy it, keep "<" and "&" as they are
+
+
+def _named(meta: dict, key: str, found, attribute: str) -> str:
+    """A one-line field of the page: its meta tag, else what the extraction found."""
+    return one_line(html_to_text(meta.get(key, "") or (getattr(found, attribute, "") or "")))
+
+
 def page(data: bytes, address: str, charset: str | None = None, require_text: bool = True) -> Page:
     """The article of a page; :class:`SourceError` when it is not HTML (or, with ``require_text``, has no text)."""
     import lxml.html  # (imported by the first page read: a day of feeds alone never needs them)
@@ -144,32 +176,23 @@ def page(data: bytes, address: str, charset: str | None = None, require_text: bo
         tree = lxml.html.document_fromstring(text, parser=parser)
     except (ValueError, lxml.etree.ParserError) as exc:
         raise SourceError(f"not a readable HTML page: {exc}") from None
-    # libxml2 stops reading at MAX_DEPTH (in time linear in the page): the page is cut there, and says so
-    limits = [e.message.strip() for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"]
-    cut = (f"the page is nested more than {MAX_DEPTH} levels deep: the text from there on was not read"
-           if limits and "depth" in limits[0] else f"the page was read only in part: {limits[0]}" if limits else "")
+    cut = _cut(parser.error_log)
     meta = _meta(tree)
     ld_date, free = _json_ld(tree)
     visible = _visible(tree)
     published = _published(tree, meta, ld_date)
-    saved = SAVED_FROM.search(data[:4096])
-    page_url = (http_url(meta.get("og:url", "")) or http_url(meta.get("canonical", ""))
-                or (http_url(saved.group(1).decode("ascii", "replace")) if saved else "") or http_url(address))
+    page_url = _page_url(meta, data, address)
     _drop_promotions(tree)
     found = trafilatura.bare_extraction(tree, url=page_url or None, with_metadata=True, include_comments=False,
                                        include_tables=False, include_images=False, include_links=False)
-    body = (getattr(found, "text", None) or "") if found is not None else ""
-    body = "\n".join(line for line in body.split("\n")
-                     if not (len(line) <= POINTER_MAX and POINTER_LINE.match(line.strip())))
-    body = html_to_text(html.escape(body, quote=False))  # already plain text: tidy it, keep "<" and "&" as they are
+    body = _body(found)
     if require_text and not body.strip():
         raise SourceError(cut or "no article text found in the page")
-    title = one_line(html_to_text(meta.get("og:title", "") or (getattr(found, "title", "") or "")))
+    title = _named(meta, "og:title", found, "title")
     if not title and body:
         title = one_line(body.split("\n", 1)[0])[:200]
-    outlet = one_line(html_to_text(meta.get("og:site_name", "") or (getattr(found, "sitename", "") or "")))
-    outlet = outlet or host_outlet(page_url)
-    author = one_line(html_to_text(meta.get("author", "") or (getattr(found, "author", "") or "")))
+    outlet = _named(meta, "og:site_name", found, "sitename") or host_outlet(page_url)
+    author = _named(meta, "author", found, "author")
     if published is None and getattr(found, "date", None):
         published = parse_datetime(found.date)
     truncated = bool(HTML_OPEN.search(data[:4096]) and not HTML_CLOSE.search(data[-4096:]))

@@ -94,6 +94,53 @@ def retry_after(value: str | None, default: float) -> float:
     return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
 
 
+def _check_address(url: str) -> None:
+    """Raise :class:`FetchError` ("refused") unless ``url`` is an http(s) address with a host."""
+    if not is_fetchable(url):
+        raise FetchError("only http and https addresses are fetched", "refused")
+    try:
+        host = urllib.parse.urlsplit(url).hostname
+    except ValueError as exc:
+        raise FetchError(f"not a valid address: {exc}", "refused") from None
+    if not host:
+        raise FetchError("not a valid address: no host", "refused")
+
+
+def _fresh(entry: Entry, max_age: float) -> bool:
+    """Whether a cached entry is served without asking: younger than ``max_age`` (an error, than ERRORS_KEPT too)."""
+    return entry.age < (max_age if entry.status == 200 else min(max_age, ERRORS_KEPT))
+
+
+def _revalidation(entry: Entry | None) -> dict[str, str]:
+    """The headers that ask whether a cached page changed (none for no page, or a cached error)."""
+    headers = {}
+    if entry is not None and entry.status == 200:
+        if entry.etag:
+            headers["If-None-Match"] = entry.etag
+        if entry.last_modified:
+            headers["If-Modified-Since"] = entry.last_modified
+    return headers
+
+
+def _kept(url: str, answer, cache, started: float) -> Response:
+    """A page downloaded whole: stored in the HTTP cache unless it says no-store, and returned."""
+    ctype = answer.headers.get("content-type", "")
+    if cache is not None and "no-store" not in answer.headers.get("cache-control", "").lower():
+        cache.put(url, answer.final_url, 200, answer.body, ctype, answer.headers.get("etag", ""),
+                  answer.headers.get("last-modified", ""))
+    return Response(url, answer.final_url, 200, answer.body, ctype, seconds=round(time.monotonic() - started, 3))
+
+
+def _retry_wait(answer, attempt: int, deadline: float | None, shown: str) -> float:
+    """The seconds to wait before asking again after a 429 or 503 (the server's Retry-After, or a growing back-off);
+    :class:`FetchError` when that wait would pass the deadline."""
+    wait_for = retry_after(answer.headers.get("retry-after"), BACKOFF * 2 ** attempt)
+    bound = deadline if deadline is not None else time.monotonic() + MAX_WAIT
+    if time.monotonic() + wait_for >= bound:
+        raise FetchError(f"{shown}; asked to come back in {wait_for:g} s, past the deadline", "http", answer.status)
+    return wait_for
+
+
 class Fetcher:
     """The downloads of one build: its settings, kept-alive connections, robots.txt verdicts and HTTP cache."""
 
@@ -133,29 +180,17 @@ class Fetcher:
         download cut off by it fails with ``late``). ``keep_errors``: remember a 4xx answer (for ERRORS_KEPT).
         """
         started = time.monotonic()
-        if not is_fetchable(url):
-            raise FetchError("only http and https addresses are fetched", "refused")
-        try:
-            host = urllib.parse.urlsplit(url).hostname
-        except ValueError as exc:
-            raise FetchError(f"not a valid address: {exc}", "refused") from None
-        if not host:
-            raise FetchError("not a valid address: no host", "refused")
+        _check_address(url)
         cache = self.settings.cache
         entry = cache.get(url) if cache is not None else None
-        if entry is not None and (self.settings.offline or entry.age < (
-                max_age if entry.status == 200 else min(max_age, ERRORS_KEPT))):
+        if entry is not None and (self.settings.offline or _fresh(entry, max_age)):
             return self._cached(url, entry, started)
         if self.settings.offline:
             raise FetchError("offline and not cached", "offline")
         if robots:
             self._check_robots(url, timeout, deadline, late)
-        headers = {"User-Agent": self.settings.user_agent, "Accept": accept, "Accept-Encoding": ACCEPT_ENCODING}
-        if entry is not None and entry.status == 200:
-            if entry.etag:
-                headers["If-None-Match"] = entry.etag
-            if entry.last_modified:
-                headers["If-Modified-Since"] = entry.last_modified
+        headers = {"User-Agent": self.settings.user_agent, "Accept": accept, "Accept-Encoding": ACCEPT_ENCODING,
+                   **_revalidation(entry)}
         attempt = 0
         while True:
             until, why = time.monotonic() + timeout, f"timed out after {timeout:g} s"
@@ -168,19 +203,10 @@ class Fetcher:
                 response.revalidated = True
                 return response
             if answer.status == 200:
-                ctype = answer.headers.get("content-type", "")
-                if cache is not None and "no-store" not in answer.headers.get("cache-control", "").lower():
-                    cache.put(url, answer.final_url, 200, answer.body, ctype, answer.headers.get("etag", ""),
-                              answer.headers.get("last-modified", ""))
-                return Response(url, answer.final_url, 200, answer.body, ctype,
-                                seconds=round(time.monotonic() - started, 3))
+                return _kept(url, answer, cache, started)
             shown = f"HTTP {answer.status} {answer.reason}".strip()
             if answer.status in (429, 503) and attempt < RETRIES:
-                wait_for = retry_after(answer.headers.get("retry-after"), BACKOFF * 2 ** attempt)
-                bound = deadline if deadline is not None else time.monotonic() + MAX_WAIT
-                if time.monotonic() + wait_for >= bound:
-                    raise FetchError(f"{shown}; asked to come back in {wait_for:g} s, past the deadline", "http",
-                                     answer.status)
+                wait_for = _retry_wait(answer, attempt, deadline, shown)
                 log.info("%s: %s, trying again in %g s", url, shown, wait_for)
                 pause(wait_for)
                 attempt += 1
