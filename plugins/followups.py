@@ -5,7 +5,8 @@ clustering and placing, so that a repeat never takes a place in the issue) match
 source document) or its headline is nearly the same (rapidfuzz). Then only what is new may be printed:
 sentences from documents the earlier item did not use, and not already printed in any earlier issue. With new facts, the item is printed from
 those alone with a back-reference in the house manner ("We reported on … in our Update of Day 387");
-with none, it is dropped. ``report.json`` records each decision (``notes`` kind ``follow-up``, and
+with none, it is dropped. A story of few outlets that the judge finds as likely the same as an earlier item as a
+repeat passed over today (its ``repeat`` level) is dropped too, as that repeat. ``report.json`` records each decision (``notes`` kind ``follow-up``, and
 ``dropped`` with reason "already published …").
 
 Configuration (optional), ``[followups]`` in ``briefing.toml``::
@@ -92,6 +93,11 @@ def _story_headline(story: Story) -> str:
     return api.clean_headline(lead.title, lead.doc.outlet) if lead else ""
 
 
+def _small(story: Story, judge) -> bool:
+    """Told by fewer outlets than a story that is never passed over as a repeat."""
+    return len({d.outlet or d.title for d in story.documents}) < judge.repeat_outlets
+
+
 def back_reference(earlier: dict[str, Any]) -> str:
     """The house manner, as a Markdown comment (the earlier headline is source text: escaped)."""
     when = (f"Update of Day {earlier['issue_day']}" if earlier["issue_day"] is not None
@@ -125,6 +131,16 @@ def briefing_stories(stories, config, build):
     kept = []
     for n, story in enumerate(stories):
         match = earlier.match(story, _story_headline(story), (told[n], judge.fold_threshold))
+        if match is None and _small(story, judge) and len(told[n]) and told[n].max() >= judge.repeat_threshold:
+            # as likely the same as an earlier item as a repeat passed over today: not news either
+            repeat = earlier.items[int(told[n].argmax())]
+            build.drop_story(story, f"passed over as a repeat of “{repeat['headline']}” (the Update of Day "
+                             f"{repeat['issue_day']}, {repeat['issue_date']})",
+                             headline=_story_headline(story) or story.passages[0].title or story.id,
+                             followup="dropped", earlier_day=repeat["issue_day"],
+                             earlier_date=repeat["issue_date"], earlier_item=repeat["id"],
+                             earlier_headline=repeat["headline"], likeness=round(float(told[n].max()), 3))
+            continue
         if match is None:
             kept.append(story)
             continue

@@ -25,7 +25,7 @@ from playwright.sync_api import expect
 
 from briefing.output.render import md_text
 
-from .conftest import ROOT, make_workspace
+from .conftest import ROOT, every_story_workspace
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +68,7 @@ def desk(tmp_path_factory):
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     tmp = tmp_path_factory.mktemp("browser")
-    ws = make_workspace(tmp, [*sorted((ROOT / "seeds").glob("*.txt")), ROOT / "seeds" / "losses"], config_text=f"""
+    ws = every_story_workspace(tmp, [*sorted((ROOT / "seeds").glob("*.txt")), ROOT / "seeds" / "losses"], config_text=f"""
 [mail]
 host = "127.0.0.1"
 port = {smtp_port}
@@ -276,7 +276,7 @@ def test_edits_made_while_one_is_saved_are_all_kept(desk, browser):
     page = context.new_page()
     page.goto(desk["url"])
     ids = [page.locator(f"section#{key} article.item").first.get_attribute("data-item")
-           for key in ("china", "containment", "putin_russia")]
+           for key in ("china", "key_takeaways", "putin_russia")]
     # a leave-out, and in the same moment (while it is being saved) a move chosen and pressed on another item
     page.evaluate("""([a, b]) => {
         document.querySelector(`#item-${a} button.kill`).click();
