@@ -139,7 +139,8 @@ def briefing_stories(stories, config, build):
                              headline=_story_headline(story) or story.passages[0].title or story.id,
                              followup="dropped", earlier_day=repeat["issue_day"],
                              earlier_date=repeat["issue_date"], earlier_item=repeat["id"],
-                             earlier_headline=repeat["headline"], likeness=round(float(told[n].max()), 3))
+                             earlier_headline=repeat["headline"], same_as=repeat["headline"],
+                             likeness=round(float(told[n].max()), 3))
             continue
         if match is None:
             kept.append(story)
