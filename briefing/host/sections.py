@@ -18,7 +18,6 @@ def sections_of(ctx) -> list[Section]:
     """Every section the plugins contribute, configured; two sections with one key are an error."""
     found: list[Section] = []
     owner: dict[str, str] = {}
-    ctx.config.check_plugins(ctx.plugins)  # the plugins' own tables first: their sections may read them
     subject = ctx.subject or subject_of(ctx)
     for plugin_name, sections in ctx.call_named(ctx.hook.briefing_sections):
         for section in sections:

@@ -201,7 +201,6 @@ def send_issue(config: Config, date: dt.date, force: bool = False, plugins=None,
     settings = mail_settings(config)
     test_boxes = [mailbox(entry, "--to") for entry in test_to or []]  # checked before anything else happens
     ctx = BuildContext(config, plugins or Plugins(config.workspace), date)
-    config.check_plugins(ctx.plugins, [])
     with out_lock(config, "send"):
         folder = config.out / date.isoformat()
         issue, files = issue_files(config, date, settings.attach)

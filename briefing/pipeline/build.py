@@ -243,7 +243,6 @@ def _build(config: Config, plugins: Plugins | None = None,
     report = ctx.report
     timer = Timer(config, guard, progress)
 
-    config.check_plugins(plugins)  # every table is checked before anything is decided from it
     ctx.subject = subject_of(ctx)
     sections = ctx.sections = sections_of(ctx)
     ctx.judge = judge = Judge(ctx.subject, sections, desk_examples(config, date, report))
