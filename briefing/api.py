@@ -19,7 +19,8 @@ stage modules: what is listed here is kept stable, the rest may change. Grouped 
   days as :class:`DeskRecord` (date, item, from section, to section or ``KILLED``, headline): labelled examples;
 - the editorial model: :class:`Unit` (a text as the build's judge reads it; ``build.judge.likeness`` tells how
   likely groups of texts tell one story, the judgment that merges reports and folds repeats);
-- configuration: :class:`Table`, :class:`Option` and the value types of :mod:`briefing.config.schema`.
+- configuration: :class:`Table`, :class:`Option` and the value types of :mod:`briefing.config.schema`;
+  :class:`Settings`, a checked table as ``config.section(name)`` gives it; :func:`mb_bytes`, a size in MB in bytes.
 
 The Jinja environment of a build is ``build.env`` (the :class:`~briefing.host.context.BuildContext` every hook
 is offered).
@@ -39,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .config.schema import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number,
-                                OneOrList, Option, Str, Table)
+                                OneOrList, Option, Settings, Str, Table, mb_bytes)
     from .desk.history import DeskRecord, desk_history
     from .desk.notes import KILLED, NotesError, notes_path, read_notes, report_key
     from .editorial.features import Background, Linear, load_models
@@ -61,16 +62,17 @@ if TYPE_CHECKING:
 __all__ = [
     "Background", "Bool", "BuildContext", "Choice", "ConfigError", "Date", "DeskRecord", "Float", "Int", "KILLED",
     "Linear", "ListOf", "MAX_DEPTH", "Mapping", "Moment", "NotesError", "Number", "OUTPUT_SUFFIXES", "OneOrList",
-    "Option", "Str", "Subject", "Table", "Unit", "atomic_write", "back_issues", "clean_headline", "clean_link", "decode",
+    "Option", "Settings", "Str", "Subject", "Table", "Unit", "atomic_write", "back_issues", "clean_headline", "clean_link", "decode",
     "desk_history", "display_path", "editor_markdown", "extract_page", "extractive_item", "fetch", "host_outlet",
-    "html_text", "html_to_text", "http_url", "load_models", "markdown_html", "md_text", "norm_key", "notes_path",
+    "html_text", "html_to_text", "http_url", "load_models", "markdown_html", "mb_bytes", "md_text", "norm_key", "notes_path",
     "one_line", "parse_datetime", "path_suffix", "printable", "read_bytes", "read_issue", "read_notes", "report_key", "tokens",
 ]
 
 # name → (module, name there): what the imports above say, read when a name is first used
 _WHERE: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
     **{n: ("config.schema", n) for n in ("Bool", "Choice", "ConfigError", "Date", "Float", "Int", "ListOf", "Mapping",
-                                         "Moment", "Number", "OneOrList", "Option", "Str", "Table")},
+                                         "Moment", "Number", "OneOrList", "Option", "Settings", "Str", "Table",
+                                         "mb_bytes")},
     **{n: ("desk.history", n) for n in ("DeskRecord", "desk_history")},
     **{n: ("desk.notes", n) for n in ("KILLED", "NotesError", "notes_path", "read_notes", "report_key")},
     **{n: ("editorial.features", n) for n in ("Background", "Linear", "load_models")},

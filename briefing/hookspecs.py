@@ -31,8 +31,8 @@ hookimpl = pluggy.HookimplMarker("briefing")
 def briefing_options() -> dict[str, Table] | None:
     """Return the configuration tables this plugin reads, as ``{name: briefing.config.schema.Table}``.
 
-    The build checks ``[name]`` in ``briefing.toml`` against it; ``config.table(name)`` then gives the checked
-    values with their defaults.
+    The build checks ``[name]`` in ``briefing.toml`` against it; ``config.section(name)`` then gives the checked
+    values with their defaults (``config.table(name)``: the same, read as a mapping).
     """
 
 

@@ -44,7 +44,7 @@ def top_headlines(meta: dict[str, Any], count: int) -> list[str]:
 
 
 def archive_entries(out: Path, settings: dict[str, Any]) -> list[dict[str, Any]]:
-    count = int(settings["headlines"])
+    count = settings["headlines"]
     entries = []
     for meta in back_issues(out):
         folder = out / meta["date"]
@@ -61,14 +61,14 @@ def archive_entries(out: Path, settings: dict[str, Any]) -> list[dict[str, Any]]
 
 def write_archive(config, env) -> dict[str, Path]:
     """Regenerate the archive page and the feed from ``config.out`` with ``env``; returns their paths."""
-    settings = config.table("archive")
+    settings = config.section("archive")
     entries = archive_entries(config.out, settings)
-    base = settings["base_url"].strip()
+    base = settings.base_url.strip()
     common = {"title": config.title, "entries": entries}
     index = env.get_template("archive.html").render(**common)
     feed = env.get_template("feed.xml").render(
-        title=config.title, entries=entries[: int(settings["feed_entries"])], base_url=base,
-        author=settings["author"] or config.title,
+        title=config.title, entries=entries[: settings.feed_entries], base_url=base,
+        author=settings.author or config.title,
         feed_id=f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, config.title)}",
         updated=entries[0]["updated"] if entries else "1970-01-01T00:00:00Z")
     paths = {"index": config.out / INDEX_NAME, "feed": config.out / FEED_NAME}

@@ -233,9 +233,9 @@ def _make_item(story, config, issue) -> Item:
     item = api.extractive_item(story, budget, _printed(issue))
     if not item.sentences:  # none stands alone: the editor asked for it, so its opening sentences
         words, chosen = 0, []
-        for sentence in story.sentences[: int(budget["sentences"])]:
+        for sentence in story.sentences[: budget["sentences"]]:
             words += len(sentence.text.split())
-            if chosen and words > int(budget["words"]):
+            if chosen and words > budget["words"]:
                 break
             chosen.append(sentence)
         item.sentences = chosen

@@ -34,8 +34,8 @@ class Earlier:
     def __init__(self, issues: list[dict[str, Any]], settings: dict[str, Any]):
         self.items: list[dict[str, Any]] = []
         self.by_sentence: dict[str, int] = {}
-        self.headline_similarity = float(settings["headline_similarity"])
-        self.sentence_similarity = float(settings["sentence_similarity"])
+        self.headline_similarity = settings["headline_similarity"]
+        self.sentence_similarity = settings["sentence_similarity"]
         for issue in issues:  # newest first: the latest mention of a sentence wins
             for section in issue.get("sections", []):
                 for item in section.get("items", []):
@@ -118,8 +118,8 @@ def briefing_options():
 @hookimpl
 def briefing_stories(stories, config, build):
     """Drop the stories already told with nothing new; tell the others from their new facts only."""
-    settings = config.table("followups")
-    earlier = Earlier(back_issues(config.out, before=build.date, days=int(settings["days"])), settings)
+    settings = config.section("followups")
+    earlier = Earlier(back_issues(config.out, before=build.date, days=settings.days), settings)
     if not earlier.items:
         return None
     judge = build.judge

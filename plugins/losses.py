@@ -43,10 +43,10 @@ CHART_SERIES = {"tank": "Tanks", "field artillery": "Artillery systems", "drone"
 
 def configured_figures(config, report) -> list[Figures]:
     """The figures named by ``[losses] source``; each unreadable one is reported with its reason."""
-    table = config.table("losses")
-    entries = table["source"]
-    timeout = float(table["timeout"])
-    limit = int(float(table["max_mb"]) * 1024 * 1024)
+    table = config.section("losses")
+    entries = table.source
+    timeout = table.timeout
+    limit = api.mb_bytes(table.max_mb)
     found: list[Figures] = []
     for entry in map(str, entries):
         is_url = entry.lower().startswith(("http://", "https://"))
@@ -86,7 +86,7 @@ def no_data_message(date: dt.date, latest: str | None, any_data: bool) -> str:
 
 
 def make_items(date, documents, config, report):
-    table = config.table("losses")
+    table = config.section("losses")
     all_figures = [d.data for d in documents if d.kind == KIND and isinstance(d.data, Figures)]
     all_figures += configured_figures(config, report)
     for figures in all_figures:
@@ -105,7 +105,7 @@ def make_items(date, documents, config, report):
     item = Item(id=stable_id(KEY, date), headline=HEADLINE, text=losses_line(day), note=" ".join(day.remarks),
                 sources=[Source(outlet=OUTLET)])
     if table["chart"]:
-        days = int(table["chart_days"])
+        days = table.chart_days
         series = list(table["chart_series"])
         labels = dict(cats)
         small = [(k, CHART_SERIES.get(k, labels.get(k, k).capitalize())) for k in series]

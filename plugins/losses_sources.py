@@ -89,7 +89,7 @@ def category_key(label: str, extra: dict[str, str] | None = None) -> str | None:
 
 def label_aliases(config) -> dict[str, str]:
     """The configured labels (e.g. "soldiers killed") read back to their keys, for CSV headers."""
-    labels = (config.table("losses").get("labels") if config is not None else None) or {}
+    labels = (config.section("losses").labels if config is not None else None) or {}
     return {" ".join(str(v).lower().split()): str(k) for k, v in labels.items() if isinstance(v, str)}
 
 
@@ -240,7 +240,7 @@ def csv_kind(name: str, header: list[str], rows: dict[str, dict[str, int]], sett
 
 def read_csv(name: str, data: bytes, config) -> Figures:
     header, rows, notes = _csv_rows(name, data, config)
-    setting = str((config.table("losses") if config is not None else {}).get("csv_values", "auto")).lower()
+    setting = config.section("losses").csv_values if config is not None else "auto"
     kind, why = csv_kind(name, header, rows, setting)
     figures = Figures(source=name, format=f"csv-{kind}", notes=notes + [f"read as {kind} figures ({why})"])
     if kind == "cumulative":

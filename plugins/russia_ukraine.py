@@ -39,12 +39,12 @@ EXAMPLES = [
 
 def active(config) -> bool:
     """Whether the workspace has taken this subject (its sections take part only then)."""
-    return config.table("subject")["preset"] == PRESET
+    return config.section("subject").preset == PRESET
 
 
 def model_data(config=None) -> dict | None:
     """The learned model: the file ``[subject] model`` names (relative to the workspace), else the preset's own."""
-    named = config.table("subject")["model"] if config is not None else ""
+    named = config.section("subject").model if config is not None else ""
     if named:
         path = Path(named) if Path(named).is_absolute() else config.workspace / named
         try:

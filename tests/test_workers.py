@@ -34,8 +34,7 @@ _REAL_JOB = load_module._parse_job
 
 def built(ws: Path, workers: int) -> tuple[str, str, dict]:
     config = load_config(ws / "briefing.toml", date="2023-03-20", formats="md,html")
-    config.tables["briefing"]["workers"] = workers
-    config.tables["briefing"]["cache"] = False
+    config.override("briefing", workers=workers, cache=False)
     result = build(config)
     report = json.loads((result.paths["md"].parent / "report.json").read_text())
     return result.paths["md"].read_text(), result.paths["html"].read_text(), report

@@ -139,11 +139,8 @@ def build(date, sources, out, config_path, formats, strict, since, until, offlin
     if since or until:  # the day's window, laid over [window] in briefing.toml (read by briefing.pipeline.window)
         from ..config.schema import Moment
 
-        window = dict(config.table("window"))
-        for key, value in (("since", since), ("until", until)):
-            if value:
-                window[key] = Moment().check(value, f"--{key}")
-        config.tables["window"] = window
+        config.override("window", **{key: Moment().check(value, f"--{key}")
+                                      for key, value in (("since", since), ("until", until)) if value})
     from ..runtime.progress import terminal_progress
 
     with terminal_progress(enabled=not quiet()) as progress:
@@ -199,7 +196,7 @@ def serve(date, host, port, token, out, config_path, sources) -> None:
     from ..desk.service import Desk
 
     config = workspace_config(config_path, needs_sources=False, date=date, out=out)  # never on defaults
-    token = token_for(host, token, config.table("desk")["token_env"])
+    token = token_for(host, token, config.section("desk").token_env)
     day = config.date or dt.date.today()
     sock = listen(host, port)
     desk = Desk(config.path, day, out=out, sources=_absolute_sources(sources) or None, token=token, host=host,

@@ -1,10 +1,15 @@
 """Options: the typed schema of ``briefing.toml``, declared once per table, checked once per build.
 
-In: a table's raw TOML values and its declared :class:`Table`. Out: the values with defaults filled in,
-or a :class:`ConfigError` naming the key, what was expected and what was found. Unknown keys are
+In: a table's raw TOML values and its declared :class:`Table`. Out: the values with defaults filled in, as a
+read-only :class:`Settings` (``settings.max_mb`` or ``settings["max_mb"]``), or a :class:`ConfigError` naming the key, what was expected and what was found. Unknown keys are
 collected with the closest valid name ("formts: did you mean formats?"); the caller decides whether
 they are warnings or, under ``--strict``, errors. ``docs/configuration.md`` is generated from the same
 declarations (:func:`markdown`), so a key cannot exist without its documentation.
+
+Every value is read as the type its option declares, with nothing to convert where it is used: a whole number
+(:func:`Int`) is an ``int``; a number (:func:`Float`, :class:`Number`) is a ``float``, its default too; a size is
+a number of MB (its help says so), turned into bytes by :func:`mb_bytes`; an option whose default is ``None`` may
+be ``None``. Defaults are written here, in the options, and nowhere else.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import difflib
 import math
 import re
 from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping as MappingABC
 from typing import Any, Callable
 
 from ..errors import UsageError
@@ -42,9 +48,13 @@ def _kind(value: Any) -> str:
 
 
 class Type:
-    """One kind of value; ``check`` returns the value to use or raises ConfigError."""
+    """One kind of value; ``check`` returns the value to use or raises ConfigError; ``given`` is a default as
+    the value to use."""
 
     name = "a value"
+
+    def given(self, default: Any) -> Any:
+        return default
 
     def check(self, value: Any, where: str) -> Any:
         raise NotImplementedError
@@ -98,7 +108,10 @@ class Number(Type):
             raise self.fail(value, where)
         if self.maximum is not None and value > self.maximum:
             raise self.fail(value, where)
-        return value
+        return self.given(value)
+
+    def given(self, default):
+        return float(default) if not self.whole and isinstance(default, int) else default
 
 
 def Int(minimum: int | None = None, maximum: int | None = None) -> Number:
@@ -201,6 +214,9 @@ class ListOf(Type):
             raise self.fail(value, where, f"a non-empty list")
         return [self.item.check(v, f"{where}[{i}]") for i, v in enumerate(value)]
 
+    def given(self, default):
+        return [self.item.given(v) for v in default] if isinstance(default, list) else default
+
 
 class OneOrList(ListOf):
     """A single value or a list of them (always given back as a list)."""
@@ -221,10 +237,14 @@ class Mapping(Type):
             raise self.fail(value, where)
         return {str(k): self.value.check(v, f"{where}.{k}") for k, v in value.items()}
 
+    def given(self, default):
+        return {k: self.value.given(v) for k, v in default.items()} if isinstance(default, dict) else default
+
 
 @dataclass
 class Option:
-    """One key: its type, its default and a one-line reason; ``cache`` marks what shapes cached stages."""
+    """One key: its type, its default (written here only) and a one-line reason; ``cache`` marks what shapes
+    cached stages. A size's help names its unit, MB."""
 
     type: Type
     default: Any
@@ -248,7 +268,7 @@ class Table:
         return "[[{}]]" if self.many else "[{}.KEY]" if self.each is not None else "[{}]"
 
     def defaults(self) -> dict[str, Any]:
-        return {k: _copy(o.default) for k, o in self.options.items()}
+        return {k: o.type.given(_copy(o.default)) for k, o in self.options.items()}
 
 
 def _copy(value: Any) -> Any:
@@ -257,6 +277,54 @@ def _copy(value: Any) -> Any:
     if isinstance(value, dict):
         return dict(value)
     return value
+
+
+def mb_bytes(megabytes: float) -> int:
+    """A size declared in MB (a number of the schema) in bytes."""
+    return int(float(megabytes) * 1024 * 1024)
+
+
+class Settings(MappingABC[str, Any]):
+    """One checked table, read-only: each key an attribute (``settings.timeout``), or a key of its mapping view
+    (``settings["timeout"]``, ``settings.get("timeout")``, ``dict(settings)``), its value as the schema's type
+    gives it (see the module's docstring) with its default filled in."""
+
+    __slots__ = ("_name", "_values")
+
+    def __init__(self, name: str, values: dict[str, Any]):  # name: the table as a message says it, "[fetch]"
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_values", dict(values))
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(f"{self._name} has no key {key!r}") from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError(f"{self._name} is read-only: use replace({key}=...)")
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Settings({self._name!r}, {self._values!r})"
+
+    def __reduce__(self):
+        return (Settings, (self._name, self._values))
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with ``changes`` laid over it (keys the table has, values as checked)."""
+        unknown = [k for k in changes if k not in self._values]
+        if unknown:
+            raise KeyError(f"{self._name} has no key {', '.join(map(repr, unknown))}")
+        return Settings(self._name, {**self._values, **changes})
 
 
 def suggest(key: str, known: list[str]) -> str:
@@ -301,7 +369,7 @@ def check_table(name: str, table: Table, raw: Any, unknown: list[Unknown],
     return _check_options(table, raw, f"[{name}]", unknown)
 
 
-def _check_options(table: Table, raw: dict, where: str, unknown: list[Unknown]) -> dict[str, Any]:
+def _check_options(table: Table, raw: dict, where: str, unknown: list[Unknown]) -> Settings:
     out = table.defaults()
     for key, value in raw.items():
         option = table.options.get(key)
@@ -309,7 +377,7 @@ def _check_options(table: Table, raw: dict, where: str, unknown: list[Unknown]) 
             unknown.append(Unknown(f"key {key!r} in {where}", suggest(key, list(table.options))))
             continue
         out[key] = option.type.check(value, f"{where} {key}")
-    return out
+    return Settings(where, out)
 
 
 def markdown(tables: dict[str, Table]) -> str:

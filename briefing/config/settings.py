@@ -3,7 +3,10 @@
 In: a path to a TOML file (or none) and flag overrides. Out: a :class:`Config`. The engine's tables are
 declared here (:data:`ENGINE_TABLES`), each plugin's through the ``briefing_options`` hook; every key has a
 type, a default and a one-line reason (see :mod:`briefing.config.schema`). Plugins read their own tables through
-:meth:`Config.table` (``[losses]`` → ``config.table("losses")``): checked values, defaults filled in.
+:meth:`Config.section` (``[losses]`` → ``config.section("losses")``): a read-only :class:`Settings` of checked
+values, each of the type its option declares, defaults filled in (:meth:`Config.table`: the same, as a mapping).
+The engine's tables are checked when the file is read, the plugins' once, when the first build context of
+this configuration is made.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from typing import Any
 
 from .. import __version__
 from ..errors import UsageError
-from .schema import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, Option, Str,
-                      Table, TimeZone, Unknown, check_table, suggest)
+from .schema import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, Option, Settings,
+                      Str, Table, TimeZone, Unknown, check_table, mb_bytes, suggest)
 from .sources import TABLE as SOURCE_TABLE, SourceTable, source_tables
 
 CONFIG_NAME = "briefing.toml"
@@ -40,7 +43,7 @@ ENGINE_TABLES: dict[str, Table] = {
         "formats": Option(ListOf(Choice(*FORMATS), non_empty=True), list(DEFAULT_FORMATS),
                           "the outputs each build writes (epub: an e-book, with `pip install "
                           "'briefing-desk[epub]'`)"),
-        "max_source_mb": Option(Number(0, above=True), 20, "a source larger than this is refused unread", cache=True),
+        "max_source_mb": Option(Number(0, above=True), 20, "a source larger than this many MB is refused unread", cache=True),
         "lock_timeout": Option(Number(0), 600, "seconds a build waits for another build or send to finish"),
         "max_seconds": Option(Number(0, above=True), 1800,
                               "seconds a whole build may take: then it stops, names the stage and plugin running, "
@@ -80,7 +83,7 @@ ENGINE_TABLES: dict[str, Table] = {
         "concurrency": Option(Int(1, 64), 8, "downloads at a time across hosts (articles and feeds alike)"),
         "per_host": Option(Int(1, 16), 2, "downloads at a time from one host"),
         "timeout": Option(Number(0, above=True), 15, "seconds one article's whole download may take, headers included"),
-        "max_mb": Option(Number(0, above=True), 5, "a page larger than this is abandoned while it streams"),
+        "max_mb": Option(Number(0, above=True), 5, "a page larger than this many MB is abandoned while it streams"),
         "deadline": Option(Number(0, above=True), 120,
                            "seconds the whole stage may take; the items not read by then keep their descriptions"),
         "user_agent": Option(Str(non_empty=True), USER_AGENT, "the User-Agent of every request the build makes"),
@@ -174,37 +177,68 @@ def plugin_tables(plugins) -> dict[str, Table]:
 
 @dataclass
 class Config:
-    """Everything a build needs to know, resolved to absolute paths."""
+    """Everything a build needs to know, resolved to absolute paths. The tables' values, with their defaults,
+    are the schema's (:meth:`section`); the fields below are what flags may replace or what a build works out."""
 
     workspace: Path
-    title: str = "Briefing"
-    first_day: dt.date | None = None
-    back_issues_text: str = "the archive"
-    back_issues_url: str = "../index.html"
-    sources: list[str] = field(default_factory=lambda: ["seeds"])
+    sources: list[str] = field(default_factory=list)  # [briefing] sources, or the command line's
     source_tables: list[SourceTable] = field(default_factory=list)  # the [[source]] tables, in file order
-    out: Path = Path("out")
-    formats: tuple[str, ...] = DEFAULT_FORMATS
+    out: Path = Path()  # [briefing] out, or --out, resolved
+    formats: tuple[str, ...] = ()  # [briefing] formats, or --formats
     date: dt.date | None = None
-    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
-    budget: dict[str, int] = field(default_factory=dict)
-    subject: dict[str, Any] = field(default_factory=dict)
-    max_source_bytes: int = 20 * 1024 * 1024
+    sections: dict[str, Settings] = field(default_factory=dict)  # [sections.KEY], checked with the sections' keys
     strict: bool = False
     allow_empty: bool = False  # build --allow-empty: a day with nothing new on the subject is built all the same
     offline: bool = False  # build --offline: downloads come from the HTTP cache only, never the network
     raw: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
-    tables: dict[str, Any] = field(default_factory=dict)  # checked values, defaults filled in ([[source]]: a list)
+    tables: dict[str, Any] = field(default_factory=dict)  # checked Settings by table ([[source]]: a list of them)
     unknown: list[Unknown] = field(default_factory=list)  # keys and tables the schema does not know
     plugins_checked: bool = False
 
-    def table(self, name: str) -> dict[str, Any]:
-        """The ``[name]`` table: checked values with their defaults (a plugin's own, once its build began)."""
-        if name in self.tables:
+    def section(self, name: str) -> Settings:
+        """The checked ``[name]`` table: ``config.section("fetch").timeout``, its default filled in."""
+        try:
             return self.tables[name]
-        value = self.raw.get(name, {})
-        return value if isinstance(value, dict) else {}
+        except KeyError:
+            raise KeyError(f"[{name}] is not a checked table: the engine's are checked when the configuration "
+                           "is read, a plugin's own when its build, send or listing begins") from None
+
+    def override(self, name: str, **changes: Any) -> None:
+        """Lay ``changes`` over the checked ``[name]`` table for this run (a flag, an evaluation's fixed setting)."""
+        self.tables[name] = self.section(name).replace(**changes)
+
+    def table(self, name: str) -> Settings:
+        """The ``[name]`` table, as :meth:`section` (a read-only mapping: ``config.section("losses").labels``)."""
+        return self.section(name)
+
+    @property
+    def title(self) -> str:
+        return self.section("briefing").title
+
+    @property
+    def first_day(self) -> dt.date | None:
+        return self.section("briefing").first_day
+
+    @property
+    def back_issues_text(self) -> str:
+        return self.section("briefing").back_issues_text
+
+    @property
+    def back_issues_url(self) -> str:
+        return self.section("briefing").back_issues_url
+
+    @property
+    def max_source_bytes(self) -> int:
+        return mb_bytes(self.section("briefing").max_source_mb)
+
+    @property
+    def budget(self) -> Settings:
+        return self.section("budget")
+
+    @property
+    def subject(self) -> Settings:
+        return self.section("subject")
 
     def resolve(self, value: str | Path) -> Path:
         """A path from the configuration, relative to the workspace."""
@@ -222,7 +256,7 @@ class Config:
                              "the date of Day 1: there is no issue to make for it")
 
     def item_budget(self) -> dict[str, int]:
-        return {"sentences": int(self.budget["item_sentences"]), "words": int(self.budget["item_words"])}
+        return {"sentences": self.budget.item_sentences, "words": self.budget.item_words}
 
     def check_plugins(self, plugins, section_keys: list[str] | None = None) -> None:
         """Check the plugins' tables (once), then, given the sections' keys, the ``[sections.KEY]`` tables;
@@ -254,7 +288,7 @@ class Config:
         for name, table in ENGINE_TABLES.items():
             for key, option in table.options.items() if not table.many else ():
                 if option.cache:
-                    shaping[f"{name}.{key}"] = self.table(name).get(key)
+                    shaping[f"{name}.{key}"] = self.section(name)[key]
         return shaping
 
 
@@ -330,19 +364,11 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
         cfg.source_tables = source_tables(cfg.tables["source"])
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
-    main = cfg.tables["briefing"]
-    cfg.title = main["title"]
-    cfg.first_day = main["first_day"]
-    cfg.back_issues_text = main["back_issues_text"]
-    cfg.back_issues_url = main["back_issues_url"]
+    main = cfg.section("briefing")
     given = raw.get("briefing") if isinstance(raw.get("briefing"), dict) else {}
-    cfg.sources = list(main["sources"]) if "sources" in given or not cfg.source_tables else []
-    cfg.out = Path(main["out"])
-    cfg.formats = tuple(dict.fromkeys(main["formats"]))
-    cfg.max_source_bytes = int(float(main["max_source_mb"]) * 1024 * 1024)
-    cfg.budget = cfg.tables["budget"]
-    cfg.subject = cfg.tables["subject"]
-    cfg.sections = {k: dict(v) for k, v in (raw.get("sections") or {}).items() if isinstance(v, dict)}
+    cfg.sources = list(main.sources) if "sources" in given or not cfg.source_tables else []
+    cfg.out = Path(main.out)
+    cfg.formats = tuple(dict.fromkeys(main.formats))
 
     if overrides.get("date") is not None:
         cfg.date = _date(overrides["date"], "--date")
@@ -366,4 +392,4 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
 
 
 __all__ = ["Config", "ConfigError", "load_config", "find_config", "parse_formats", "ENGINE_TABLES", "all_tables",
-           "Float", "Int", "Str", "Bool", "ListOf", "Mapping", "Option", "Table"]
+           "Float", "Int", "Str", "Bool", "ListOf", "Mapping", "Option", "Settings", "Table"]

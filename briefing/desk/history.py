@@ -75,7 +75,7 @@ def desk_history(config, days: int | None = None, today: dt.date | None = None) 
     the draft had put it; the desk writes it). A notes file that cannot be read is skipped with a warning:
     the build of its day fails on it anyway.
     """
-    days = int(config.table("desk").get("learn_days", 60) if days is None else days)
+    days = config.section("desk").learn_days if days is None else days
     today = today or config.date or dt.date.today()
     folder = notes_folder(config)
     records: list[DeskRecord] = []

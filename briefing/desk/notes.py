@@ -83,7 +83,7 @@ class NotesError(BuildError):
 
 
 def notes_folder(config) -> Path:
-    return config.resolve(config.table("notes").get("folder") or "notes")
+    return config.resolve(config.section("notes").folder)
 
 
 def notes_path(config, date: dt.date) -> Path:

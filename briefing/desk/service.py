@@ -108,7 +108,7 @@ class Desk(Sending):
         self.port = port
         first = self.config(date)
         self.workspace = first.workspace
-        self.subject = first.table("subject").get("name", "")
+        self.subject = first.section("subject").name
         self.plugins = Plugins(first.workspace)
         self.env = BuildContext(first, self.plugins).env
         self.section_info = {s.key: {"key": s.key, "title": s.title, "stories": s.make_items is None}

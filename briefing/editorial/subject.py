@@ -33,15 +33,15 @@ def subject_of(ctx) -> Subject:
     workspace's own ``[subject]`` terms and examples laid over it; or those alone."""
     from ..errors import UsageError
 
-    table = ctx.config.table("subject")
+    table = ctx.config.section("subject")
     found = ctx.first(ctx.hook.briefing_subject)
     if found is None:
-        if table["preset"]:
-            raise UsageError(f"[subject] preset = {table['preset']!r}: no plugin provides this subject")
-        found = Subject(name="subject", threshold=float(table["threshold"]))
-    terms = {**found.terms, **{k: float(v) for k, v in table["terms"].items()}}
+        if table.preset:
+            raise UsageError(f"[subject] preset = {table.preset!r}: no plugin provides this subject")
+        found = Subject(name="subject", threshold=table.threshold)
+    terms = {**found.terms, **table.terms}
     found.terms = {k: v for k, v in terms.items() if v}
-    found.examples = list(found.examples) + list(table["examples"])
+    found.examples = list(found.examples) + list(table.examples)
     if not found.terms and not found.examples and found.model is None:
         raise UsageError("briefing.toml: the briefing has no subject: set [subject] preset, or [subject] terms "
                          "(words that say a document belongs in the briefing)")

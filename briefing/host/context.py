@@ -1,7 +1,7 @@
 """The build context: one object per build, handed to every hook as ``build``.
 
 In: the configuration, the plugins and the issue date. Out: what plugins share with the engine during one
-build, and nothing that outlives it: the report, the checked settings (``config.table(name)``), a scratch
+build, and nothing that outlives it: the report, the checked settings (``config.section(name)``), a scratch
 dict per plugin (``build.scratch(key)``), the one Jinja environment (the environment hook runs once), the one
 fetcher every download goes through (``build.fetcher``), and contained calls into the plugins that report failures to this build's report. Two builds in one process
 never see each other's state.
@@ -24,6 +24,7 @@ class BuildContext:
     def __init__(self, config: Config, plugins, date: dt.date | None = None, report: Report | None = None):
         self.config = config
         self.plugins = plugins
+        config.check_plugins(plugins)  # the plugins' own tables, checked once per configuration, before any read
         self.date = date or today(config)
         self.report = report if report is not None else Report()
         self.strict = config.strict

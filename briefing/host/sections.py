@@ -18,7 +18,6 @@ def sections_of(ctx) -> list[Section]:
     """Every section the plugins contribute, configured; two sections with one key are an error."""
     found: list[Section] = []
     owner: dict[str, str] = {}
-    ctx.config.check_plugins(ctx.plugins)  # the plugins' own tables first: their sections may read them
     subject = ctx.subject or subject_of(ctx)
     for plugin_name, sections in ctx.call_named(ctx.hook.briefing_sections):
         for section in sections:
@@ -37,15 +36,18 @@ def configured_sections(found: list[Section], config: Config) -> list[Section]:
     """The plugins' sections with titles, order and limits from ``[sections.KEY]``; disabled ones left out."""
     out = []
     for section in found:
-        conf = {k: v for k, v in config.sections.get(section.key, {}).items() if v is not None}
-        if conf.get("enabled", True) is False:
+        conf = config.sections.get(section.key)
+        if conf is None:
+            out.append(section)
+            continue
+        if not conf.enabled:
             continue
         section = section.replace(
-            title=str(conf.get("title", section.title)),
-            order=int(conf.get("order", section.order)),
-            max_items=conf.get("max_items", section.max_items),
+            title=section.title if conf.title is None else conf.title,
+            order=section.order if conf.order is None else conf.order,
+            max_items=section.max_items if conf.max_items is None else conf.max_items,
         )
-        if "terms" in conf:
-            section.profile = {**section.profile, "terms": dict(conf["terms"])}
+        if conf.terms is not None:
+            section.profile = {**section.profile, "terms": dict(conf.terms)}
         out.append(section)
     return sorted(out, key=lambda s: (s.order, s.key))

@@ -44,10 +44,10 @@ def lab_context(day: str, plugins: Plugins | None = None, model: Path | None = N
     ``model``: a model file to use instead of the preset's own."""
     config = load_config(ROOT / "briefing.toml", date=issue_date(day).isoformat(), sources=[str(FEEDS / day)],
                          formats="md")
-    config.tables["articles"] = {**config.table("articles"), "fetch": False}
-    config.tables["briefing"] = {**config.table("briefing"), "cache": False}
+    config.override("articles", fetch=False)
+    config.override("briefing", cache=False)
     if model is not None:
-        config.tables["subject"] = {**config.table("subject"), "model": str(model)}
+        config.override("subject", model=str(model))
     return BuildContext(config, plugins or Plugins(config.workspace))
 
 

@@ -55,7 +55,7 @@ except ImportError:  # a commit from before the packages
 root, out = Path(sys.argv[1]), sys.argv[2]
 for folder, date in zip(sys.argv[3::2], sys.argv[4::2]):
     config = load_config(root / "briefing.toml", date=date, sources=[folder], out=out, formats="md")
-    config.tables["articles"] = {**config.table("articles"), "fetch": False}
+    config.override("articles", fetch=False)
     build(config, Plugins(root, entry_points=False))
 """
 
@@ -83,7 +83,7 @@ def build_day(day: str, out: Path, code: Path | None = None, after: str = "") ->
         for d in days:
             config = load_config(ROOT / "briefing.toml", date=issue_date(d), sources=[str(FEEDS / d)],
                                  out=str(out), formats="md")
-            config.tables["articles"] = {**config.table("articles"), "fetch": False}
+            config.override("articles", fetch=False)
             build(config)
     else:
         env = {**os.environ, "PYTHONPATH": str(code)}

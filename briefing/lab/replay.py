@@ -48,7 +48,7 @@ def prepare(day: Day, subject: Subject, plugins: Plugins | None = None) -> Prepa
     report = ctx.report
     report.documents = list(day.report["documents"])
     articles = [d for d in day.documents if d.kind == "article"]
-    relevance = gate(articles, judge, report, ctx.config.table("briefing")["language"])
+    relevance = gate(articles, judge, report, ctx.config.section("briefing").language)
     articles = [d for d in articles if d.id in relevance]
     for d in articles:
         if d.id not in day.sentences:

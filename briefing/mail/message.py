@@ -89,7 +89,8 @@ def links(config: Config, issue: Issue, files: dict[str, Path]) -> dict[str, str
 
     A relative ``back_issues_url`` (``../index.html``) means something only beside the issue's files: it is
     resolved against ``[archive] base_url`` (where ``out/`` is served) when that is set."""
-    base = str(config.table("archive").get("base_url", "") or "").strip()
+    archive_settings = config.tables.get("archive")  # the archive plugin's table, when it is installed
+    base = archive_settings.base_url.strip() if archive_settings is not None else ""
     folder_url = f"{base.rstrip('/')}/{issue.date.isoformat()}/" if base else ""
     back = (issue.back_issues_url or "").strip()
     if urlsplit(back).scheme.lower() in ("http", "https"):

@@ -107,34 +107,34 @@ def mail_settings(config: Config) -> MailSettings:
     if "password" in raw:
         raise UsageError(f"{where}: do not put the password in the file; set password_env to the name of an "
                          f"environment variable that holds it (default {DEFAULT_PASSWORD_ENV})")
-    table = config.table("mail")
+    table = config.section("mail")
     missing = [k for k in ("host", "sender", "recipients") if not table.get(k)]
     if missing:
         raise UsageError(f"{where}: missing {', '.join(missing)}")
-    sender = mailbox(table["sender"], f"{where} sender")
+    sender = mailbox(table.sender, f"{where} sender")
     boxes: dict[str, Mailbox] = {}
-    for entry in table["recipients"]:
+    for entry in table.recipients:
         box = mailbox(entry, f"{where} recipients")
         if box.key in boxes:
             raise UsageError(f"{where}: {box.key} is listed twice in recipients")
         boxes[box.key] = box
     for key in ("list_id", "unsubscribe", "subject"):
         check_header_text(table[key], f"{where} {key}")
-    unsubscribe = table["unsubscribe"].strip()
+    unsubscribe = table.unsubscribe.strip()
     if unsubscribe and urlsplit(unsubscribe).scheme.lower() not in ("mailto", "https"):
         raise UsageError(f"{where}: unsubscribe: expected a mailto: or https: address, got {unsubscribe!r}")
-    if table["one_click"] and not unsubscribe.lower().startswith("https:"):
+    if table.one_click and not unsubscribe.lower().startswith("https:"):
         raise UsageError(f"{where}: one_click needs an https: unsubscribe address")
-    security = table["security"]
-    if security == "none" and table["username"] and not loopback(table["host"]):
+    security = table.security
+    if security == "none" and table.username and not loopback(table.host):
         raise UsageError(f"{where}: security = \"none\" with a username would send the password in clear to "
-                         f"{table['host']}; use \"starttls\" or \"tls\" (a relay on this machine may stay \"none\")")
-    return MailSettings(host=table["host"], port=table["port"] or DEFAULT_PORTS[security], security=security,
-                        sender=table["sender"], recipients=list(table["recipients"]), username=table["username"],
-                        password_env=table["password_env"], subject=table["subject"],
-                        timeout=float(table["timeout"]), cafile=table["cafile"], list_id=table["list_id"].strip(),
-                        unsubscribe=unsubscribe, one_click=table["one_click"],
-                        attach=tuple(dict.fromkeys(table["attach"])), sender_box=sender, boxes=list(boxes.values()))
+                         f"{table.host}; use \"starttls\" or \"tls\" (a relay on this machine may stay \"none\")")
+    return MailSettings(host=table.host, port=table.port or DEFAULT_PORTS[security], security=security,
+                        sender=table.sender, recipients=list(table.recipients), username=table.username,
+                        password_env=table.password_env, subject=table.subject,
+                        timeout=table.timeout, cafile=table.cafile, list_id=table.list_id.strip(),
+                        unsubscribe=unsubscribe, one_click=table.one_click,
+                        attach=tuple(dict.fromkeys(table.attach)), sender_box=sender, boxes=list(boxes.values()))
 
 
 # -- the record ----------------------------------------------------------------------------------------------
@@ -201,7 +201,6 @@ def send_issue(config: Config, date: dt.date, force: bool = False, plugins=None,
     settings = mail_settings(config)
     test_boxes = [mailbox(entry, "--to") for entry in test_to or []]  # checked before anything else happens
     ctx = BuildContext(config, plugins or Plugins(config.workspace), date)
-    config.check_plugins(ctx.plugins, [])
     with out_lock(config, "send"):
         folder = config.out / date.isoformat()
         issue, files = issue_files(config, date, settings.attach)

@@ -228,7 +228,6 @@ def remove_issue(config, date: str) -> tuple[Path, str]:
         os.rename(folder, kept)
         _fsync_folder(out)
         ctx = BuildContext(config, Plugins(config.workspace), day)
-        config.check_plugins(ctx.plugins, [])
         ctx.call(ctx.hook.briefing_archive_changed)
     failed = [f"plugin {e['plugin']!r} failed in {e['hook']}: {e['error']}" for e in ctx.report.plugin_errors]
     if failed:  # the files are out of the archive, but a list a plugin writes may still name the issue

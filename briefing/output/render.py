@@ -158,7 +158,7 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
 
 
 def template_cache(config: Config) -> TemplateCache | None:
-    if not config.table("briefing")["cache"]:
+    if not config.section("briefing").cache:
         return None
     return TemplateCache(str(Path(config.workspace) / CACHE_FOLDER / "templates"), "%s.jinja")
 
@@ -241,5 +241,5 @@ def render(issue: Issue, ctx, formats: tuple[str, ...] | None = None,
     if "epub" in formats:
         from .epub import render_epub
 
-        out["epub"] = render_epub(issue, env, ctx.config.table("briefing")["language"])
+        out["epub"] = render_epub(issue, env, ctx.config.section("briefing").language)
     return out

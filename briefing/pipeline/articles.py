@@ -26,6 +26,7 @@ import time
 import urllib.parse
 from collections import Counter
 
+from ..config.schema import mb_bytes
 from ..errors import SourceError
 from ..models import Document
 from ..runtime.progress import tell
@@ -61,25 +62,24 @@ NOT_FAILURES = ("robots", "offline")
 
 def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> list[Document]:
     """The documents with each on-subject feed item's article read in place of its teaser (see the module)."""
-    table = ctx.config.table("articles")
+    table = ctx.config.section("articles")
     report = ctx.report
     items = [d for d in documents if d.origin == "feed" and d.kind == "article"]
     if not items:
         return documents
-    if not table["fetch"]:
+    if not table.fetch:
         report.note("articles", f"{len(items)} feed item(s) built from their descriptions: [articles] fetch = false",
                     fetch=False)
         return documents
     wanted, skipped = _wanted(ctx, items)
 
     fetcher = ctx.fetcher
-    timeout, days = float(table["timeout"]), float(table["cache_days"])
-    limit = int(float(table["max_mb"]) * 1024 * 1024)
-    deadline = time.monotonic() + float(table["deadline"])
+    timeout, days, limit = table.timeout, table.cache_days, mb_bytes(table.max_mb)
+    deadline = time.monotonic() + table.deadline
 
     def work(url: str) -> Response:
         return fetcher.get(url, timeout=timeout, limit=limit, max_age=days * 86400, robots=True, deadline=deadline,
-                           late=f"timed out: the stage's deadline of {float(table['deadline']):g} s passed",
+                           late=f"timed out: the stage's deadline of {table.deadline:g} s passed",
                            accept=ACCEPT_PAGE, keep_errors=True)
 
     order = {id(doc): n for n, doc in enumerate(documents)}
@@ -88,7 +88,7 @@ def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> 
     done = failed = 0
     lost: Counter = Counter()  # downloads that failed, by kind
     tell(progress, f"articles 0/{len(wanted)}")
-    late = f"not fetched: the stage's deadline of {float(table['deadline']):g} s passed"
+    late = f"not fetched: the stage's deadline of {table.deadline:g} s passed"
     try:
         for url, result in fetcher.map(list(wanted), work, deadline=deadline, late=late):
             if isinstance(result, FetchError) and result.kind not in NOT_FAILURES:

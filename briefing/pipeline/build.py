@@ -243,14 +243,13 @@ def _build(config: Config, plugins: Plugins | None = None,
     report = ctx.report
     timer = Timer(config, guard, progress)
 
-    config.check_plugins(plugins)  # every table is checked before anything is decided from it
     ctx.subject = subject_of(ctx)
     sections = ctx.sections = sections_of(ctx)
     ctx.judge = judge = Judge(ctx.subject, sections, desk_examples(config, date, report))
     ctx.call(ctx.hook.briefing_build_start)
     cache = SourceCache.for_build(config, plugins)
     timer.cache = bool(cache)
-    if config.table("briefing")["language"]:
+    if config.section("briefing").language:
         warm_up()  # the language identifier loads while the sources are read
     documents = load(ctx, cache)
     if report.bad_sources and not report.sources:  # every source failed: say so, publish nothing
@@ -267,7 +266,7 @@ def _build(config: Config, plugins: Plugins | None = None,
     articles = [d for d in documents if d.kind == "article"]
     window_articles = len(articles)
     with termscore.memo(cache.scores if cache else None):
-        relevance = gate(articles, judge, report, config.table("briefing")["language"],  # before any split
+        relevance = gate(articles, judge, report, config.section("briefing").language,  # before any split
                          declared_languages(ctx))
     articles = [d for d in articles if d.id in relevance]
     timer.done("gate")

@@ -79,7 +79,7 @@ def fingerprint(config, plugins) -> str:
         h.update(plugin_name.encode() + b"\0" + _code_of(plugin))
         # a loader's own settings shape what it reads
         for table in plugins.tables_of(plugin_name):
-            h.update(json.dumps([table, config.table(table)], sort_keys=True, default=str).encode())
+            h.update(json.dumps([table, dict(config.section(table))], sort_keys=True, default=str).encode())
     h.update(json.dumps(config.fingerprint_settings(), sort_keys=True, default=str).encode())
     return h.hexdigest()
 
@@ -157,7 +157,7 @@ class SourceCache:
 
     @classmethod
     def for_build(cls, config, plugins) -> "SourceCache | None":
-        if not config.table("briefing")["cache"]:
+        if not config.section("briefing").cache:
             return None
         return cls(Path(config.workspace) / FOLDER, fingerprint(config, plugins))
 

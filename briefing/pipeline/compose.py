@@ -252,8 +252,8 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     issue = Issue(title=config.title, day=config.day_number(date), date=date,
                   back_issues_text=config.back_issues_text, back_issues_url=config.back_issues_url)
     budget = config.item_budget()
-    per_issue = int(config.budget["issue_items"])
-    limits = {s.key: int(s.max_items or config.budget["section_items"]) for s in sections}
+    per_issue = config.budget.issue_items
+    limits = {s.key: s.max_items or config.budget.section_items for s in sections}
     span = day_span(placed)
     ranked = sorted(placed, key=lambda s: (-importance(s, span), s.id))
     ranked = gather(ranked, ctx.judge, report)

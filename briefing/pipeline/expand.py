@@ -35,7 +35,7 @@ def expand(entries: list[str], config: Config, report: Report) -> list[str]:
     leads outside the folder (or the pattern's fixed part) unless ``[briefing] follow_symlinks`` is true, and
     never into a folder already being walked (a link loop): each such link is reported, not read.
     """
-    follow = bool(config.table("briefing").get("follow_symlinks", False))
+    follow = config.section("briefing").follow_symlinks
     found: list[str] = []
     for entry in entries:
         if is_url(entry):

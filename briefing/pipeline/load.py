@@ -224,7 +224,7 @@ def parse_in_parallel(entries: list[str], ctx, cache) -> dict[str, Parsed | byte
     worth it (``[briefing] workers``, :data:`PARALLEL_BYTES`); the rest is left to :func:`load_one`, with the
     bytes of each file read here (a cached one, on a rebuild) so that it is not read twice. A file whose worker
     died while parsing it (a crashing parser) is a bad source with the reason, and the others are read."""
-    workers = int(ctx.config.table("briefing").get("workers", 0)) or cores()
+    workers = ctx.config.section("briefing").workers or cores()
     local = [e for e in entries if not is_url(e)]
     if workers < 2 or len(local) < 2:
         return {}
@@ -258,9 +258,9 @@ def parse_in_parallel(entries: list[str], ctx, cache) -> dict[str, Parsed | byte
 
 def fetch_source(url: str, ctx, deadline: float | None = None):
     """A URL source's response, revalidated against the HTTP cache (a feed is never served stale unasked)."""
-    timeout = float(ctx.config.table("fetch")["timeout"])
-    late = f"timed out: the lists' feeds took [fetch] list_seconds ({ctx.config.table('fetch')['list_seconds']:g} s)"
-    return ctx.fetcher.get(url, timeout=timeout, limit=ctx.config.max_source_bytes, deadline=deadline,
+    settings = ctx.config.section("fetch")
+    late = f"timed out: the lists' feeds took [fetch] list_seconds ({settings.list_seconds:g} s)"
+    return ctx.fetcher.get(url, timeout=settings.timeout, limit=ctx.config.max_source_bytes, deadline=deadline,
                            late=late)
 
 
@@ -268,7 +268,7 @@ def fetch_round(urls: list[str], ctx, deadline: float | None = None) -> dict:
     """The response (or the error) of each URL, fetched in parallel within the fetcher's limits."""
     if not urls:
         return {}
-    late = f"not fetched: the lists' feeds took [fetch] list_seconds ({ctx.config.table('fetch')['list_seconds']:g} s)"
+    late = f"not fetched: the lists' feeds took [fetch] list_seconds ({ctx.config.section('fetch').list_seconds:g} s)"
     found = dict(ctx.fetcher.map(urls, lambda url: fetch_source(url, ctx, deadline), deadline=deadline, late=late))
     return found
 
@@ -325,8 +325,8 @@ def _listed_feeds(lists: list[Document], name: str, depth: int, per_list: int, s
 def load(ctx, cache=None) -> list[Document]:
     config, report = ctx.config, ctx.report
     documents: list[Document] = []
-    fetch_table = config.table("fetch")
-    per_list = int(fetch_table["list_feeds"])
+    fetch_table = config.section("fetch")
+    per_list = fetch_table.list_feeds
     tables = dict(planned(config, report))  # each file and URL to read → its [[source]] table, or None
     batch = [(entry, 0) for entry in tables]
     seen = {entry for entry, _ in batch}
@@ -363,7 +363,7 @@ def load(ctx, cache=None) -> list[Document]:
             report.documents.extend(doc.to_report() for doc in docs)
             documents.extend(docs)
         if following and lists_deadline is None:
-            lists_deadline = time.monotonic() + float(fetch_table["list_seconds"])
+            lists_deadline = time.monotonic() + fetch_table.list_seconds
         batch = following
     ctx.fetcher.release()
     log.info("loaded %d documents from %d sources", len(documents), len(report.sources))

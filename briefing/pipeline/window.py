@@ -35,11 +35,7 @@ UTC = dt.timezone.utc
 
 def zone(config: Config) -> dt.tzinfo:
     """The briefing's time zone (``[briefing] timezone``, checked when the configuration was read)."""
-    name = config.table("briefing").get("timezone") or "UTC"
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"[briefing] timezone: unknown time zone {name!r}") from None
+    return zoneinfo.ZoneInfo(config.section("briefing").timezone)
 
 
 def today(config: Config, now: dt.datetime | None = None) -> dt.date:
@@ -73,20 +69,16 @@ def _bound(value, what: str, end: bool, tz: dt.tzinfo) -> dt.datetime:
 
 def window(config: Config, date: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The ``[since, until)`` interval of publication times that count for the issue dated ``date``."""
-    conf = config.table("window")
+    conf = config.section("window")
     tz = zone(config)
-    until = (_bound(conf["until"], "window until", end=True, tz=tz) if conf.get("until") not in (None, "")
+    until = (_bound(conf.until, "window until", end=True, tz=tz) if conf.until not in (None, "")
              else midnight(date, tz))
-    if conf.get("since") not in (None, ""):
-        since = _bound(conf["since"], "window since", end=False, tz=tz)
-    elif conf.get("hours") is None and conf.get("until") in (None, ""):
+    if conf.since not in (None, ""):
+        since = _bound(conf.since, "window since", end=False, tz=tz)
+    elif conf.hours is None and conf.until in (None, ""):
         since = midnight(date - dt.timedelta(days=1), tz)  # the calendar day before, in the briefing's zone
     else:
-        try:
-            hours = 24.0 if conf.get("hours") is None else float(conf["hours"])
-        except (TypeError, ValueError):
-            raise UsageError(f"window hours: expected a number, got {conf.get('hours')!r}") from None
-        since = until - dt.timedelta(hours=hours)
+        since = until - dt.timedelta(hours=24.0 if conf.hours is None else conf.hours)
     if since >= until:
         raise UsageError(f"the window is empty: since {since.isoformat()} is not before until {until.isoformat()}")
     return since, until

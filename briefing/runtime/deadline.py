@@ -171,5 +171,5 @@ class BuildGuard:
 
 def build_guard(config, hard: bool = False) -> BuildGuard:
     """The guard for a build with ``config``'s ``[briefing] max_seconds``."""
-    return BuildGuard(float(config.table("briefing").get("max_seconds", DEFAULT_SECONDS)), hard=hard)
+    return BuildGuard(config.section("briefing").max_seconds, hard=hard)
 

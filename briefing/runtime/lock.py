@@ -1,6 +1,6 @@
 """Lock: one build (or send) at a time per output folder.
 
-In: the configuration (its ``out`` folder and ``[briefing] lock_timeout`` in seconds, default 600).
+In: the configuration (its ``out`` folder and ``[briefing] lock_timeout`` in seconds).
 Out: a context manager holding ``OUT/.lock``. A second build waits for the first; when the wait runs
 out it fails with a message naming the lock file (exit code 1). The lock is an OS file lock, so a
 build killed with SIGKILL releases it at once; the empty ``.lock`` file itself stays and is harmless.
@@ -16,23 +16,14 @@ from typing import Iterator
 from filelock import FileLock, Timeout
 
 from ..config.settings import Config
-from ..errors import BuildError, UsageError
+from ..errors import BuildError
 
 log = logging.getLogger("briefing.lock")
 
 LOCK_NAME = ".lock"
-DEFAULT_TIMEOUT = 600.0
-
-
 def lock_timeout(config: Config) -> float:
-    value = config.table("briefing").get("lock_timeout", DEFAULT_TIMEOUT)
-    try:
-        timeout = float(value)
-    except (TypeError, ValueError):
-        raise UsageError(f"lock_timeout: expected a number of seconds, got {value!r}") from None
-    if timeout < 0:
-        raise UsageError(f"lock_timeout: expected zero or more seconds, got {value!r}")
-    return timeout
+    """``[briefing] lock_timeout``: seconds, zero or more (the schema checked it)."""
+    return config.section("briefing").lock_timeout
 
 
 @contextmanager

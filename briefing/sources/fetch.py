@@ -157,16 +157,16 @@ class Fetcher:
         """The fetcher a build with this configuration uses (``[fetch]``, ``[articles]``, ``--offline``)."""
         from ..pipeline.cache import FOLDER
 
-        articles = config.table("articles")
-        days = float(articles.get("cache_days", 14))
+        articles = config.section("articles")
+        days = articles.cache_days
         cache = HttpCache(Path(config.workspace) / FOLDER / "http", days) if days > 0 else None
         return cls(FetchSettings(
-            user_agent=str(articles.get("user_agent") or USER_AGENT),
-            allow_private=bool(config.table("fetch").get("allow_private", False)),
+            user_agent=articles.user_agent,
+            allow_private=config.section("fetch").allow_private,
             offline=bool(getattr(config, "offline", False)),
             cache=cache,
-            concurrency=int(articles.get("concurrency", 8)),
-            per_host=int(articles.get("per_host", 2)),
+            concurrency=articles.concurrency,
+            per_host=articles.per_host,
         ))
 
     # -- one download --------------------------------------------------------------------------------
