@@ -262,6 +262,7 @@ def _through_the_sanitizer(fragment: str) -> str:
 @given(st.lists(st.sampled_from(list("ab &;#x0123456789\r\n\t\x00\x0b\u00a0\u202e\ufdd0\ud800>\"'")
                                 + ["&amp;", "&lt;", "&#13;", "&#xD800;", "&nbsp;", "\r\n"]), max_size=40).map("".join))
 @example("a&#13;\ra")  # a line end of the source's beside one written as a reference: two lines, not one
+@example("&#\x000")  # a NUL the sanitizer drops before the reference is read: "&#0", one U+FFFD
 def test_a_fragment_without_tags_reads_as_the_sanitizer_would_read_it(fragment):
     assert html_to_text(fragment) == _through_the_sanitizer(fragment)
 

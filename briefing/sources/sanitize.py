@@ -70,8 +70,9 @@ def html_text(fragment: str) -> tuple[str, str]:
     fragment = BLOCK_END.sub("\n\n", SURROGATE.sub("\ufffd", (fragment or "").replace(AMPERSAND, "")))
     problem = ""
     if "<" not in fragment:  # no tag at all (most titles and teasers): the sanitizer would only end lines
-        cleaned = fragment.replace("\r\n", "\n").replace("\r", "\n")  # as the sanitizer ends lines, before
-        # the references are read (a "&#13;" read afterwards must not join a line end of the source's)
+        # as the sanitizer reads it: NUL dropped and lines ended before the references are read ("&#", NUL, "0"
+        # is "&#0" to it; a "&#13;" read afterwards must not join a line end of the source's)
+        cleaned = fragment.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
     else:
         import nh3
 
