@@ -14,6 +14,7 @@ so; the issue it writes is the one a whole build would write from the same sourc
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -107,6 +108,19 @@ STAGES = ("load", "articles", "gate", "segment", "select", "cluster", "cache", "
           "publish")
 
 
+@contextlib.contextmanager
+def _told(guard):
+    """Inside ``guard``: its deadline said as a BuildError, a stop it made (Ctrl-C, SIGTERM) as Interrupted."""
+    try:
+        yield
+    except OutOfTime:
+        raise BuildError(guard.message()) from None
+    except KeyboardInterrupt:
+        if not guard.interrupted:
+            raise
+        raise Interrupted(guard.stopped(), guard.signal) from None
+
+
 def build(config: Config, plugins: Plugins | None = None,
           progress: Callable[[str, str | None], None] | None = None, hard_deadline: bool = False,
           keep: bool = False) -> BuildResult:
@@ -120,17 +134,10 @@ def build(config: Config, plugins: Plugins | None = None,
     with out_lock(config, "build"):
         remove_leftovers(config.out)  # of a build that was killed
         guard = build_guard(config, hard=hard_deadline)
-        try:
-            with guard:
-                if progress:
-                    progress("", STAGES[0])
-                return _build(config, plugins, progress, guard, keep)
-        except OutOfTime:
-            raise BuildError(guard.message()) from None
-        except KeyboardInterrupt:
-            if not guard.interrupted:
-                raise
-            raise Interrupted(guard.stopped(), guard.signal) from None
+        with _told(guard), guard:
+            if progress:
+                progress("", STAGES[0])
+            return _build(config, plugins, progress, guard, keep)
 
 
 def nothing_new(date: dt.date, report: Report, in_window: int, on_subject: int) -> str:
@@ -159,21 +166,14 @@ def publish(draft: Draft, hard_deadline: bool = False, still: Callable[[], bool]
     config = draft.ctx.config
     guard = build_guard(config, hard=hard_deadline)
     draft.ctx.guard = guard
-    try:
-        with guard:
-            timer = Timer(config, guard=guard, timings=dict(draft.timings))
-            rendered = _render(draft.ctx, draft.issue, timer, pdf)  # before the lock: nothing is written yet
-            with out_lock(config, "build"):
-                if still is not None and not still():
-                    return None
-                remove_leftovers(config.out)
-                return _store(draft.ctx, draft.issue, draft.documents, timer, rendered)
-    except OutOfTime:
-        raise BuildError(guard.message()) from None
-    except KeyboardInterrupt:
-        if not guard.interrupted:
-            raise
-        raise Interrupted(guard.stopped(), guard.signal) from None
+    with _told(guard), guard:
+        timer = Timer(config, guard=guard, timings=dict(draft.timings))
+        rendered = _render(draft.ctx, draft.issue, timer, pdf)  # before the lock: nothing is written yet
+        with out_lock(config, "build"):
+            if still is not None and not still():
+                return None
+            remove_leftovers(config.out)
+            return _store(draft.ctx, draft.issue, draft.documents, timer, rendered)
 
 
 def desk_examples(config: Config, date: dt.date, report) -> dict[str, list[str]]:
