@@ -89,6 +89,7 @@ class Story:
     relevance: float = 0.0  # its most relevant report's fit to the subject (log-odds)
     near: dict[str, float] = field(default_factory=dict)  # other stories of the day: how likely each tells this one
     folded: list["Story"] = field(default_factory=list)  # stories of this event folded into it when it printed
+    repeats: list["Story"] = field(default_factory=list)  # stories passed over as its repeats when it printed
     separate: bool = False  # an editor asked that it print on its own: never folded in, never passed over
 
     @property
@@ -133,6 +134,7 @@ class Item:
     score: float = 0.0
     pinned: bool = False
     folded: list[str] = field(default_factory=list)  # the ids of the stories folded into this item
+    repeats: list[str] = field(default_factory=list)  # the documents of the stories passed over as its repeats
 
     @property
     def outlets(self) -> list[tuple[str, list[Source]]]:

@@ -5,8 +5,8 @@ clustering and placing, so that a repeat never takes a place in the issue) match
 source document) or its headline is nearly the same (rapidfuzz). Then only what is new may be printed:
 sentences from documents the earlier item did not use, and not already printed in any earlier issue. With new facts, the item is printed from
 those alone with a back-reference in the house manner ("We reported on … in our Update of Day 387");
-with none, it is dropped. A story of few outlets that the judge finds as likely the same as an earlier item as a
-repeat passed over today (its ``repeat`` level) is dropped too, as that repeat. ``report.json`` records each decision (``notes`` kind ``follow-up``, and
+with none, it is dropped. A story whose reports were all passed over as repeats of an earlier item (its
+``repeats`` in ``issue.json``) is dropped as that repeat. ``report.json`` records each decision (``notes`` kind ``follow-up``, and
 ``dropped`` with reason "already published …").
 
 Configuration (optional), ``[followups]`` in ``briefing.toml``::
@@ -44,6 +44,7 @@ class Earlier:
                     texts = [s["text"] if isinstance(s, dict) else str(s) for s in item.get("sentences", [])]
                     entry = {"issue_day": issue["day"], "issue_date": issue["date"], "id": item["id"],
                              "headline": item["headline"], "documents": set(item["documents"]),
+                             "repeats": set(item.get("repeats", [])),
                              "keys": [norm_key(t) for t in texts], "text": " ".join(texts)}
                     index = len(self.items)
                     self.items.append(entry)
@@ -51,6 +52,11 @@ class Earlier:
                         self.by_sentence.setdefault(key, index)
         self.headlines = [norm_key(i["headline"]) for i in self.items]
         self.all_keys = list(self.by_sentence)
+
+    def passed_over(self, story: Story) -> dict[str, Any] | None:
+        """The earlier item every report of this story was passed over for, as its repeat, if any."""
+        docs = {d.id for d in story.documents}
+        return next((i for i in self.items if docs and docs <= i["repeats"]), None)
 
     def match(self, story: Story, headline: str, likeness=None) -> dict[str, Any] | None:
         """The earlier item this story follows up, if any: it shares two of its printed sentences (or one from
@@ -93,11 +99,6 @@ def _story_headline(story: Story) -> str:
     return api.clean_headline(lead.title, lead.doc.outlet) if lead else ""
 
 
-def _small(story: Story, judge) -> bool:
-    """Told by fewer outlets than a story that is never passed over as a repeat."""
-    return len({d.outlet or d.title for d in story.documents}) < judge.repeat_outlets
-
-
 def back_reference(earlier: dict[str, Any]) -> str:
     """The house manner, as a Markdown comment (the earlier headline is source text: escaped)."""
     when = (f"Update of Day {earlier['issue_day']}" if earlier["issue_day"] is not None
@@ -131,16 +132,14 @@ def briefing_stories(stories, config, build):
     kept = []
     for n, story in enumerate(stories):
         match = earlier.match(story, _story_headline(story), (told[n], judge.fold_threshold))
-        if match is None and _small(story, judge) and len(told[n]) and told[n].max() >= judge.repeat_threshold:
-            # as likely the same as an earlier item as a repeat passed over today: not news either
-            repeat = earlier.items[int(told[n].argmax())]
+        repeat = earlier.passed_over(story)
+        if match is None and repeat is not None:  # passed over as a repeat then: not news now either
             build.drop_story(story, f"passed over as a repeat of “{repeat['headline']}” (the Update of Day "
                              f"{repeat['issue_day']}, {repeat['issue_date']})",
                              headline=_story_headline(story) or story.passages[0].title or story.id,
                              followup="dropped", earlier_day=repeat["issue_day"],
                              earlier_date=repeat["issue_date"], earlier_item=repeat["id"],
-                             earlier_headline=repeat["headline"], same_as=repeat["headline"],
-                             likeness=round(float(told[n].max()), 3))
+                             earlier_headline=repeat["headline"], same_as=repeat["headline"])
             continue
         if match is None:
             kept.append(story)

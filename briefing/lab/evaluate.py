@@ -55,7 +55,10 @@ except ImportError:  # a commit from before the packages
 root, out = Path(sys.argv[1]), sys.argv[2]
 for folder, date in zip(sys.argv[3::2], sys.argv[4::2]):
     config = load_config(root / "briefing.toml", date=date, sources=[folder], out=out, formats="md")
-    config.override("articles", fetch=False)
+    if hasattr(config, "override"):
+        config.override("articles", fetch=False)
+    else:  # a commit from before typed tables
+        config.tables["articles"] = {**config.table("articles"), "fetch": False}
     build(config, Plugins(root, entry_points=False))
 """
 

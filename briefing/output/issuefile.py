@@ -42,6 +42,7 @@ def item_to_dict(item: Item) -> dict[str, Any]:
         "sources": [{"outlet": s.outlet, "url": s.url, "title": s.title, "doc": s.doc_id} for s in item.sources],
         "documents": sorted({s.doc_id for s in item.sources if s.doc_id} | {s.doc_id for s in item.sentences}),
         "folded": list(item.folded),
+        "repeats": list(item.repeats),
     }
 
 
@@ -72,6 +73,7 @@ def item_from_dict(raw: dict[str, Any]) -> Item:
                 comments=[str(c) for c in raw.get("comments", [])],
                 note=str(raw.get("note", "")), score=float(raw.get("score") or 0), pinned=bool(raw.get("pinned")),
                 folded=[str(f) for f in raw.get("folded", [])],
+                repeats=[str(d) for d in raw.get("repeats", [])],
                 sources=[Source(outlet=str(s.get("outlet", "")), url=str(s.get("url", "")),
                                 title=str(s.get("title", "")), doc_id=str(s.get("doc", "")))
                          for s in raw.get("sources", [])])

@@ -133,6 +133,7 @@ def gather(ranked: list[Story], judge, report: Report) -> list[Story]:
         elif like is not None and p >= judge.repeat_threshold and outlets(story) < judge.repeat_outlets:
             # not named on the sources line: measured, a likely repeat named there was another story too often
             same = kept[like]
+            kept[like] = dataclasses.replace(same, repeats=same.repeats + [story])  # said in its item's record
             why = f"passed over as a repeat of “{_lead_title(same)}” ({p:.2f})"
             entry.update(printed=False, repeat_of=same.id, likeness=round(p, 3), why=why)
             report.drop(_lead_title(story), "passed over as a repeat", story=story.id, repeat_of=same.id,
@@ -295,6 +296,7 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
         owners.extend([item.headline] * (1 + len(item.sentences)))
         item.score = round(importance(story, span), 4)
         item.folded = [f.id for f in story.folded]
+        item.repeats = sorted({d.id for r in story.repeats for d in r.documents})
         record(entries, story, item, _placed_reason(story, tops, rank[story.id] + 1, len(ranked)))
         items[story.id] = item
         count[story.section] += 1
