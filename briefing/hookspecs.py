@@ -57,6 +57,19 @@ def briefing_subject(config: Config, build: BuildContext) -> Subject | None:
 
 
 @hookspec
+def briefing_examples(config: Config, build: BuildContext) -> dict[str, list[str]] | None:
+    """Return texts an editor placed in each section on earlier days, as ``{section key: [headline, ...]}``.
+
+    Called once per build while its context is made, after the sections are known: the editorial model takes
+    each as an example of its section, weighted as an editor's choice. The built-in ``editor_notes`` plugin
+    answers with the desk's moves of the last ``[desk] learn_days`` (:func:`briefing.api.desk_history`).
+
+    :param config: the build's configuration.
+    :param build: the build's context (its ``date``; its subject and sections are settled, its model not yet).
+    """
+
+
+@hookspec
 def briefing_loaders(config: Config, build: BuildContext) -> list[Loader] | None:
     """Return the source loaders this plugin contributes, as a list of :class:`briefing.models.Loader`.
 

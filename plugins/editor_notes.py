@@ -30,6 +30,7 @@ left out by the editor is in ``dropped`` with ``editor: true`` and the note's nu
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from briefing import Item, Source, api, hookimpl, stable_id
@@ -121,6 +122,17 @@ def find_items(issue, note: dict[str, Any], story_id: str | None = None) -> list
 
 
 # -- hooks ----------------------------------------------------------------------------------------------------
+
+
+@hookimpl
+def briefing_examples(config, build):
+    """The headlines the editors moved into each section before this issue's day (the desk's history, within
+    ``[desk] learn_days``): they teach the placement like labelled examples."""
+    found: dict[str, list[str]] = {}
+    for record in api.desk_history(config, today=build.date - dt.timedelta(days=1)):
+        if record.to_section != api.KILLED and record.headline:
+            found.setdefault(record.to_section, []).append(record.headline)
+    return found
 
 
 @hookimpl

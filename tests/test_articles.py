@@ -13,9 +13,8 @@ import lxml.html
 import pytest
 
 from briefing.pipeline import gate
-from briefing.pipeline.articles import read_articles
+from briefing.pipeline import articles
 from briefing.pipeline.build import build
-from briefing.host.sections import sections_of
 from briefing.config.settings import load_config
 from briefing.host.context import BuildContext
 from briefing.pipeline.load import load
@@ -161,18 +160,13 @@ def rows_by_url(result) -> dict[str, dict]:
     return {row["url"]: row for row in result.report.articles}
 
 
-def gate_context() -> BuildContext:
-    ctx = BuildContext(load_config(None), Plugins(None))
-    ctx.sections = sections_of(ctx)
-    return ctx
-
-
 def test_the_teasers_are_on_subject_and_the_others_are_not(newsroom):
-    ctx = gate_context()  # the premise of the tests below, said out loud
-    for title, text, url, _ in newsroom.on_subject:
-        assert gate.on_subject(ctx, Document(id="t", title=title, text=text, origin="feed")), title
-    for title, text in OFF_SUBJECT:
-        assert not gate.on_subject(ctx, Document(id="o", title=title, text=text, origin="feed")), title
+    ctx = BuildContext(load_config(None), Plugins(None))  # the premise of the tests below, said out loud
+    on = [Document(id=f"t{n}", title=title, text=text, origin="feed")
+          for n, (title, text, url, _) in enumerate(newsroom.on_subject)]
+    off = [Document(id=f"o{n}", title=title, text=text, origin="feed") for n, (title, text) in enumerate(OFF_SUBJECT)]
+    gated = gate.run(ctx, on + off)
+    assert [d.title for d in gated.articles] == [d.title for d in on]
 
 
 def test_a_small_day_reads_its_articles_and_names_what_it_could_not(tmp_path):
@@ -231,9 +225,8 @@ def test_each_article_holds_its_sentences_and_none_of_the_boilerplate(newsroom, 
     config = load_config(built["ws"] / "briefing.toml", date="2023-03-20", sources=[newsroom.feed_host.url("/wire.xml")],
                          offline=True)  # the pages the build fetched, from the cache
     ctx = BuildContext(config, Plugins(config.workspace))
-    ctx.sections = sections_of(ctx)
-    documents = read_articles(ctx, in_window(load(ctx), ctx.date, config, ctx.report))
-    text_of = {d.url: d.text for d in documents}
+    gated = articles.run(ctx, gate.run(ctx, in_window(load(ctx), ctx.date, config, ctx.report)))
+    text_of = {d.url: d.text for d in gated.documents}
     for name in NAMES:
         text = text_of[newsroom.page_url[name]]
         assert text != newsroom.teaser[newsroom.page_url[name]]

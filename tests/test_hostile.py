@@ -167,11 +167,11 @@ def test_the_size_cap_refuses_a_50_mb_file_without_reading_it(tmp_path):
         fh.seek(BIG - 1)
         fh.write(b"x")
     config = load_config(ROOT / "briefing.toml")
-    plugins = Plugins(config.workspace)
+    ctx = BuildContext(config, Plugins(config.workspace))  # what the build has made before it reads a source
     tracemalloc.start()
     try:
         with pytest.raises(SourceError, match="too large"):
-            load_one(str(big), BuildContext(config, plugins))
+            load_one(str(big), ctx)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -111,6 +111,8 @@ FAILING = {
     "briefing_sections": ("def briefing_sections():\n    raise KeyError('sections')\n", "KeyError: 'sections'"),
     "briefing_loaders": ("def briefing_loaders():\n    raise OSError('no loaders today')\n",
                          "OSError: no loaders today"),
+    "briefing_examples": ("def briefing_examples(build):\n    raise KeyError('no history')\n",
+                          "KeyError: 'no history'"),
     "briefing_build_start": ("def briefing_build_start(build):\n    raise RuntimeError('not ready')\n",
                              "RuntimeError: not ready"),
     "briefing_score": ("def briefing_score(section, story):\n    return 1 / 0\n",

@@ -60,10 +60,9 @@ def test_a_plugin_from_an_entry_point_loads(tmp_path, monkeypatch):
     assert "energy" in plugins.names()
     assert plugins.sources["energy"].startswith("entry point")
     config = load_config(ROOT / "briefing.toml")
-    from briefing.host.sections import sections_of
     from briefing.host.context import BuildContext
 
-    assert "energy" in [s.key for s in sections_of(BuildContext(config, plugins))]
+    assert "energy" in [s.key for s in BuildContext(config, plugins).sections]
     sys.modules.pop("outside_plugin", None)
 
 

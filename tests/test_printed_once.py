@@ -87,12 +87,11 @@ def test_a_story_that_tells_a_kept_one_again_is_folded_into_it_and_a_small_likel
     other = story("other", ["Fox"], near={"big": 0.1})  # another story
     via = story("via", ["Hill"], near={"again": 0.92})  # tells a story folded into big: folded into big
     report = Report()
-    report.stories = [{"story": s.id} for s in (big, again, repeat, wide, other, via)]
-    kept = gather([big, again, repeat, wide, other, via], Thresholds(), report)
+    why = {s.id: {"story": s.id} for s in (big, again, repeat, wide, other, via)}
+    kept = gather([big, again, repeat, wide, other, via], Thresholds(), report, why)
     assert [s.id for s in kept] == ["big", "wide", "other"]
     assert [s.id for s in kept[0].folded] == ["again", "via"] and not big.folded  # the given story is left as it was
     assert {d.outlet for d in kept[0].documents} == {"BBC", "CNN", "AP", "Sky", "Hill"}  # whose sentences may print
-    why = {e["story"]: e for e in report.stories}
     assert why["again"]["folded_into"] == "big" and why["again"]["printed"] is False
     assert why["repeat"]["repeat_of"] == "big" and "repeat" in why["repeat"]["why"]
     assert [d["story"] for d in report.dropped] == ["repeat"]
@@ -102,7 +101,7 @@ def test_an_editors_separate_mark_prints_a_story_on_its_own():
     big = story("big", ["BBC", "CNN", "AP"])
     again = story("again", ["Sky"], near={"big": 0.99}, separate=True)
     report = Report()
-    kept = gather([big, again], Thresholds(), report)
+    kept = gather([big, again], Thresholds(), report, {})
     assert [s.id for s in kept] == ["big", "again"] and not kept[0].folded
 
 

@@ -28,7 +28,7 @@ def kept(tmp_path_factory):
     ws = make_workspace(tmp_path_factory.mktemp("kept"), SEEDS, config_text=BUDGET)
     config = load_config(ws / "briefing.toml", date=DATE)
     first = build(config, keep=True)
-    assert first.clustered is not None and first.clustered.stories
+    assert first.kept is not None and first.kept.stories
     printed = {s.key: [i.id for i in s.items] for s in first.issue.sections}
     over = [d["story"] for d in first.report.dropped  # left out for room, or as the repeat of a printed story
             if d["reason"] in ("over the length budget", "passed over as a repeat")]
@@ -56,7 +56,7 @@ def test_a_recomposed_issue_is_the_issue_a_whole_build_makes(kept, kind):
     path.parent.mkdir(exist_ok=True)
     path.write_text(notes_for(printed, over)[kind])
     try:
-        fast = publish(recompose(first.clustered))
+        fast = publish(recompose(first.kept))
         fast_files = files(ws / "out" / DATE)
         whole = build(load_config(ws / "briefing.toml", date=DATE))
         whole_files = files(ws / "out" / DATE)
@@ -73,19 +73,19 @@ def test_a_recomposed_issue_is_the_issue_a_whole_build_makes(kept, kind):
 
 def test_the_kept_stories_are_not_changed_by_a_composition(kept):
     ws, first, printed, _ = kept
-    before = [(s.id, [p.id for p in s.passages], list(s.comments), s.section) for s in first.clustered.stories]
-    report = json.dumps(first.clustered.report.to_dict(), sort_keys=True)
+    before = [(s.id, [p.id for p in s.passages], list(s.comments), s.section) for s in first.kept.stories]
+    report = json.dumps(first.kept.report.to_dict(), sort_keys=True)
     path = ws / "notes" / f"{DATE}.toml"
     path.parent.mkdir(exist_ok=True)
     path.write_text(f'[[note]]\nitem = "{printed["key_takeaways"][0]}"\nsection = "comments"\n')
     try:
-        draft = recompose(first.clustered)
+        draft = recompose(first.kept)
     finally:
         path.unlink()
     assert printed["key_takeaways"][0] in [i.id for s in draft.issue.sections if s.key == "comments" for i in s.items]
-    assert [(s.id, [p.id for p in s.passages], list(s.comments), s.section) for s in first.clustered.stories] == before
-    assert json.dumps(first.clustered.report.to_dict(), sort_keys=True) == report
-    again = recompose(first.clustered)  # without the note: the first draft again
+    assert [(s.id, [p.id for p in s.passages], list(s.comments), s.section) for s in first.kept.stories] == before
+    assert json.dumps(first.kept.report.to_dict(), sort_keys=True) == report
+    again = recompose(first.kept)  # without the note: the first draft again
     assert [[i.id for i in s.items] for s in again.issue.sections] == [printed[s.key] for s in again.issue.sections]
 
 
@@ -97,7 +97,7 @@ def test_a_whole_day_recomposed_with_a_leave_out_is_the_whole_build(tmp_path):
     path = ws / "notes" / f"{DATE}.toml"
     path.parent.mkdir()
     path.write_text(f'[[note]]\nitem = "{top.id}"\nkill = true\n[[note]]\nitem = "{top.id}x"\npin = true\n')
-    publish(recompose(first.clustered))
+    publish(recompose(first.kept))
     fast = files(ws / "out" / DATE)
     build(load_config(ws / "briefing.toml", date=DATE))
     assert files(ws / "out" / DATE) == fast

@@ -168,10 +168,9 @@ def build(date, sources, out, config_path, formats, strict, since, until, offlin
 def send(date, force, to, out, config_path) -> None:
     """Mail a built issue to the [mail] recipients, one message each, at most once (--force sends again)."""
     from ..mail.send import send_issue
-    from ..pipeline.window import today
 
     config = workspace_config(config_path, needs_sources=False, date=date, out=out)
-    result = send_issue(config, today(config), force=force, test_to=list(to))
+    result = send_issue(config, config.today(), force=force, test_to=list(to))
     say(result.message, err=not result.sent)
 
 
@@ -240,13 +239,15 @@ def archive_remove(date, out, config_path) -> None:
 def plugins(config_path, trace) -> None:
     """List every plugin, the hooks it implements and the sections it adds, each with its order (lower prints
     first; briefing.toml's [sections.KEY] order wins)."""
+    from ..editorial.subject import subject_of
+    from ..host.context import HostContext
     from ..host.sections import sections_of
-    from ..host.context import BuildContext
     from ..host.plugins import Plugins
 
     config = load_config(Path(config_path) if config_path else None)
     manager = Plugins(config.workspace, trace=trace or None)
-    sections = sections_of(BuildContext(config, manager))
+    ctx = HostContext(config, manager)
+    sections = sections_of(ctx, subject_of(ctx))
     by_plugin: dict[str, list[str]] = {}
     for section in sections:
         by_plugin.setdefault(section.plugin, []).append(f"{section.title} [{section.key}], order {section.order}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,6 +249,17 @@ class Config:
     def day_number(self, date: dt.date) -> int | None:
         """The issue's number, counted from ``first_day`` (None when the briefing counts no days)."""
         return (date - self.first_day).days + 1 if self.first_day else None
+
+    def zone(self) -> dt.tzinfo:
+        """The briefing's time zone (``[briefing] timezone``, checked when the configuration was read)."""
+        return zoneinfo.ZoneInfo(self.section("briefing").timezone)
+
+    def today(self, now: dt.datetime | None = None) -> dt.date:
+        """The issue date: ``--date`` when given, else today's date in the briefing's zone (not the machine's)."""
+        if self.date is not None:
+            return self.date
+        now = now or dt.datetime.now(dt.timezone.utc)
+        return now.astimezone(self.zone()).date()
 
     def check_day(self, date: dt.date, what: str) -> None:
         """UsageError when ``date`` comes before ``first_day``: there is no issue before Day 1."""

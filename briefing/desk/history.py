@@ -104,3 +104,4 @@ def _records(config, date: dt.date, notes: list[dict[str, Any]]) -> list[DeskRec
                        to_section=KILLED if note.get("kill") else note["section"],
                        headline=headlines.get(note.get("item", ""), "") if note.get("item") else "",
                        match=note.get("match", "")) for note in moves]
+

@@ -28,10 +28,9 @@ from ..config.settings import Config, load_config
 from ..errors import BriefingError
 from ..host.context import BuildContext
 from ..host.plugins import Plugins
-from ..host.sections import sections_of
 from ..output.issuefile import NAME as ISSUE_FILE, issue_from_dict, issue_to_dict, read_issue, to_json
 from ..output.publish import SUFFIXES
-from ..pipeline.build import Clustered, Draft, build, publish, recompose
+from ..pipeline.build import Draft, Kept, build, publish, recompose
 from ..runtime.files import atomic_write, display_path
 from ..runtime.guarded import Unreadable, read_json
 from ..runtime.lock import out_lock
@@ -69,7 +68,7 @@ class BuildState:
 class Day:
     """What the desk holds of one day."""
 
-    clustered: Clustered | None = None  # the stories the last whole build computed
+    kept: Kept | None = None  # the stories the last whole build computed
     draft: Draft | None = None  # the issue as it stands (composed; perhaps not written yet)
     state: BuildState | None = None
     config: str = ""  # the digest of the configuration file at the last whole build
@@ -110,9 +109,10 @@ class Desk(Sending):
         self.workspace = first.workspace
         self.subject = first.section("subject").name
         self.plugins = Plugins(first.workspace)
-        self.env = BuildContext(first, self.plugins).env
+        ctx = BuildContext(first, self.plugins)
+        self.env = ctx.env
         self.section_info = {s.key: {"key": s.key, "title": s.title, "stories": s.make_items is None}
-                             for s in sections_of(BuildContext(first, self.plugins))}
+                             for s in ctx.sections}
         self.lock = threading.RLock()
         self.days: dict[dt.date, Day] = {}
         self.views: dict[dt.date, tuple[Any, str, dict[str, Any]]] = {}  # the issue's view, and what it was made of
@@ -150,18 +150,18 @@ class Desk(Sending):
             day.config = self._config_digest()
             try:
                 result = build(self.config(date), self.plugins, keep=True)
-                day.clustered, day.draft = result.clustered, None
+                day.kept, day.draft = result.kept, None
                 day.ours = {_file_digest(result.paths["issue"])}
                 day.state = BuildState(True, round(time.perf_counter() - started, 3), _now())
             except BriefingError as exc:
-                day.clustered = day.draft = None
+                day.kept = day.draft = None
                 day.state = BuildState(False, round(time.perf_counter() - started, 3), _now(), str(exc))
                 log.error("desk: the build of %s failed: %s", date, exc)
             return day.state
 
     def _current(self, date: dt.date, day: Day) -> bool:
         """The kept stories still make this day's issue: same configuration, and no other build wrote it since."""
-        return day.clustered is not None and day.config == self._config_digest() and self._ours(date, day)
+        return day.kept is not None and day.config == self._config_digest() and self._ours(date, day)
 
     def _ours(self, date: dt.date, day: Day) -> bool:
         return _file_digest(self.folder(date) / ISSUE_FILE) in day.ours
@@ -174,7 +174,7 @@ class Desk(Sending):
             return self.rebuild(date)
         started = time.perf_counter()
         try:
-            draft = recompose(day.clustered)
+            draft = recompose(day.kept)
         except BriefingError as exc:
             day.state = BuildState(False, round(time.perf_counter() - started, 3), _now(), str(exc), "recomposed")
             log.error("desk: the issue of %s could not be recomposed: %s", date, exc)
@@ -205,7 +205,7 @@ class Desk(Sending):
         if result is None:
             log.warning("desk: another build wrote %s since the desk read its sources; they are read again at "
                         "the next correction", date)
-            day.clustered = None
+            day.kept = None
             if day.draft is draft:
                 day.draft = None
             return

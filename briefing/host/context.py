@@ -1,7 +1,8 @@
-"""The build context: one object per build, handed to every hook as ``build``.
+"""The context: one object per command, handed to every hook as ``build``; a build's is a :class:`BuildContext`.
 
-In: the configuration, the plugins and the issue date. Out: what plugins share with the engine during one
-build, and nothing that outlives it: the report, the checked settings (``config.section(name)``), a scratch
+In: the configuration, the plugins and the issue date (a build's also its subject, sections and editorial
+model, its deadline, cache and progress, all settled when it is made). Out: what plugins share with the engine
+during one command, and nothing that outlives it: the report, the checked settings (``config.section(name)``), a scratch
 dict per plugin (``build.scratch(key)``), the one Jinja environment (the environment hook runs once), the one
 fetcher every download goes through (``build.fetcher``), and contained calls into the plugins that report failures to this build's report. Two builds in one process
 never see each other's state.
@@ -10,31 +11,32 @@ never see each other's state.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Callable
 
 from ..config.settings import Config
 from ..errors import UsageError
-from ..pipeline.window import today
+from ..runtime.progress import tell
 from ..runtime.report import Report
 
 
-class BuildContext:
-    """Everything one build (or one send, or one listing of plugins) shares with its plugins."""
+class HostContext:
+    """What one command shares with its plugins: the configuration, the plugins, the date, the report, a scratch
+    dict per plugin, the Jinja environment and the fetcher. Whole when made; a send, an archive change and the
+    plugins' listing take this; a build takes a :class:`BuildContext`."""
 
-    def __init__(self, config: Config, plugins, date: dt.date | None = None, report: Report | None = None):
+    def __init__(self, config: Config, plugins=None, date: dt.date | None = None, *, report: Report | None = None):
+        from .plugins import Plugins
+
         self.config = config
-        self.plugins = plugins
+        self.plugins = plugins = plugins or Plugins(config.workspace)
         config.check_plugins(plugins)  # the plugins' own tables, checked once per configuration, before any read
-        self.date = date or today(config)
+        self.date = date or config.today()
         self.report = report if report is not None else Report()
         self.strict = config.strict
         self._scratch: dict[Any, dict] = {}
         self._env = None
         self._fetcher = None
-        self.sections = []  # set by the build once the plugins have contributed them
-        self.guard = None  # the build's deadline and where it is (briefing.runtime.deadline), set by the build
-        self.subject = None  # the briefing's subject (briefing.editorial.judge.Subject), set by the build
-        self._judge = None  # the build's editorial model (briefing.editorial.judge.Judge)
+
 
     # -- plugins ---------------------------------------------------------------------------------------
     @property
@@ -94,22 +96,6 @@ class BuildContext:
 
     # -- shared services -------------------------------------------------------------------------------
     @property
-    def judge(self):
-        """The build's editorial model (:class:`briefing.editorial.judge.Judge`), made from its subject and sections."""
-        if self._judge is None:
-            from .sections import sections_of
-            from ..editorial.judge import Judge, subject_of
-
-            self.subject = self.subject or subject_of(self)
-            self.sections = self.sections or sections_of(self)
-            self._judge = Judge(self.subject, self.sections)
-        return self._judge
-
-    @judge.setter
-    def judge(self, value) -> None:
-        self._judge = value
-
-    @property
     def env(self):
         """The Jinja environment every template of this build is rendered with (plugins add to it once)."""
         if self._env is None:
@@ -137,3 +123,57 @@ class BuildContext:
             raise UsageError(f"{where}: --strict: " + "; ".join(str(u) for u in unknown))
         for entry in unknown:
             self.report.warn("configuration", f"{where}: {entry}; ignored", where=entry.where)
+
+
+class BuildContext(HostContext):
+    """Everything one build (one desk composition, one replayed day) shares with its stages and plugins: whole
+    when made.
+
+    The one way a build's context is made: its subject (a plugin's, or ``subject`` as given), its sections and its
+    editorial model are settled here, before any stage runs; the editors' earlier placements by section
+    (``briefing_examples``: the desk's history) teach the model like labelled ones (``examples``: these instead). ``guard`` (the
+    build's deadline, :mod:`briefing.runtime.deadline`), ``cache`` (the sources' cache,
+    :mod:`briefing.pipeline.cache`) and ``progress`` (told each stage as it ends, and the counts within a long
+    one) are what a whole build gives. :meth:`again` is a context for one more composition of the same day.
+    """
+
+    def __init__(self, config: Config, plugins=None, date: dt.date | None = None, *, report: Report | None = None,
+                 subject=None, examples: dict[str, list[str]] | None = None, guard=None, cache=None,
+                 progress: Callable[[str, str | None], None] | None = None, _editorial: tuple | None = None):
+        from ..editorial.judge import Judge, subject_of
+        from ..runtime.deadline import BuildGuard
+        from .sections import sections_of
+
+        super().__init__(config, plugins, date, report=report)
+        self.guard = guard or BuildGuard()
+        self.cache = cache
+        self.progress = progress
+        if _editorial is not None:
+            self.subject, self.sections, self.judge = _editorial
+            return
+        config.check_day(self.date, "the issue's date,")
+        self.subject = subject or subject_of(self)
+        self.sections: list = sections_of(self, self.subject)
+        examples = self._examples() if examples is None else examples
+        self.judge = Judge(self.subject, self.sections, examples)
+
+    def _examples(self) -> dict[str, list[str]]:
+        """The editors' earlier placements the plugins give (``briefing_examples``), by section, noted."""
+        found: dict[str, list[str]] = {}
+        for answer in self.call(self.hook.briefing_examples):
+            for key, texts in (answer or {}).items():
+                found.setdefault(str(key), []).extend(str(t) for t in texts)
+        if found:
+            self.report.note("desk history", f"{sum(map(len, found.values()))} earlier move(s) of the desk "
+                             "teach the placement", sections={k: len(v) for k, v in found.items()})
+        return found
+
+    def again(self, report: Report) -> "BuildContext":
+        """A context for one more composition of this day (the desk's): the same subject, sections and editorial
+        model, ``report`` as its report, and a state of its own."""
+        return BuildContext(self.config, self.plugins, self.date, report=report,
+                            _editorial=(self.subject, self.sections, self.judge))
+
+    def tell(self, message: str) -> None:
+        """Say how a long stage is getting on (counts within it), when ``progress`` is a terminal line."""
+        tell(self.progress, message)

@@ -9,16 +9,15 @@ with the titles, order and limits the configuration gives, disabled ones left ou
 from __future__ import annotations
 
 from ..config.settings import Config
-from ..editorial.subject import subject_of
 from ..errors import PluginError
 from ..models import Section
 
 
-def sections_of(ctx) -> list[Section]:
-    """Every section the plugins contribute, configured; two sections with one key are an error."""
+def sections_of(ctx, subject) -> list[Section]:
+    """Every section the plugins contribute to a briefing on ``subject``, configured; two sections with one key
+    are an error."""
     found: list[Section] = []
     owner: dict[str, str] = {}
-    subject = ctx.subject or subject_of(ctx)
     for plugin_name, sections in ctx.call_named(ctx.hook.briefing_sections):
         for section in sections:
             if section.key in owner:

@@ -39,16 +39,17 @@ def issue_date(day: str) -> dt.date:
     return dt.date.fromisoformat(day) + dt.timedelta(days=1)
 
 
-def lab_context(day: str, plugins: Plugins | None = None, model: Path | None = None) -> BuildContext:
+def lab_context(day: str, plugins: Plugins | None = None, model: Path | None = None, subject=None) -> BuildContext:
     """A build context for the day after ``day`` in the repository's workspace: teasers only, no cache;
-    ``model``: a model file to use instead of the preset's own."""
+    ``model``: a model file to use instead of the preset's own; ``subject``: a subject (and its models) to use
+    instead of the workspace's."""
     config = load_config(ROOT / "briefing.toml", date=issue_date(day).isoformat(), sources=[str(FEEDS / day)],
                          formats="md")
     config.override("articles", fetch=False)
     config.override("briefing", cache=False)
     if model is not None:
         config.override("subject", model=str(model))
-    return BuildContext(config, plugins or Plugins(config.workspace))
+    return BuildContext(config, plugins or Plugins(config.workspace), subject=subject)
 
 
 @dataclass

@@ -220,14 +220,10 @@ def labels_digest(days: tuple[str, ...]) -> str:
 
 def tune(log, dev_days: tuple[str, ...] = DEV_DAYS) -> dict:
     """The model file's data, learned from ``dev_days`` (see the module docstring)."""
-    from ..editorial.subject import subject_of
-    from ..host.sections import sections_of
-
     started = time.perf_counter()
-    ctx = lab_context(dev_days[-1])
-    base = declared(subject_of(ctx))
-    ctx.subject = base
-    sections = sections_of(ctx)
+    first = lab_context(dev_days[-1])
+    ctx = lab_context(dev_days[-1], first.plugins, subject=declared(first.subject))
+    base, sections = ctx.subject, ctx.sections
     days = {name: load_day(name, ctx.plugins) for name in dev_days}
     items = labelled_units(days)
     counts = Counter(i.day for i in items)

@@ -195,12 +195,12 @@ def send_issue(config: Config, date: dt.date, force: bool = False, plugins=None,
                test_to: list[str] | None = None) -> SendResult:
     """Mail the issue of ``date`` to each recipient who has not had it (see the module's docstring); with
     ``test_to``, to those addresses only, recorded nowhere."""
-    from ..host.context import BuildContext
+    from ..host.context import HostContext
     from ..host.plugins import Plugins
 
     settings = mail_settings(config)
     test_boxes = [mailbox(entry, "--to") for entry in test_to or []]  # checked before anything else happens
-    ctx = BuildContext(config, plugins or Plugins(config.workspace), date)
+    ctx = HostContext(config, plugins or Plugins(config.workspace), date)
     with out_lock(config, "send"):
         folder = config.out / date.isoformat()
         issue, files = issue_files(config, date, settings.attach)

@@ -202,7 +202,7 @@ def remove_issue(config, date: str) -> tuple[Path, str]:
     """Take the issue of ``date`` out of ``config.out``: its folder is moved to ``OUT/.removed/`` and the plugins
     that list the back issues (``briefing_archive_changed``) write their lists again. Returns where the files are
     kept and the issue's name; UsageError when there is no such date or issue."""
-    from ..host.context import BuildContext
+    from ..host.context import HostContext
     from ..host.plugins import Plugins
     from ..runtime.lock import out_lock
 
@@ -227,7 +227,7 @@ def remove_issue(config, date: str) -> tuple[Path, str]:
         kept.parent.mkdir(exist_ok=True)
         os.rename(folder, kept)
         _fsync_folder(out)
-        ctx = BuildContext(config, Plugins(config.workspace), day)
+        ctx = HostContext(config, Plugins(config.workspace), day)
         ctx.call(ctx.hook.briefing_archive_changed)
     failed = [f"plugin {e['plugin']!r} failed in {e['hook']}: {e['error']}" for e in ctx.report.plugin_errors]
     if failed:  # the files are out of the archive, but a list a plugin writes may still name the issue

@@ -1,11 +1,11 @@
 """Articles: the page behind each on-subject feed item, read so that its item is made from the article, not the
 feed's teaser.
 
-In: the day's documents (after the window) and the build context. Out: the same documents, in the same order,
-where each feed item (``origin == "feed"``) that passes the subject gate (:func:`briefing.pipeline.gate.on_subject`) and
-whose page gives an article now carries the article's text instead of the feed's description: the same id, title,
-outlet and URL, so its sentences are split from the article and keep their spans in it. Off-subject items are never
-requested, nor are the items of a source whose ``[[source]]`` table says ``articles = false``. An item whose page
+In: the gate's :class:`~briefing.pipeline.stages.Gated` documents. Out: the same, in the same order, where each
+feed item (``origin == "feed"``) that passed the gate and whose page gives an article now carries the article's
+text instead of the feed's description: the same id, title, outlet and URL, so its sentences are split from the
+article and keep their spans in it. The gate decided on the teaser, and its relevance stands: an item the gate
+left out is never requested, nor are the items of a source whose ``[[source]]`` table says ``articles = false``. An item whose page
 gives no article keeps its description, and ``report.json`` (``articles``) says why: an HTTP error, a time-out, a
 page too large, a consent wall, a paywall teaser, a text shorter than the description, robots.txt, a refused
 address, offline and not cached, or the stage's deadline. Every row there gives the URL, the status, the bytes,
@@ -29,10 +29,9 @@ from collections import Counter
 from ..config.schema import mb_bytes
 from ..errors import SourceError
 from ..models import Document
-from ..runtime.progress import tell
 from ..sources import extract
 from ..sources.fetch import ACCEPT_PAGE, FetchError, Response
-from . import gate
+from .stages import Gated
 from .sourcesettings import table_of
 
 log = logging.getLogger("briefing.articles")
@@ -60,18 +59,29 @@ FAILURE_WORDS = {"timeout": "timed out", "deadline": "not started before the sta
 NOT_FAILURES = ("robots", "offline")
 
 
-def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> list[Document]:
-    """The documents with each on-subject feed item's article read in place of its teaser (see the module)."""
+def run(ctx, gated: Gated) -> Gated:
+    """The gate's documents with each passed feed item's article read in place of its teaser (see the module)."""
+    feed = [d for d in gated.documents if d.origin == "feed" and d.kind == "article"]
+    if not feed:
+        return gated
+    if not ctx.config.section("articles").fetch:
+        ctx.report.note("articles", f"{len(feed)} feed item(s) built from their descriptions: [articles] fetch = "
+                        "false", fetch=False)
+        return gated
+    passed = {id(d) for d in gated.articles}
+    items = [d for d in feed if id(d) in passed]
+    replaced = read_articles(ctx, items, off_subject=len(feed) - len(items))
+    return dataclasses.replace(gated, documents=[replaced.get(id(d), d) for d in gated.documents],
+                               articles=[replaced.get(id(d), d) for d in gated.articles])
+
+
+def read_articles(ctx, items: list[Document], off_subject: int = 0) -> dict[int, Document]:
+    """Each feed item's article read (``items``: those the gate passed; ``off_subject``: how many it left out):
+    the item's replacement, by the ``id()`` of the item, for each whose page gave an article."""
     table = ctx.config.section("articles")
     report = ctx.report
-    items = [d for d in documents if d.origin == "feed" and d.kind == "article"]
-    if not items:
-        return documents
-    if not table.fetch:
-        report.note("articles", f"{len(items)} feed item(s) built from their descriptions: [articles] fetch = false",
-                    fetch=False)
-        return documents
     wanted, skipped = _wanted(ctx, items)
+    skipped["off_subject"] = off_subject
 
     fetcher = ctx.fetcher
     timeout, days, limit = table.timeout, table.cache_days, mb_bytes(table.max_mb)
@@ -82,12 +92,12 @@ def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> 
                            late=f"timed out: the stage's deadline of {table.deadline:g} s passed",
                            accept=ACCEPT_PAGE, keep_errors=True)
 
-    order = {id(doc): n for n, doc in enumerate(documents)}
+    order = {id(doc): n for n, doc in enumerate(items)}
     replaced: dict[int, Document] = {}
     rows: list[tuple[int, dict]] = []
     done = failed = 0
     lost: Counter = Counter()  # downloads that failed, by kind
-    tell(progress, f"articles 0/{len(wanted)}")
+    ctx.tell(f"articles 0/{len(wanted)}")
     late = f"not fetched: the stage's deadline of {table.deadline:g} s passed"
     try:
         for url, result in fetcher.map(list(wanted), work, deadline=deadline, late=late):
@@ -95,14 +105,14 @@ def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> 
                 lost[result.kind] += 1
             fell = False
             for doc in wanted[url]:
-                article, row = read_one(doc, url, result, cache)
+                article, row = read_one(doc, url, result, ctx.cache)
                 if article is not None:
                     replaced[id(doc)] = article
                 fell = fell or row["fallback"] is not None
                 rows.append((order[id(doc)], row))
             done += 1
             failed += fell
-            tell(progress, f"articles {done}/{len(wanted)}, {failed} failed")
+            ctx.tell(f"articles {done}/{len(wanted)}, {failed} failed")
     finally:
         fetcher.release()
         if fetcher.settings.cache is not None:
@@ -113,24 +123,22 @@ def read_articles(ctx, documents: list[Document], cache=None, progress=None) -> 
         why = ", ".join(f"{n} {FAILURE_WORDS.get(kind, kind)}" for kind, n in lost.most_common())
         report.warn("articles", f"{sum(lost.values())} of {len(wanted)} article download(s) failed ({why}); their "
                     "items keep the feed's description (report.json lists each under articles)", failed=dict(lost))
-    return [replaced.get(id(d), d) for d in documents]
+    return replaced
 
 
 def _wanted(ctx, items: list[Document]) -> tuple[dict[str, list[Document]], dict[str, int]]:
     """The feed items whose article is to be read, by URL, and how many were left out for each reason: no link,
-    their source says articles = false, or off the subject."""
+    or their source says articles = false."""
     wanted: dict[str, list[Document]] = {}
-    off_subject = no_link = by_source = 0
+    no_link = by_source = 0
     for doc in items:
         if not doc.url:
             no_link += 1
         elif not getattr(table_of(ctx, doc), "articles", True):
             by_source += 1  # its [[source]] says articles = false: the feed's description is the item
-        elif not gate.on_subject(ctx, doc):
-            off_subject += 1  # never requested: a whole subscription must not cost a request per item
         else:
             wanted.setdefault(doc.url, []).append(doc)
-    return wanted, {"off_subject": off_subject, "no_link": no_link, "by_source": by_source}
+    return wanted, {"no_link": no_link, "by_source": by_source}
 
 
 def _note_read(report, rows: list[dict], off_subject: int, no_link: int, by_source: int) -> None:

@@ -1,6 +1,8 @@
 """Cluster: Passages → Stories, one per event, however many outlets told it.
 
-In: the day's on-subject passages and the build's :class:`~briefing.editorial.judge.Judge`. Out: :class:`Story` objects.
+In: the day's on-subject passages (:class:`~briefing.pipeline.stages.Selected`) and the build's
+:class:`~briefing.editorial.judge.Judge`. Out: :class:`Story` objects (:class:`~briefing.pipeline.stages.Clustered`,
+with the day's documents).
 One similarity decides: the judge's probability that two passages report one event (text and title likeness,
 rare words and names in common, the same actor opening the title, the same section), computed for the pairs
 that share a rare word (an inverted index: the work grows with the pairs worth comparing, not with the day
@@ -18,6 +20,7 @@ import heapq
 from ..editorial.features import cosine
 from ..editorial.judge import PROPOSE, Judge, Unit
 from ..models import Passage, Story, stable_id
+from .stages import Clustered, Selected
 
 
 def unit_of(passage: Passage) -> Unit:
@@ -172,3 +175,9 @@ def cluster(passages: list[Passage], judge: Judge) -> list[Story]:
     for story, near in zip(stories, near_stories(groups, sims)):
         story.near = {stories[g].id: round(p, 4) for g, p in sorted(near.items())}
     return sorted(stories, key=lambda s: (-max(p.relevance for p in s.passages), s.id))
+
+
+def run(ctx, selected: Selected) -> Clustered:
+    """The stage: the day's stories, with the documents they were read from and the day's counts."""
+    gated = selected.gated
+    return Clustered(cluster(selected.passages, ctx.judge), gated.documents, (gated.in_window, len(gated.relevance)))

@@ -1,6 +1,7 @@
 """Compose: Stories → one Issue (title, day, date, sections of items), and the report of what printed and why.
 
-In: the day's stories and documents, the sections, the build context and its judge. Out: an :class:`Issue`.
+In: :class:`~briefing.pipeline.stages.Clustered` (the day's stories and documents), and the build context's
+sections and judge. Out: an :class:`Issue`.
 
 1. **On the subject?** A story prints only when its most relevant report reaches the judge's ``keep`` level.
 2. **Where?** Each story goes to the section the judge finds it fits best (plus any ``briefing_score``
@@ -28,11 +29,11 @@ import logging
 
 from rapidfuzz import fuzz, process
 
-from ..config.settings import Config
 from ..editorial.text import norm_key
 from ..models import Document, Issue, IssueSection, Item, Section, SectionContent, Story
 from ..runtime.report import Report
 from .cluster import unit_of
+from .stages import Clustered
 
 log = logging.getLogger("briefing.compose")
 
@@ -67,11 +68,13 @@ def day_span(stories: list[Story]) -> tuple[dt.datetime, dt.datetime] | None:
         return None
 
 
-def place(stories: list[Story], ctx) -> list[Story]:
-    """The stories that stay, each with its section; the others are recorded as left out, with the reason."""
+def place(stories: list[Story], ctx) -> tuple[list[Story], dict[str, dict]]:
+    """The stories that stay, each with its section; the others are recorded as left out, with the reason. With
+    them, every story's entry for the report (by story id), which the later steps complete."""
     judge, report = ctx.judge, ctx.report
     claiming = {s.key: s for s in judge.claiming}
     kept = []
+    entries: dict[str, dict] = {}
     for story in stories:
         story.relevance = max(p.relevance for p in story.passages)
         entry = {"story": story.id, "headline": story.passages[0].title or story.passages[0].text[:100],
@@ -81,7 +84,7 @@ def place(stories: list[Story], ctx) -> list[Story]:
         if story.relevance < judge.keep:
             why = f"off subject (its most relevant report scores {story.relevance:.2f} < {judge.keep:.2f})"
             report.drop(entry["headline"], why, **entry)
-            report.stories.append({**entry, "printed": False, "why": why})
+            entries[story.id] = {**entry, "printed": False, "why": why}
             continue
         scores = judge.story_scores([unit_of(p) for p in story.passages])
         for key, section in claiming.items():
@@ -93,7 +96,7 @@ def place(stories: list[Story], ctx) -> list[Story]:
         if not section:
             why = "no section claims it and there is no fallback section"
             report.drop(entry["headline"], why, **entry)
-            report.stories.append({**entry, "scores": scores, "printed": False, "why": why})
+            entries[story.id] = {**entry, "scores": scores, "printed": False, "why": why}
             continue
         story.section, story.score = section, round(probability, 4)
         entry.update(section=section, probability=story.score, scores=scores)
@@ -102,19 +105,19 @@ def place(stories: list[Story], ctx) -> list[Story]:
             entry["desk"] = f"placed like {taught!r}, which the desk moved to this section on an earlier day"
         if section == judge.fallback and section not in scores:
             entry["unclaimed"] = True
-        report.stories.append(entry)
+        entries[story.id] = entry
         kept.append(story)
-    return kept
+    return kept, entries
 
 
 def _lead_title(story: Story) -> str:
     return next((p.title for p in story.passages if p.title), "") or story.passages[0].text[:100]
 
 
-def gather(ranked: list[Story], judge, report: Report) -> list[Story]:
+def gather(ranked: list[Story], judge, report: Report, entries: dict[str, dict]) -> list[Story]:
     """The stories that print on their own, in the order given (most important first); the others are folded
-    into the kept story they tell, or passed over as its repeat (see the module docstring, step 3)."""
-    entries = {e["story"]: e for e in report.stories}
+    into the kept story they tell, or passed over as its repeat (see the module docstring, step 3), which their
+    ``entries`` (by story id) say."""
     kept: list[Story] = []
     for story in ranked:
         like, p = None, 0.0
@@ -246,10 +249,11 @@ def _issue_sections(sections: list[Section], ranked: list[Story], items: dict[st
     return out
 
 
-def compose(date: dt.date, stories: list[Story], documents: list[Document], sections: list[Section],
-            ctx) -> Issue:
-    config, report = ctx.config, ctx.report
-    placed = place(stories, ctx)
+def compose(ctx, clustered: Clustered) -> Issue:
+    """The stage: the day's stories placed, gathered, ranked and summarized into the issue; every story's entry
+    written to the report once, when it is complete."""
+    config, report, date, sections = ctx.config, ctx.report, ctx.date, ctx.sections
+    placed, entries = place(clustered.stories, ctx)
     issue = Issue(title=config.title, day=config.day_number(date), date=date,
                   back_issues_text=config.back_issues_text, back_issues_url=config.back_issues_url)
     budget = config.item_budget()
@@ -257,11 +261,10 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
     limits = {s.key: s.max_items or config.budget.section_items for s in sections}
     span = day_span(placed)
     ranked = sorted(placed, key=lambda s: (-importance(s, span), s.id))
-    ranked = gather(ranked, ctx.judge, report)
+    ranked = gather(ranked, ctx.judge, report, entries)
     ranked = sorted(ranked, key=lambda s: (-importance(s, span), s.id))  # importance after folding
     rank = {s.id: n for n, s in enumerate(ranked)}
     tops, queue = _tops_first(ranked, sections)
-    entries = {e["story"]: e for e in report.stories}
     items: dict[str, Item] = {}
     printed: list[str] = []  # every headline and sentence so far, most important story first
     used: list[str] = []  # their keys, for the near-duplicate check
@@ -300,5 +303,9 @@ def compose(date: dt.date, stories: list[Story], documents: list[Document], sect
         record(entries, story, item, _placed_reason(story, tops, rank[story.id] + 1, len(ranked)))
         items[story.id] = item
         count[story.section] += 1
-    issue.sections.extend(_issue_sections(sections, ranked, items, date, documents, ctx))
+    issue.sections.extend(_issue_sections(sections, ranked, items, date, clustered.documents, ctx))
+    report.stories.extend(entries.values())
     return issue
+
+
+run = compose  # the stage: Clustered → Issue

@@ -35,25 +35,35 @@ def expand(entries: list[str], config: Config, report: Report) -> list[str]:
     leads outside the folder (or the pattern's fixed part) unless ``[briefing] follow_symlinks`` is true, and
     never into a folder already being walked (a link loop): each such link is reported, not read.
     """
-    follow = config.section("briefing").follow_symlinks
+    problems: list[tuple[str, str]] = []  # (the entry or file as the report shows it, why it is not read)
+    found = _found([(e, e if is_url(e) else str(config.resolve(e))) for e in entries],
+                   config.section("briefing").follow_symlinks, os.path.realpath(config.workspace), problems)
+    for name, reason in problems:
+        report.bad_source(name, reason)
+    return found
+
+
+def _found(entries: list[tuple[str, str]], follow: bool, workspace: str, problems: list[tuple[str, str]]) -> list[str]:
+    """The files and URLs of ``entries`` (each as given, and resolved), each once; what cannot be read goes to
+    ``problems``."""
     found: list[str] = []
-    for entry in entries:
+    for entry, resolved in entries:
         if is_url(entry):
             found.append(entry)
             continue
-        path = config.resolve(entry)
+        path = Path(resolved)
         if any(ch in entry for ch in "*?[") and not os.path.lexists(path):
-            base, pattern = _split_pattern(str(path))
-            matches = list(_walk(Path(base), follow, report, config, pattern))
+            base, pattern = _split_pattern(resolved)
+            matches = list(_walk(Path(base), follow, problems, workspace, pattern))
             if not matches:
-                report.bad_source(entry, "no file matches this pattern")
+                problems.append((entry, "no file matches this pattern"))
             found.extend(matches)
         elif path.is_dir():
-            found.extend(_walk(path, follow, report, config))
+            found.extend(_walk(path, follow, problems, workspace))
         elif path.is_file():
-            found.append(str(path))
+            found.append(resolved)
         else:
-            report.bad_source(entry, "not found")
+            problems.append((entry, "not found"))
     return list(dict.fromkeys(found))
 
 
@@ -83,14 +93,15 @@ def _match(pattern: list[str], names: list[str], prefix: bool = False) -> bool:
     return fnmatch.fnmatchcase(name, head) and _match(pattern[1:], names[1:], prefix)
 
 
-def _shown(path: str, config: Config) -> str:
-    """A path as the report shows it: relative to the workspace, a link's own name (not where it leads)."""
+def _shown(path: str, workspace: str) -> str:
+    """A path as the report shows it: relative to the workspace (its real path), a link's own name (not where it
+    leads)."""
     absolute = os.path.abspath(path)
-    workspace = os.path.realpath(config.workspace)
     return os.path.relpath(absolute, workspace) if os.path.commonpath([workspace, absolute]) == workspace else absolute
 
 
-def _walk(root: Path, follow: bool, report: Report, config: Config, pattern: list[str] | None = None):
+def _walk(root: Path, follow: bool, problems: list[tuple[str, str]], workspace: str,
+          pattern: list[str] | None = None):
     """The files under ``root`` in ``os.walk`` order (each folder's files sorted, then its sub-folders), those
     matching ``pattern`` when given, else all but hidden ones and :data:`NOT_SOURCES`. A folder the pattern
     names (``days/2023-03-1[3-9]``) is read whole, as a folder named by itself is."""
@@ -107,7 +118,7 @@ def _walk(root: Path, follow: bool, report: Report, config: Config, pattern: lis
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            report.bad_source(display_path(folder, config.workspace), f"cannot be listed: {exc.strerror or exc}")
+            problems.append((display_path(folder, workspace), f"cannot be listed: {exc.strerror or exc}"))
             continue
         subfolders = []
         for e in entries:
@@ -117,14 +128,14 @@ def _walk(root: Path, follow: bool, report: Report, config: Config, pattern: lis
             if not whole and not _match(pattern, names, prefix=True):
                 continue
             if e.is_symlink():
-                shown = _shown(e.path, config)
+                shown = _shown(e.path, workspace)
                 target = os.path.realpath(e.path)
                 if not os.path.exists(target):
-                    report.bad_source(shown, "a broken symbolic link")
+                    problems.append((shown, "a broken symbolic link"))
                     continue
                 if not follow and os.path.commonpath([real_root, target]) != real_root:
-                    report.bad_source(shown, "a symbolic link leading outside the source folder; not followed "
-                                             "([briefing] follow_symlinks = true reads it)")
+                    problems.append((shown, "a symbolic link leading outside the source folder; not followed "
+                                            "([briefing] follow_symlinks = true reads it)"))
                     continue
             try:
                 is_dir = e.is_dir()
@@ -136,8 +147,8 @@ def _walk(root: Path, follow: bool, report: Report, config: Config, pattern: lis
                 if key in visiting:
                     inside = os.path.realpath(folder)
                     if os.path.commonpath([visiting[key], inside]) == visiting[key]:
-                        report.bad_source(_shown(e.path, config), "a symbolic link loop (a folder inside itself); "
-                                                                  "not followed")
+                        problems.append((_shown(e.path, workspace), "a symbolic link loop (a folder inside itself); "
+                                                                    "not followed"))
                     continue  # a loop, or a folder already walked by another way
                 visiting[key] = os.path.realpath(e.path)
                 subfolders.append((e.path, tuple(names), whole or _names_folder(pattern, names)))

@@ -1,9 +1,12 @@
 """Gate: is a document about the briefing's subject? Decided cheaply, from its title and opening text.
 
-In: the loaded articles and the build's :class:`~briefing.editorial.judge.Judge`. Out: the documents worth reading
-further, each with its relevance (log-odds); the others are left out with the reason in the report. Stages
-that cost something per document (reading the article behind a feed item, splitting sentences) come after
-the gate, so a whole subscription's off-subject items cost next to nothing.
+In: the day's documents (after the window). Out: :class:`~briefing.pipeline.stages.Gated`, the articles worth
+reading further, each with its relevance (log-odds); the others are left out with the reason in the report.
+The gate decides once, here, on what a document says before anything is spent on it (a feed item's teaser);
+stages that cost something per document (reading the article behind a feed item, splitting sentences) come
+after it, so a whole subscription's off-subject items cost next to nothing. (The load stage's workers may ask
+the judge the same question ahead, while they hold the documents: an answer the judge remembers, not a
+decision.)
 
 The gate lets a document through when it *may* belong to an on-subject story (the judge's ``join`` level);
 whether a story prints is decided later from its most relevant report (``keep``), so a follow-up that does
@@ -17,6 +20,8 @@ from functools import lru_cache
 
 from ..editorial.judge import Judge, Unit
 from ..models import Document
+from .sourcesettings import declared_languages
+from .stages import Gated
 
 LANGUAGE_CONFIDENCE = 0.9  # a document is another language's only when the identifier is this sure
 LANGUAGE_CHARS = 40  # shorter texts (a bare title) say too little to tell their language
@@ -66,11 +71,6 @@ def relevance(judge: Judge, doc: Document) -> float:
     return judge.relevance(unit_of(doc))
 
 
-def on_subject(ctx, doc: Document) -> bool:
-    """True when the document passes the gate (it is worth reading further)."""
-    return relevance(ctx.judge, doc) >= ctx.judge.join
-
-
 def other_language(doc: Document, language: str, declared: str = "") -> tuple[str, str] | None:
     """``(its language, why)`` when the document is not in the issue's ``language``: as its source declares
     (``declared``), else as the identifier is sure of; None when it is, or when nothing can tell."""
@@ -105,3 +105,10 @@ def gate(docs: list[Document], judge: Judge, report, language: str = "",
             continue
         passed[doc.id] = score
     return passed
+
+
+def run(ctx, documents: list[Document]) -> Gated:
+    """The stage: the day's articles through the gate, in the issue's language, with their sources' languages."""
+    articles = [d for d in documents if d.kind == "article"]
+    passed = gate(articles, ctx.judge, ctx.report, ctx.config.section("briefing").language, declared_languages(ctx))
+    return Gated(documents, [d for d in articles if d.id in passed], passed, in_window=len(articles))

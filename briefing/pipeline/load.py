@@ -22,6 +22,7 @@ import urllib.parse
 import zlib
 
 from ..config.settings import Config
+from ..config.sources import SourceTable
 from ..errors import SourceError
 from ..models import Document, Loader
 from ..runtime.files import display_path, read_bytes
@@ -322,12 +323,19 @@ def _listed_feeds(lists: list[Document], name: str, depth: int, per_list: int, s
     return new
 
 
-def load(ctx, cache=None) -> list[Document]:
-    config, report = ctx.config, ctx.report
+def load(ctx) -> list[Document]:
+    """Every source of the configuration read (see :func:`run`)."""
+    return run(ctx, planned(ctx.config, ctx.report))
+
+
+def run(ctx, plan: list[tuple[str, SourceTable | None]]) -> list[Document]:
+    """The stage: the documents of each file and URL of ``plan`` (each with its ``[[source]]`` table, or None,
+    as :func:`~briefing.pipeline.sourcesettings.planned` gives them), and of the feeds their lists name."""
+    config, report, cache = ctx.config, ctx.report, ctx.cache
     documents: list[Document] = []
     fetch_table = config.section("fetch")
     per_list = fetch_table.list_feeds
-    tables = dict(planned(config, report))  # each file and URL to read → its [[source]] table, or None
+    tables = dict(plan)  # each file and URL to read → its [[source]] table, or None
     batch = [(entry, 0) for entry in tables]
     seen = {entry for entry, _ in batch}
     lists_deadline: float | None = None

@@ -1,7 +1,8 @@
 """Segment: Document → paragraphs of verbatim Sentences, with web debris left out.
 
 In: a :class:`Document`. Out: a list of paragraphs, each a list of :class:`Sentence` whose
-``document.text[start:end]`` is exactly its text. Debris (reply boxes, promos, captions, bylines,
+``document.text[start:end]`` is exactly its text. As a stage (:func:`run`): the gate's articles →
+:class:`~briefing.pipeline.stages.Segmented`, each article's paragraphs from the sources' cache when it has them. Debris (reply boxes, promos, captions, bylines,
 subheadings) is recognised paragraph by paragraph and never becomes a sentence.
 """
 
@@ -13,6 +14,7 @@ from functools import lru_cache
 import syntok.segmenter as syntok
 
 from ..models import Document, Sentence
+from .stages import Gated, Segmented
 
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n(?=\s*[•\-–*]\s)|\n")
 
@@ -140,3 +142,9 @@ def sentences(doc: Document) -> list[list[Sentence]]:
         if para:
             out.append(para)
     return out
+
+
+def run(ctx, gated: Gated) -> Segmented:
+    """The stage: each of the gate's articles cut into paragraphs of sentences (kept in the sources' cache)."""
+    split = ctx.cache.sentences if ctx.cache is not None else sentences
+    return Segmented(gated, {d.id: split(d) for d in gated.articles})

@@ -1,7 +1,7 @@
 """Select: the gate's documents and their paragraphs → Passages, each a run of a document about one section.
 
-In: the documents that passed the gate (with their relevance), their segmented paragraphs and the judge. Out:
-Passages: a short document is one passage; a long one is cut where its paragraphs change section (the judge
+In: :class:`~briefing.pipeline.stages.Segmented`, the documents that passed the gate (with their relevance)
+and their paragraphs. Out: :class:`~briefing.pipeline.stages.Selected`, the passages: a short document is one passage; a long one is cut where its paragraphs change section (the judge
 says which section each paragraph fits), at most one passage per section, the first opening the document.
 A round-up teaser whose text lists nothing is left out, the rule named in the report.
 """
@@ -12,6 +12,7 @@ from ..editorial.judge import Judge, Unit
 from ..editorial.rules import ROUNDUP_TITLE
 from ..models import Document, Passage, Sentence, stable_id
 from ..runtime.report import Report
+from .stages import Segmented, Selected
 
 MIN_PARAGRAPHS_TO_SPLIT = 6  # a document shorter than this tells one story: it stays one passage
 SPLIT_CONFIDENCE = 0.6  # a paragraph starts a run of another section only when the judge is this sure of it
@@ -76,3 +77,9 @@ def select(docs: list[Document], segmented: dict[str, list[list[Sentence]]], rel
             passage.relevance = relevance[doc.id]
             passages.append(passage)
     return passages
+
+
+def run(ctx, segmented: Segmented) -> Selected:
+    """The stage: the passages of the gate's articles, as the build's judge cuts them."""
+    gated = segmented.gated
+    return Selected(gated, select(gated.articles, segmented.sentences, gated.relevance, ctx.judge, ctx.report))

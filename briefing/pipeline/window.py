@@ -23,7 +23,6 @@ out and listed in the report with their time; undated articles count; data docum
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from ..config.settings import Config
 from ..errors import UsageError
@@ -31,19 +30,6 @@ from ..models import Document
 from ..runtime.report import Report
 
 UTC = dt.timezone.utc
-
-
-def zone(config: Config) -> dt.tzinfo:
-    """The briefing's time zone (``[briefing] timezone``, checked when the configuration was read)."""
-    return zoneinfo.ZoneInfo(config.section("briefing").timezone)
-
-
-def today(config: Config, now: dt.datetime | None = None) -> dt.date:
-    """The issue date: ``--date`` when given, else today's date in the briefing's zone (not the machine's)."""
-    if config.date is not None:
-        return config.date
-    now = now or dt.datetime.now(UTC)
-    return now.astimezone(zone(config)).date()
 
 
 def midnight(date: dt.date, tz: dt.tzinfo) -> dt.datetime:
@@ -70,7 +56,7 @@ def _bound(value, what: str, end: bool, tz: dt.tzinfo) -> dt.datetime:
 def window(config: Config, date: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The ``[since, until)`` interval of publication times that count for the issue dated ``date``."""
     conf = config.section("window")
-    tz = zone(config)
+    tz = config.zone()
     until = (_bound(conf.until, "window until", end=True, tz=tz) if conf.until not in (None, "")
              else midnight(date, tz))
     if conf.since not in (None, ""):
@@ -104,3 +90,8 @@ def in_window(documents: list[Document], date: dt.date, config: Config, report: 
                         f"window {since.isoformat()} to {until.isoformat()})",
                         doc=doc.id, path=doc.path, outlet=doc.outlet, published=when.isoformat())
     return kept
+
+
+def run(ctx, documents: list[Document]) -> list[Document]:
+    """The stage: the documents of the issue's day (see :func:`in_window`)."""
+    return in_window(documents, ctx.date, ctx.config, ctx.report)
