@@ -91,6 +91,7 @@ class Story:
     folded: list["Story"] = field(default_factory=list)  # stories of this event folded into it when it printed
     repeats: list["Story"] = field(default_factory=list)  # stories passed over as its repeats when it printed
     separate: bool = False  # an editor asked that it print on its own: never folded in, never passed over
+    placed: str = ""  # the section an editor put it in (its key): placement takes it, whatever the scores say
 
     @property
     def documents(self) -> list[Document]:

@@ -5,9 +5,10 @@ docs/desk.md. A ``[[note]]`` names one item by ``item`` (its id: ``report.json``
 ``id="item-…"``) or by ``match`` (a phrase from its headline, else its text; any case) and may:
 
 - ``kill = true``: leave it out; ``section = "KEY"``: move it to another section; ``restore = true``: bring back
-  a story the draft left out (on its own: never folded into, nor passed over for, another story). These change what is composed, so they are applied to the day's stories before
-  they are placed (``briefing_stories``, ``briefing_score``): a story left out frees its place for the next
-  one, a moved story is placed and summarized in its new section, a story brought back takes a place;
+  a story the draft left out (on its own: never folded into, nor passed over for, another story). These change
+  what is composed, so they are applied to the day's stories before they are placed (``briefing_stories``; a
+  moved story's ``placed`` names its new section): a story left out frees its place for the next one, a moved
+  story is placed and summarized in its new section, a story brought back takes a place;
 - ``pin = true``: first in its section; ``headline = "…"``: the editor's headline; ``comment = "…"``: a
   ``**Comment** –`` line (emphasis kept, HTML and links escaped in every output). These touch the finished items
   (``briefing_prepare_issue``), as do notes on items that are not stories (the losses line, hand-written items).
@@ -29,16 +30,11 @@ left out by the editor is in ``dropped`` with ``editor: true`` and the note's nu
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Any
 
 from briefing import Item, Source, api, hookimpl, stable_id
 from briefing.api import NotesError, notes_path, read_notes, report_key
-
-# added by ``briefing_score`` to a moved story's fit for the section the editor chose: more than any profile
-# gives, so the story is placed there and nowhere else
-MOVE_BONUS = 1000.0
 
 
 def _one_line(text: Any) -> str:
@@ -184,7 +180,6 @@ def briefing_stories(stories, config, build):
         return None
     kept = list(stories)
     desk.stories = {s.id: s for s in stories}
-    fallback = {s.key for s in build.sections if s.fallback}
     for number, note in enumerate(desk.notes, 1):
         found = find_stories(kept, note)
         if not found and note.get("restore"):
@@ -214,21 +209,9 @@ def briefing_stories(stories, config, build):
             story.separate = True  # brought back on its own: never folded into, nor passed over for, another
             desk.did(number, "restore", headline)
         if note.get("section"):
-            desk.moves[story.id] = note["section"]
-            if note["section"] in fallback:
-                # no section's profile may claim it: it goes to the section that takes what none claims
-                story.passages = [dataclasses.replace(p, scores={k: 0.0 for k in p.scores})
-                                  for p in story.passages]
+            desk.moves[story.id] = story.placed = note["section"]  # placed there, whatever its scores say
             desk.did(number, f"moved to {note['section']}", headline)
     return kept
-
-
-@hookimpl
-def briefing_score(section, story, build):
-    desk = _desk(build)
-    if desk is not None and desk.moves.get(story.id) == section.key:
-        return MOVE_BONUS
-    return None
 
 
 def _printed(issue) -> tuple[str, ...]:

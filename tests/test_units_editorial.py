@@ -170,6 +170,18 @@ def test_placement_sends_an_unclaimed_story_to_the_fallback_and_leaves_out_one_o
     assert entries["bakery"]["printed"] is False and entries["bakery"]["why"].startswith("off subject")
 
 
+def test_placement_takes_the_section_an_editor_put_a_story_in_and_keeps_the_models_scores(judge):
+    shelling = story("shelling", "Artillery shelling as troops dig in", 5.0)
+    shelling.placed = "talks"  # the model says front; the editor says talks
+    concert = story("concert", "A concert in Kyiv", 5.0)
+    concert.placed = "losses"  # not a section that holds stories: the model's choice stands
+    placed, entries = place([shelling, concert], host(judge, Report()))
+    assert [(s.id, s.section) for s in placed] == [("shelling", "talks"), ("concert", "other")]
+    assert entries["shelling"]["placed"] == "by an editor" and entries["shelling"]["probability"] == 1.0
+    assert max(entries["shelling"]["scores"], key=entries["shelling"]["scores"].get) == "front"
+    assert "placed" not in entries["concert"]
+
+
 # ---------------------------------------------------------------------------------------------- the judge
 
 def test_judge_finds_two_tellings_of_one_event_likelier_alike_than_two_events(judge):

@@ -73,6 +73,7 @@ def place(stories: list[Story], ctx) -> tuple[list[Story], dict[str, dict]]:
     them, every story's entry for the report (by story id), which the later steps complete."""
     judge, report = ctx.judge, ctx.report
     claiming = {s.key: s for s in judge.claiming}
+    stays = {s.key for s in judge.sections}  # the sections that hold stories
     kept = []
     entries: dict[str, dict] = {}
     for story in stories:
@@ -93,6 +94,9 @@ def place(stories: list[Story], ctx) -> tuple[list[Story], dict[str, dict]]:
                 scores[key] = round(scores[key] + sum(float(x) for x in extra), 4)
         story.scores = scores
         section, probability = judge.decide(scores)
+        if story.placed in stays:  # an editor's choice: the scores are kept for the report, not followed
+            section, probability = story.placed, 1.0
+            entry["placed"] = "by an editor"
         if not section:
             why = "no section claims it and there is no fallback section"
             report.drop(entry["headline"], why, **entry)
