@@ -137,9 +137,9 @@ def build(date, sources, out, config_path, formats, strict, since, until, offlin
     config = workspace_config(config_path, date=date, sources=_absolute_sources(sources), out=out, formats=formats,
                               strict=strict, offline=offline, allow_empty=allow_empty)
     if since or until:  # the day's window, laid over [window] in briefing.toml (read by briefing.pipeline.window)
-        from ..config.schema import Moment
+        from ..config.schema import Moment, checked
 
-        config.override("window", **{key: Moment().check(value, f"--{key}")
+        config.override("window", **{key: checked(Moment().check, value, f"--{key}")
                                       for key, value in (("since", since), ("until", until)) if value})
     from ..runtime.progress import terminal_progress
 

@@ -10,127 +10,31 @@ Every value is read as the type its option declares, with nothing to convert whe
 (:func:`Int`) is an ``int``; a number (:func:`Float`, :class:`Number`) is a ``float``, its default too; a size is
 a number of MB (its help says so), turned into bytes by :func:`mb_bytes`; an option whose default is ``None`` may
 be ``None``. Defaults are written here, in the options, and nowhere else.
+
+The value types and the check of a table's keys are :mod:`briefing.config.validate`'s, which the editor's notes
+and the desk's requests are checked with too; here are the types only the configuration has (dates, time zones,
+addresses), its tables, and its words for what it refuses (:func:`checked`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import math
 import re
-from dataclasses import dataclass, field
 from collections.abc import Iterator, Mapping as MappingABC
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import UsageError
+from .validate import (Bool, Choice, Float, Int, Invalid, ListOf, Mapping, Number, OneOrList, Record, Str, Type,
+                       Unknown, kind)
+
+__all__ = ["Bool", "Choice", "ConfigError", "Date", "Float", "HttpUrl", "Int", "LanguageCode", "ListOf", "Mapping",
+           "Moment", "Number", "OneOrList", "Option", "Settings", "Str", "Table", "TimeZone", "Type", "Unknown",
+           "check_table", "checked", "markdown", "mb_bytes"]
 
 
 class ConfigError(UsageError):
     """A value in ``briefing.toml`` has the wrong type or is out of range (exit code 2)."""
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int):
-        return "a whole number"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, (dt.date, dt.datetime)):
-        return "a date"
-    return type(value).__name__
-
-
-class Type:
-    """One kind of value; ``check`` returns the value to use or raises ConfigError; ``given`` is a default as
-    the value to use."""
-
-    name = "a value"
-
-    def given(self, default: Any) -> Any:
-        return default
-
-    def check(self, value: Any, where: str) -> Any:
-        raise NotImplementedError
-
-    def fail(self, value: Any, where: str, expected: str | None = None) -> ConfigError:
-        shown = repr(value) if not isinstance(value, (list, dict)) else _kind(value)
-        return ConfigError(f"{where}: expected {expected or self.name}, got {shown}")
-
-
-class Str(Type):
-    name = "a string"
-
-    def __init__(self, non_empty: bool = False):
-        self.non_empty = non_empty
-
-    def check(self, value, where):
-        if not isinstance(value, str):
-            raise self.fail(value, where)
-        if self.non_empty and not value.strip():
-            raise self.fail(value, where, "a non-empty string")
-        return value
-
-
-class Bool(Type):
-    name = "true or false"
-
-    def check(self, value, where):
-        if not isinstance(value, bool):
-            raise self.fail(value, where)
-        return value
-
-
-class Number(Type):
-    def __init__(self, minimum: float | None = None, maximum: float | None = None, whole: bool = False,
-                 above: bool = False):
-        self.minimum, self.maximum, self.whole, self.above = minimum, maximum, whole, above
-        self.name = "a whole number" if whole else "a number"
-        if minimum is not None:
-            self.name += f" {'above' if above else 'of at least'} {minimum:g}"
-        if maximum is not None:
-            self.name += f"{' and' if minimum is not None else ''} at most {maximum:g}"
-
-    def check(self, value, where):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(value, where)
-        if self.whole and not isinstance(value, int):
-            raise self.fail(value, where)
-        if isinstance(value, float) and not math.isfinite(value):
-            raise self.fail(value, where)
-        if self.minimum is not None and (value <= self.minimum if self.above else value < self.minimum):
-            raise self.fail(value, where)
-        if self.maximum is not None and value > self.maximum:
-            raise self.fail(value, where)
-        return self.given(value)
-
-    def given(self, default):
-        return float(default) if not self.whole and isinstance(default, int) else default
-
-
-def Int(minimum: int | None = None, maximum: int | None = None) -> Number:
-    return Number(minimum, maximum, whole=True)
-
-
-def Float(minimum: float | None = None, maximum: float | None = None, above: bool = False) -> Number:
-    return Number(minimum, maximum, above=above)
-
-
-class Choice(Type):
-    def __init__(self, *values: str):
-        self.values = values
-        self.name = "one of " + ", ".join(repr(v) for v in values)
-
-    def check(self, value, where):
-        if not isinstance(value, str) or value.lower() not in self.values:
-            raise self.fail(value, where)
-        return value.lower()
 
 
 def _moment(text: str) -> dt.date | dt.datetime | None:
@@ -199,46 +103,6 @@ class HttpUrl(Type):
         if isinstance(value, str) and re.match(r"https?://[^\s/]+", value.strip(), re.IGNORECASE):
             return value.strip()
         raise self.fail(value, where)
-
-
-class ListOf(Type):
-    def __init__(self, item: Type, non_empty: bool = False):
-        self.item, self.non_empty = item, non_empty
-        self.name = f"a list of {item.name.removeprefix('a ').removeprefix('an ')}s" \
-            if item.name.startswith(("a ", "an ")) else f"a list ({item.name})"
-
-    def check(self, value, where):
-        if not isinstance(value, list):
-            raise self.fail(value, where, f"{self.name} in [brackets]")
-        if self.non_empty and not value:
-            raise self.fail(value, where, f"a non-empty list")
-        return [self.item.check(v, f"{where}[{i}]") for i, v in enumerate(value)]
-
-    def given(self, default):
-        return [self.item.given(v) for v in default] if isinstance(default, list) else default
-
-
-class OneOrList(ListOf):
-    """A single value or a list of them (always given back as a list)."""
-
-    def check(self, value, where):
-        return super().check(value if isinstance(value, list) else [value], where)
-
-
-class Mapping(Type):
-    """A table of free keys (terms → weights, keys → labels), each value of one type."""
-
-    def __init__(self, value: Type):
-        self.value = value
-        self.name = f"a table of {value.name.removeprefix('a ').removeprefix('an ')}s"
-
-    def check(self, value, where):
-        if not isinstance(value, dict):
-            raise self.fail(value, where)
-        return {str(k): self.value.check(v, f"{where}.{k}") for k, v in value.items()}
-
-    def given(self, default):
-        return {k: self.value.given(v) for k, v in default.items()} if isinstance(default, dict) else default
 
 
 @dataclass
@@ -327,20 +191,13 @@ class Settings(MappingABC[str, Any]):
         return Settings(self._name, {**self._values, **changes})
 
 
-def suggest(key: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(known)) or 'none'})"
-
-
-@dataclass
-class Unknown:
-    """A key or table the schema does not know, with where it is and the closest valid name."""
-
-    where: str
-    hint: str
-
-    def __str__(self) -> str:
-        return f"unknown {self.where}{self.hint}"
+def checked(check: Callable[..., Any], *args: Any) -> Any:
+    """``check(*args)``, a type's check (value, where, ...); a refusal raised as a ConfigError in the
+    configuration's words."""
+    try:
+        return check(*args)
+    except Invalid as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def check_table(name: str, table: Table, raw: Any, unknown: list[Unknown],
@@ -351,18 +208,18 @@ def check_table(name: str, table: Table, raw: Any, unknown: list[Unknown],
         if raw is None:
             return []
         if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
-            raise ConfigError(f"[[{name}]]: expected tables (one [[{name}]] each), got {_kind(raw)}")
+            raise ConfigError(f"[[{name}]]: expected tables (one [[{name}]] each), got {kind(raw)}")
         return [_check_options(table, t, f"[[{name}]] {n}", unknown) for n, t in enumerate(raw, 1)]
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError(f"[{name}]: expected a table, got {_kind(raw)}")
+        raise ConfigError(f"[{name}]: expected a table, got {kind(raw)}")
     if table.each is not None:
         valid = keys() if keys else None
         out = {}
         for key, sub in raw.items():
             if valid is not None and key not in valid:
-                unknown.append(Unknown(f"table [{name}.{key}]", suggest(key, valid)))
+                unknown.append(Unknown(key, valid, label=f"table [{name}.{key}]"))
                 continue
             out[key] = check_table(f"{name}.{key}", table.each, sub, unknown)
         return out
@@ -370,14 +227,8 @@ def check_table(name: str, table: Table, raw: Any, unknown: list[Unknown],
 
 
 def _check_options(table: Table, raw: dict, where: str, unknown: list[Unknown]) -> Settings:
-    out = table.defaults()
-    for key, value in raw.items():
-        option = table.options.get(key)
-        if option is None:
-            unknown.append(Unknown(f"key {key!r} in {where}", suggest(key, list(table.options))))
-            continue
-        out[key] = option.type.check(value, f"{where} {key}")
-    return Settings(where, out)
+    record = Record({key: option.type for key, option in table.options.items()})
+    return Settings(where, {**table.defaults(), **checked(record.check, raw, where, unknown)})
 
 
 def markdown(tables: dict[str, Table]) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from .. import __version__
 from ..errors import UsageError
 from .schema import (Bool, Choice, ConfigError, Date, Float, Int, ListOf, Mapping, Moment, Number, Option, Settings,
-                      Str, Table, TimeZone, Unknown, check_table, mb_bytes, suggest)
+                      Str, Table, TimeZone, Unknown, check_table, checked, mb_bytes)
 from .sources import TABLE as SOURCE_TABLE, SourceTable, source_tables
 
 CONFIG_NAME = "briefing.toml"
@@ -284,7 +284,7 @@ class Config:
             known = set(ENGINE_TABLES) | set(declared)
             for name in self.raw:
                 if name not in known:
-                    self.unknown.append(Unknown(f"table [{name}]", suggest(name, sorted(known))))
+                    self.unknown.append(Unknown(name, sorted(known), label=f"table [{name}]"))
             self.plugins_checked = True
         if section_keys is not None and "sections" not in self.tables:
             try:
@@ -344,7 +344,7 @@ def default_workspace() -> dict[str, Any]:
 
 def _date(value: Any, what: str) -> dt.date:
     try:
-        return Date().check(value, what)
+        return checked(Date().check, value, what)
     except ConfigError:
         raise UsageError(f"{what}: expected a date as YYYY-MM-DD, got {value!r}") from None
 

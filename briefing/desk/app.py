@@ -50,12 +50,12 @@ async def body_of(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _kind(request: Request) -> str:
+def _content_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 async def json_body(request: Request) -> Any:
-    if _kind(request) != "application/json":
+    if _content_type(request) != "application/json":
         raise DeskError(415, "send the correction as JSON (Content-Type: application/json)")
     body = await body_of(request)
     try:
@@ -65,7 +65,7 @@ async def json_body(request: Request) -> Any:
 
 
 async def form_body(request: Request) -> dict[str, str]:
-    if _kind(request) != "application/x-www-form-urlencoded":
+    if _content_type(request) != "application/x-www-form-urlencoded":
         raise DeskError(415, "send the form as application/x-www-form-urlencoded")
     body = await body_of(request)
     try:

@@ -3,19 +3,23 @@
 In: the request's body (a JSON object, or the form's fields), the issue as the desk shows it (its view) and
 whether a section takes stories. Out: the checked correction (``{"item": id, "<action>": value}`` or
 ``{"add": {...}}``), or a :class:`DeskError` with the HTTP status and a message saying why (nothing changed).
-The keys, types and lengths are the notes file's own (:mod:`briefing.desk.notes`); what each action needs of
-the item (printed, or among the stories left out) is one entry of :data:`RULES`. An editor's text may not hold
+The keys, types and lengths are the notes file's own (:mod:`briefing.desk.notes`), each request checked as one
+record of them (:data:`REQUEST`, :data:`ADD`: :mod:`briefing.config.validate`); what each action needs of the
+item (printed, or among the stories left out) is one entry of :data:`RULES`. An editor's text may not hold
 a control, bidirectional or invisible character: refused with 422, never written to the notes file.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from ..config.validate import EDITOR, Invalid, Record, Str, Unknown
 from ..errors import BriefingError
-from .notes import ADD_KEYS, MAX_SOURCES, NOTE_KEYS, SOURCE_KEYS, check_value, suggest
+from ..sources.sanitize import one_line
+from .notes import ADD_KEYS, NOTE_KEYS, bad_character, record, said
 
 ACTIONS = ("kill", "pin", "section", "headline", "comment", "restore")
 VERSION = "version"  # the optional key that says which draft a correction was made on
@@ -35,8 +39,11 @@ def _shown(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)[:80]
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+DESK = replace(EDITOR, shown=_shown, cut=40)  # the editor's words, a value shown as JSON, a key cut at 40
+ITEM = Str(non_empty=True, name="the id of an item (a string), e.g. {\"item\": \"8c45dd02fcb9\", \"kill\": true}")
+REQUEST = Record({"item": ITEM, **{action: NOTE_KEYS[action].type for action in ACTIONS}}, others=("add",))
+ADD = record(ADD_KEYS)
+ADD_DEFAULTS = {"section": "", "headline": "", "text": "", "comment": "", "pin": False, "sources": []}
 
 
 # -- what each action needs of its item ---------------------------------------------------------------------
@@ -105,16 +112,17 @@ RULES: dict[str, Callable] = {
 # -- the request --------------------------------------------------------------------------------------------
 
 
-def _value_problem(key: str, value: Any, spec) -> str:
-    """A value's problem as the API says it: the type with the value as JSON, then the length, the characters."""
-    if not isinstance(value, spec.kind) or (spec.kind is not bool and isinstance(value, bool)):
-        kind = "true or false" if spec.kind is bool else "a string" if spec.kind is str else "a list"
-        return f"{key} must be {kind}, not {_shown(value)}"
-    return check_value(key, value, spec, characters=True)
+def _plain(values: dict[str, Any], where: str) -> None:
+    """DeskError when an editor's text holds a character no output may print (see :func:`bad_character`)."""
+    for key, value in values.items():
+        bad = bad_character(value) if isinstance(value, str) else ""
+        if bad:
+            raise DeskError(422, f"{where}{key} {bad}")
 
 
 def check(raw: Any, view: dict[str, Any], takes_stories: Callable[[str], bool]) -> dict[str, Any]:
-    """One correction checked against the issue as it stands; DeskError (4xx) with the reason."""
+    """One correction checked against its record (:data:`REQUEST`), then against the issue as it stands;
+    DeskError (4xx) with the reason."""
     if not isinstance(raw, dict):
         raise DeskError(400, f"expected one correction as a JSON object, got {type(raw).__name__}")
     raw = {k: v for k, v in raw.items() if k != VERSION}
@@ -123,34 +131,27 @@ def check(raw: Any, view: dict[str, Any], takes_stories: Callable[[str], bool]) 
             raise DeskError(422, "an added item comes alone: {\"add\": {\"section\": …, \"headline\": …, "
                                  "\"text\": …}}")
         return {"add": check_add(raw["add"], [s["key"] for s in view["sections"]])}
-    unknown = [k for k in raw if k not in ("item", *ACTIONS)]
-    if unknown:
-        raise DeskError(422, f"unknown key {str(unknown[0])[:40]!r}{suggest(unknown[0], ['item', 'add', *ACTIONS])}"
-                             f"; a correction is {{\"item\": id, one of {', '.join(ACTIONS)}}} or {{\"add\": …}}")
-    item = raw.get("item")
-    if not isinstance(item, str) or not item.strip():
-        raise DeskError(422, "item must be the id of an item (a string), e.g. {\"item\": \"8c45dd02fcb9\", "
-                             "\"kill\": true}")
+    try:
+        raw = REQUEST.check({"item": None, **raw}, "")
+    except Unknown as exc:
+        raise DeskError(422, f"{exc.said(DESK)}; a correction is {{\"item\": id, one of {', '.join(ACTIONS)}}} "
+                             "or {\"add\": …}") from None
+    except Invalid as exc:
+        raise DeskError(422, said(exc, DESK)) from None
     actions = [k for k in ACTIONS if k in raw]
     if len(actions) != 1:
         raise DeskError(422, f"one correction at a time: give exactly one of {', '.join(ACTIONS)} "
                              f"(got {', '.join(actions) or 'none'})")
     action = actions[0]
-    problem = _value_problem(action, raw[action], NOTE_KEYS[action])
-    if problem:
-        raise DeskError(422, problem)
-    return RULES[action](item[:40], raw[action], view, takes_stories)  # an id is 12 characters: a longer one is cut
+    _plain({action: raw[action]}, "")
+    return RULES[action](raw["item"][:40], raw[action], view, takes_stories)  # an id is 12 characters: cut
 
 
 def _source(source: Any) -> dict[str, str] | None:
-    if not isinstance(source, dict) or set(source) - set(SOURCE_KEYS) or \
-            not all(isinstance(v, str) for v in source.values()):
+    if not isinstance(source, dict):
         raise DeskError(422, "add: each source is {\"outlet\": \"…\", \"url\": \"http(s)://…\"}")
-    for key, value in source.items():
-        problem = check_value(key, value, SOURCE_KEYS[key], characters=True)
-        if problem:
-            raise DeskError(422, f"add: a source's {problem}")
-    outlet, url = _one_line(source.get("outlet", "")), source.get("url", "").strip()
+    _plain(source, "add: a source's ")
+    outlet, url = one_line(source.get("outlet", "")), source.get("url", "").strip()
     if url and urlsplit(url).scheme.lower() not in ("http", "https"):
         raise DeskError(422, f"add: a source's url must be http(s), not {url[:80]!r}")
     if url and not outlet:
@@ -159,22 +160,16 @@ def _source(source: Any) -> dict[str, str] | None:
 
 
 def check_add(add: Any, section_keys: list[str]) -> dict[str, Any]:
-    """A hand-written item, checked against the [[add]] keys of the notes file."""
+    """A hand-written item, checked against the [[add]] keys of the notes file (:data:`ADD`)."""
     if not isinstance(add, dict):
         raise DeskError(422, "add must be an object: {\"section\": …, \"headline\": …, \"text\": …}")
-    unknown = [k for k in add if k not in ADD_KEYS]
-    if unknown:
-        raise DeskError(422, f"add: unknown key {str(unknown[0])[:40]!r}; known: {', '.join(ADD_KEYS)}")
-    defaults = {"section": "", "headline": "", "text": "", "comment": "", "pin": False, "sources": []}
-    out: dict[str, Any] = {}
-    for key, spec in ADD_KEYS.items():
-        value = add.get(key, defaults[key])
-        problem = _value_problem(key, value, spec)
-        if problem:
-            raise DeskError(422, f"add: {problem}" if key != "sources" else
-                            f"add: sources must be a list of at most {MAX_SOURCES} {{\"outlet\": …, \"url\": …}} "
-                            "objects")
-        out[key] = _one_line(value) if isinstance(value, str) else value
+    try:
+        add = ADD.check(add, "")
+    except Invalid as exc:
+        raise DeskError(422, f"add: {said(exc, DESK)}") from None
+    _plain(add, "add: ")
+    out = {key: one_line(value) if isinstance(value, str) else value
+           for key, value in {**ADD_DEFAULTS, **add}.items()}
     if not out["headline"]:
         raise DeskError(422, "add: a hand-written item needs a headline")
     if out["section"] not in section_keys:

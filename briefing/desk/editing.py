@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..sources.sanitize import one_line
 from .notes import NOTE_ACTIONS
 
 HEADLINE_COMMENT = 120  # characters of the headline written as a comment on a note's header line
@@ -27,10 +28,6 @@ class Target:
     reports: list[str] = field(default_factory=list)  # its reports (URLs, else document ids)
     own: int | None = None  # the [[note]] (1-based) the last build applied to it, if any
     killed_by: int | None = None  # for a restore: the note whose kill left it out
-
-
-def _one_line(value: Any) -> str:
-    return " ".join(str(value).split())
 
 
 def _drop(table, *keys: str) -> None:
@@ -56,7 +53,7 @@ def _flag(key: str, clears: str = "", records_from: bool = False) -> Callable:
 def _text(key: str) -> Callable:
     """An edit that writes the editor's text (on one line), or takes it away when empty."""
     def edit(table, value: str, target: Target) -> None:
-        text = _one_line(value)
+        text = one_line(value)
         if text:
             table[key] = text
         else:
@@ -138,7 +135,7 @@ def _new_note(doc, target: Target):
     new = tomlkit.table()
     new.add("item", target.item)
     if target.headline:
-        new.comment(_one_line(target.headline)[:HEADLINE_COMMENT])
+        new.comment(one_line(target.headline)[:HEADLINE_COMMENT])
     notes = doc.get("note")
     if notes is None:
         notes = tomlkit.aot()

@@ -7,7 +7,8 @@ that cannot be read, is too large or too deep (the guarded reader's limits), has
 wrong type or a text over its length fails the build (exit 1, the previous issue kept); it
 is never skipped.
 
-The schema (keys, their types, their limits and what they do) is :data:`NOTE_KEYS` and :data:`ADD_KEYS`; the
+The schema (keys, their types, their limits and what they do) is :data:`NOTE_KEYS` and :data:`ADD_KEYS`, declared
+with the configuration's value types (:mod:`briefing.config.validate`) and checked as one record each; the
 desk checks its requests against the same keys (:mod:`briefing.desk.corrections`), writes them
 (:mod:`briefing.desk.editing`) and reads its history from them (:mod:`briefing.desk.history`); the editor_notes
 plugin applies them to the build. A note names its item by ``item`` (the story's id), kept with ``reports`` (the
@@ -18,11 +19,11 @@ loses reports and its id changes; or by ``match`` (a phrase).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config.schema import Option
+from ..config.validate import EDITOR, Bool, Either, Invalid, ListOf, Record, Str, Unknown, Words
 from ..errors import BuildError
 from ..runtime.files import display_path
 from ..runtime.guarded import parse_toml, read_bytes
@@ -40,42 +41,42 @@ MAX_URL = 2000  # characters of a report's or a source's address
 KILLED = "killed"  # a history record's ``to_section`` when the editor left the item out
 
 
-@dataclass(frozen=True)
-class Key:
-    """One key of a ``[[note]]`` or an ``[[add]]``: its type, the longest value, and what it does."""
-
-    kind: type
-    text: str
-    limit: int = 0  # characters of a string, or entries of a list (0: no limit of its own)
-
-
-NOTE_KEYS: dict[str, Key] = {
-    "item": Key(str, "the item's id (report.json stories[].story, the HTML's id=\"item-…\")", MAX_ID),
-    "reports": Key(list, "the reports the note was made on, their URLs (else document ids), written by the desk: "
-                         "the note follows the story that holds most of them", MAX_REPORTS),
-    "match": Key(str, "or a phrase from its headline, else its text (any case)", MAX_HEADLINE),
-    "comment": Key(str, "a **Comment** – line under the item (emphasis and code only; links and HTML are escaped)",
-                   MAX_COMMENT),
-    "pin": Key(bool, "first in its section"),
-    "kill": Key(bool, "left out of the issue; its place goes to the next story"),
-    "headline": Key(str, "a headline of the editor's instead of the draft's", MAX_HEADLINE),
-    "section": Key(str, "moved to this section (its key); summarized there", MAX_ID),
-    "restore": Key(bool, "brought back: a story the draft left out is printed"),
-    "from": Key(str, "where the draft had put the item when the editor moved or left it out (written by the desk; "
-                     "changes nothing, read by the desk's history)", MAX_ID),
+NOTE_KEYS: dict[str, Option] = {
+    "item": Option(Str(limit=MAX_ID), None, "the item's id (report.json stories[].story, the HTML's id=\"item-…\")"),
+    "reports": Option(ListOf(Str(non_empty=True, limit=MAX_URL), limit=MAX_REPORTS, each="report {n}"), None,
+                      "the reports the note was made on, their URLs (else document ids), written by the desk: the "
+                      "note follows the story that holds most of them"),
+    "match": Option(Str(limit=MAX_HEADLINE), None, "or a phrase from its headline, else its text (any case)"),
+    "comment": Option(Str(limit=MAX_COMMENT), None,
+                      "a **Comment** – line under the item (emphasis and code only; links and HTML are escaped)"),
+    "pin": Option(Bool(), None, "first in its section"),
+    "kill": Option(Bool(), None, "left out of the issue; its place goes to the next story"),
+    "headline": Option(Str(limit=MAX_HEADLINE), None, "a headline of the editor's instead of the draft's"),
+    "section": Option(Str(limit=MAX_ID), None, "moved to this section (its key); summarized there"),
+    "restore": Option(Bool(), None, "brought back: a story the draft left out is printed"),
+    "from": Option(Str(limit=MAX_ID), None, "where the draft had put the item when the editor moved or left it out "
+                                            "(written by the desk; changes nothing, read by the desk's history)"),
 }
-ADD_KEYS: dict[str, Key] = {
-    "section": Key(str, "the section's key (required)", MAX_ID),
-    "headline": Key(str, "the hand-written item's headline (required)", MAX_HEADLINE),
-    "text": Key(str, "its text", MAX_TEXT),
-    "comment": Key(str, "a **Comment** – line under it", MAX_COMMENT),
-    "pin": Key(bool, "first in its section"),
-    "sources": Key(list, "its sources: [{ outlet = \"…\", url = \"…\" }] or [\"Outlet\"]", MAX_SOURCES),
+SOURCE_KEYS: dict[str, Option] = {"outlet": Option(Str(limit=MAX_HEADLINE), None, "the outlet's name"),
+                                  "url": Option(Str(limit=MAX_URL), None, "the report's address")}
+SOURCE = Either(Str(limit=MAX_HEADLINE), Record({k: o.type for k, o in SOURCE_KEYS.items()}, join=": "),
+                name="a table { outlet = \"…\", url = \"…\" } or a string")
+ADD_KEYS: dict[str, Option] = {
+    "section": Option(Str(limit=MAX_ID), None, "the section's key (required)"),
+    "headline": Option(Str(limit=MAX_HEADLINE), None, "the hand-written item's headline (required)"),
+    "text": Option(Str(limit=MAX_TEXT), None, "its text"),
+    "comment": Option(Str(limit=MAX_COMMENT), None, "a **Comment** – line under it"),
+    "pin": Option(Bool(), None, "first in its section"),
+    "sources": Option(ListOf(SOURCE, limit=MAX_SOURCES, each="source {n}",
+                             name="a list of sources ({ outlet = \"…\", url = \"…\" } or \"Outlet\")"), None,
+                      "its sources: [{ outlet = \"…\", url = \"…\" }] or [\"Outlet\"]"),
 }
-SOURCE_KEYS: dict[str, Key] = {"outlet": Key(str, "the outlet's name", MAX_HEADLINE),
-                               "url": Key(str, "the report's address", MAX_URL)}
 NOTE_ACTIONS = ("comment", "pin", "kill", "headline", "section", "restore")
-TYPE_NAMES = {str: "a string", bool: "true or false", list: "a list"}
+
+
+def record(keys: dict[str, Option]) -> Record:
+    """The keys of an entry as one record to check it against."""
+    return Record({key: option.type for key, option in keys.items()})
 
 
 class NotesError(BuildError):
@@ -89,23 +90,6 @@ def notes_folder(config) -> Path:
 def notes_path(config, date: dt.date) -> Path:
     """``notes/<date>.toml`` in the workspace (``[notes] folder``)."""
     return notes_folder(config) / f"{date.isoformat()}.toml"
-
-
-def suggest(key: str, known) -> str:
-    """`` (did you mean 'kill'?)`` for a key close to a known one, else ""."""
-    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def kind_of(value: Any) -> str:
-    """How a value is named in a message: ``the string 'no'``, ``the number 1``, ``a list``."""
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the string {value[:60]!r}"
-    return {list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
 
 
 def bad_character(text: str) -> str:
@@ -122,36 +106,10 @@ def bad_character(text: str) -> str:
     return f"contains {what} (U+{code:04X})"
 
 
-def check_value(key: str, value: Any, spec: Key, characters: bool = False) -> str:
-    """Why ``value`` cannot be the value of ``key``, or "" when it can. ``characters``: refuse the characters
-    :func:`bad_character` names too (the desk does; in a file written by hand they are dropped from every
-    output, as in any source text)."""
-    if not isinstance(value, spec.kind) or (spec.kind is not bool and isinstance(value, bool)):
-        return f"{key} must be {TYPE_NAMES[spec.kind]}, not {kind_of(value)}"
-    if spec.limit and len(value) > spec.limit:
-        unit = "characters long" if spec.kind is str else "entries"
-        return f"{key} is {len(value):,} {unit}; at most {spec.limit:,}"
-    bad = bad_character(value) if characters and spec.kind is str else ""
-    return f"{key} {bad}" if bad else ""
-
-
-def check_keys(entry: dict, schema: dict[str, Key], characters: bool = False) -> str:
-    """The first unknown key or bad value of ``entry`` against ``schema``, as a reason; "" when all are right."""
-    for key, value in entry.items():
-        if key not in schema:
-            return f"unknown key {key!r}{suggest(key, schema)}; known keys: {', '.join(schema)}"
-        problem = check_value(key, value, schema[key], characters)
-        if problem:
-            return problem
-    return ""
-
-
-def _reports_problem(entry: dict) -> str:
-    for n, report in enumerate(entry.get("reports", []), 1):
-        problem = check_value(f"report {n}", report, Key(str, "", MAX_URL))
-        if problem or not report.strip():
-            return problem or f"report {n} is empty"
-    return ""
+def said(error: Invalid, words: Words = EDITOR) -> str:
+    """A refused value as a message to the editor says it; an unknown key with the keys that are known."""
+    known = f"; known keys: {', '.join(map(str, error.known))}" if isinstance(error, Unknown) else ""
+    return error.said(words) + known
 
 
 def _note_problem(entry: dict) -> str:
@@ -163,20 +121,7 @@ def _note_problem(entry: dict) -> str:
         return f"{empty} is empty"
     if entry.get("kill") and entry.get("restore"):
         return "kill and restore are both true; keep one"
-    if "reports" in entry and "item" not in entry:
-        return "reports go with item = \"<id>\""
-    return _reports_problem(entry)
-
-
-def _source_problem(n: int, source: Any) -> str:
-    if isinstance(source, str):
-        return check_value(f"source {n}", source, SOURCE_KEYS["outlet"])
-    if not isinstance(source, dict):
-        return f"source {n} must be a table {{ outlet = \"…\", url = \"…\" }} or a string, not {kind_of(source)}"
-    problem = check_keys(source, SOURCE_KEYS)
-    if problem:
-        return f"source {n}: {problem}"
-    return "" if source.get("outlet", "").strip() else f"source {n}: outlet is required"
+    return "reports go with item = \"<id>\"" if "reports" in entry and "item" not in entry else ""
 
 
 def _add_problem(entry: dict) -> str:
@@ -184,20 +129,25 @@ def _add_problem(entry: dict) -> str:
     missing = next((k for k in ("section", "headline") if not str(entry.get(k, "")).strip()), None)
     if missing:
         return f"{missing} is required"
-    return next((p for p in (_source_problem(n, s) for n, s in enumerate(entry.get("sources", []), 1)) if p), "")
+    return next((f"source {n}: outlet is required" for n, source in enumerate(entry.get("sources", []), 1)
+                 if isinstance(source, dict) and not source.get("outlet", "").strip()), "")
 
 
-RULES = {"note": (NOTE_KEYS, _note_problem), "add": (ADD_KEYS, _add_problem)}
+RULES = {"note": (record(NOTE_KEYS), _note_problem), "add": (record(ADD_KEYS), _add_problem)}
 
 
 def check_entry(kind: str, number: int, entry: Any, where: str) -> dict[str, Any]:
-    """One ``[[note]]`` or ``[[add]]`` checked against its keys, types, limits and rules; NotesError with the
-    reason."""
-    schema, rules = RULES[kind]
+    """One ``[[note]]`` or ``[[add]]`` checked against its keys, types, limits (its record) and rules; NotesError
+    with the reason."""
+    keys, rules = RULES[kind]
     label = f"{where}: {kind} {number}"
     if not isinstance(entry, dict):
-        raise NotesError(f"{label}: expected a table ([[{kind}]]), got {kind_of(entry)}")
-    problem = check_keys(entry, schema) or rules(entry)
+        raise NotesError(f"{label}: expected a table ([[{kind}]]), got {EDITOR.shown(entry)}")
+    try:
+        entry = keys.check(entry, "")
+    except Invalid as exc:
+        raise NotesError(f"{label}: {said(exc)}") from None
+    problem = rules(entry)
     if problem:
         raise NotesError(f"{label}: {problem}")
     return entry
@@ -208,13 +158,13 @@ def check_notes(data: Any, where: str) -> dict[str, list[dict[str, Any]]]:
     unknown = sorted(set(data) - set(RULES))
     if unknown:
         raise NotesError(f"{where}: unknown table(s) {', '.join(unknown)}"
-                         f"{suggest(unknown[0], RULES)}; use [[note]] and [[add]]")
+                         f"{Unknown(unknown[0], list(RULES)).hint(EDITOR)}; use [[note]] and [[add]]")
     out: dict[str, list[dict[str, Any]]] = {}
-    for kind in RULES:
-        entries = data.get(kind, [])
+    for name in RULES:
+        entries = data.get(name, [])
         if not isinstance(entries, list):
-            raise NotesError(f"{where}: {kind} must be written [[{kind}]] (an array of tables)")
-        out[kind] = [check_entry(kind, n, e, where) for n, e in enumerate(entries, 1)]
+            raise NotesError(f"{where}: {name} must be written [[{name}]] (an array of tables)")
+        out[name] = [check_entry(name, n, e, where) for n, e in enumerate(entries, 1)]
     return out
 
 
