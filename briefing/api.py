@@ -10,7 +10,7 @@ stage modules: what is listed here is kept stable, the rest may change. Grouped 
   :func:`path_suffix`, :func:`parse_datetime`, :func:`one_line`;
 - writing: :func:`atomic_write`, :func:`display_path`;
 - text: :func:`tokens`, :func:`norm_key`, :func:`md_text`, :func:`markdown_html`;
-- summarizing: :func:`extractive_item`, :func:`clean_headline`;
+- summarizing: :func:`extractive_item`, :func:`clean_headline`, :func:`story_headline` (what a story is called);
 - back issues: :func:`back_issues`, :func:`read_issue`;
 - the editor's notes: :func:`notes_path`, :func:`read_notes` (checked; :class:`NotesError` fails the build),
   :func:`report_key` (how a note names a report: its URL, else its document id), :func:`editor_markdown` (an
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from .output.issuefile import back_issues, read_issue
     from .output.publish import SUFFIXES as OUTPUT_SUFFIXES
     from .output.render import editor_markdown, markdown_html, md_text
-    from .pipeline.summarize import clean_headline, extractive_item
+    from .pipeline.summarize import clean_headline, extractive_item, story_headline
     from .runtime.files import atomic_write, display_path, read_bytes
     from .sources.extract import page as extract_page
     from .sources.fetch import fetch
@@ -65,7 +65,8 @@ __all__ = [
     "Option", "Settings", "Str", "Subject", "Table", "Unit", "atomic_write", "back_issues", "clean_headline", "clean_link", "decode",
     "desk_history", "display_path", "editor_markdown", "extract_page", "extractive_item", "fetch", "host_outlet",
     "html_text", "html_to_text", "http_url", "load_models", "markdown_html", "mb_bytes", "md_text", "norm_key", "notes_path",
-    "one_line", "parse_datetime", "path_suffix", "printable", "read_bytes", "read_issue", "read_notes", "report_key", "tokens",
+    "one_line", "parse_datetime", "path_suffix", "printable", "read_bytes", "read_issue", "read_notes", "report_key",
+    "story_headline", "tokens",
 ]
 
 # name → (module, name there): what the imports above say, read when a name is first used
@@ -83,7 +84,7 @@ _WHERE: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
     **{n: ("output.issuefile", n) for n in ("back_issues", "read_issue")},
     "OUTPUT_SUFFIXES": ("output.publish", "SUFFIXES"),
     **{n: ("output.render", n) for n in ("editor_markdown", "markdown_html", "md_text")},
-    **{n: ("pipeline.summarize", n) for n in ("clean_headline", "extractive_item")},
+    **{n: ("pipeline.summarize", n) for n in ("clean_headline", "extractive_item", "story_headline")},
     **{n: ("runtime.files", n) for n in ("atomic_write", "display_path", "read_bytes")},
     "extract_page": ("sources.extract", "page"),
     "fetch": ("sources.fetch", "fetch"),

@@ -78,14 +78,6 @@ def _desk(build) -> Desk | None:
 # -- finding what a note names --------------------------------------------------------------------------------
 
 
-def story_headline(story, config) -> str:
-    """The headline the draft gives the story: its source's title, else the sentence its item would lead with."""
-    lead = next((p for p in story.passages if p.lead and p.title), None)
-    if lead:
-        return api.clean_headline(lead.title, lead.doc.outlet)
-    return api.extractive_item(story, config.item_budget()).headline or story.id
-
-
 def by_reports(stories, reports: list[str]) -> list:
     """The stories holding most of ``reports``, when they hold at least half of those among ``stories``."""
     wanted = set(reports)
@@ -190,13 +182,13 @@ def briefing_stories(stories, config, build):
             continue  # perhaps an item that is not a story: tried again on the finished issue
         if len(found) > 1:
             _warn(build.report, "editor-warning", desk.path, f"note {number} ({_target(note)!r}) matches "
-                  f"{len(found)} stories; applied to the first, {story_headline(found[0], config)!r}", note=number)
+                  f"{len(found)} stories; applied to the first, {api.story_headline(found[0])!r}", note=number)
         story = found[0]
         desk.story_of[number] = story.id
         _followed(desk, number, note, story, build.report)
         if not any(note.get(k) for k in ("kill", "section", "restore")):
             continue  # a comment, a headline, a pin: applied to the story's item
-        headline = story_headline(story, config)
+        headline = api.story_headline(story)
         if note.get("kill"):
             kept = [s for s in kept if s is not story]
             desk.killed.add(story.id)

@@ -94,11 +94,6 @@ class Earlier:
             key, self.all_keys, scorer=fuzz.ratio, score_cutoff=self.sentence_similarity) is not None
 
 
-def _story_headline(story: Story) -> str:
-    lead = next((p for p in story.passages if p.lead and p.title), None)
-    return api.clean_headline(lead.title, lead.doc.outlet) if lead else ""
-
-
 def back_reference(earlier: dict[str, Any]) -> str:
     """The house manner, as a Markdown comment (the earlier headline is source text: escaped)."""
     when = (f"Update of Day {earlier['issue_day']}" if earlier["issue_day"] is not None
@@ -131,12 +126,12 @@ def briefing_stories(stories, config, build):
                            for k, i in enumerate(earlier.items)])
     kept = []
     for n, story in enumerate(stories):
-        match = earlier.match(story, _story_headline(story), (told[n], judge.fold_threshold))
+        match = earlier.match(story, api.story_headline(story), (told[n], judge.fold_threshold))
         repeat = earlier.passed_over(story)
         if match is None and repeat is not None:  # passed over as a repeat then: not news now either
             build.drop_story(story, f"passed over as a repeat of “{repeat['headline']}” (the Update of Day "
                              f"{repeat['issue_day']}, {repeat['issue_date']})",
-                             headline=_story_headline(story) or story.passages[0].title or story.id,
+                             headline=api.story_headline(story),
                              followup="dropped", earlier_day=repeat["issue_day"],
                              earlier_date=repeat["issue_date"], earlier_item=repeat["id"],
                              earlier_headline=repeat["headline"], same_as=repeat["headline"])
@@ -156,7 +151,7 @@ def briefing_stories(stories, config, build):
         if not passages:
             build.drop_story(story, f"already published in the Update of Day {match['issue_day']} "
                              f"({match['issue_date']}), nothing new",
-                             headline=_story_headline(story) or api.extractive_item(story, config.item_budget()).headline,
+                             headline=api.story_headline(story),
                              followup="dropped", **decision)
             continue
         story.passages = passages

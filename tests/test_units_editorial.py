@@ -16,6 +16,7 @@ from briefing.pipeline.cluster import average_linkage
 from briefing.pipeline.compose import place
 from briefing.pipeline.gate import gate, other_language
 from briefing.pipeline.select import select, split_passages
+from briefing.pipeline.summarize import story_headline
 from briefing.runtime.report import Report
 
 SUBJECT = Subject(name="war", terms={"ukraine": 2.0, "bakhmut": 3.0, "russian": 1.5}, threshold=2.0)
@@ -180,6 +181,18 @@ def test_placement_takes_the_section_an_editor_put_a_story_in_and_keeps_the_mode
     assert entries["shelling"]["placed"] == "by an editor" and entries["shelling"]["probability"] == 1.0
     assert max(entries["shelling"]["scores"], key=entries["shelling"]["scores"].get) == "front"
     assert "placed" not in entries["concert"]
+
+
+def test_a_story_is_called_by_its_lead_reports_title_without_the_outlets_tag():
+    lead = Passage("a", doc("a", "Drones hit Kyiv overnight - BBC News", outlet="BBC"), "Drones hit Kyiv overnight - BBC News", [])
+    inner = Passage("b/1", doc("b", "Sanctions talk in Brussels"), "", [], lead=False)
+    assert story_headline(Story(id="s", passages=[inner, lead])) == "Drones hit Kyiv overnight"
+    other = Passage("c/2", doc("c", "Ignored"), "Talks resume in Istanbul.", [], lead=False)
+    assert story_headline(Story(id="t", passages=[inner, other])) == "Talks resume in Istanbul"  # a title, no lead
+    sentence = segment.sentences(doc("d", "", "Shelling went on near Bakhmut through the night."))[0]
+    untitled = Passage("d", doc("d", ""), "", sentence)
+    assert story_headline(Story(id="u", passages=[untitled])) == "Shelling went on near Bakhmut through the night."
+    assert story_headline(Story(id="v", passages=[Passage("e", doc("e", ""), "", [])])) == "v"
 
 
 # ---------------------------------------------------------------------------------------------- the judge

@@ -34,6 +34,7 @@ from ..models import Document, Issue, IssueSection, Item, Section, SectionConten
 from ..runtime.report import Report
 from .cluster import unit_of
 from .stages import Clustered
+from .summarize import story_headline
 
 log = logging.getLogger("briefing.compose")
 
@@ -114,10 +115,6 @@ def place(stories: list[Story], ctx) -> tuple[list[Story], dict[str, dict]]:
     return kept, entries
 
 
-def _lead_title(story: Story) -> str:
-    return next((p.title for p in story.passages if p.title), "") or story.passages[0].text[:100]
-
-
 def gather(ranked: list[Story], judge, report: Report, entries: dict[str, dict]) -> list[Story]:
     """The stories that print on their own, in the order given (most important first); the others are folded
     into the kept story they tell, or passed over as its repeat (see the module docstring, step 3), which their
@@ -136,15 +133,15 @@ def gather(ranked: list[Story], judge, report: Report, entries: dict[str, dict])
             kept[like] = dataclasses.replace(into, folded=into.folded + [story],
                                              passages=into.passages + story.passages)
             entry.update(printed=False, folded_into=into.id, likeness=round(p, 3),
-                         why=f"folded into “{_lead_title(into)}”: the same story ({p:.2f})")
+                         why=f"folded into “{story_headline(into)}”: the same story ({p:.2f})")
         elif like is not None and p >= judge.repeat_threshold and outlets(story) < judge.repeat_outlets:
             # not named on the sources line: measured, a likely repeat named there was another story too often
             same = kept[like]
             kept[like] = dataclasses.replace(same, repeats=same.repeats + [story])  # said in its item's record
-            why = f"passed over as a repeat of “{_lead_title(same)}” ({p:.2f})"
+            why = f"passed over as a repeat of “{story_headline(same)}” ({p:.2f})"
             entry.update(printed=False, repeat_of=same.id, likeness=round(p, 3), why=why)
-            report.drop(_lead_title(story), "passed over as a repeat", story=story.id, repeat_of=same.id,
-                        same_as=_lead_title(same), likeness=round(p, 3))
+            report.drop(story_headline(story), "passed over as a repeat", story=story.id, repeat_of=same.id,
+                        same_as=story_headline(same), likeness=round(p, 3))
         else:
             kept.append(story)
     return kept
