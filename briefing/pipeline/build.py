@@ -47,20 +47,23 @@ log = logging.getLogger("briefing.build")
 class Kept:
     """What a build computed up to its stories, kept so that a correction re-runs only what follows them."""
 
-    ctx: BuildContext  # the build's: its subject, sections and editorial model serve every recomposition
+    ctx: BuildContext  # the build's subject, sections and model, with its report as it stood after clustering
     clustered: Clustered  # as clustered, before any ``briefing_stories`` plugin
-    report: Report  # as it stood after clustering
 
     @property
     def stories(self):
         return self.clustered.stories
+
+    @property
+    def report(self) -> Report:
+        return self.ctx.report
 
     def fresh(self) -> tuple[BuildContext, Clustered]:
         """A context for one more composition, with the report as it stood, and copies of the stories that the
         plugins and the composition may change (their passages, comments, scores and places)."""
         copies = [dataclasses.replace(s, passages=list(s.passages), comments=list(s.comments), scores=dict(s.scores))
                   for s in self.clustered.stories]
-        return self.ctx.again(self.report.copy()), dataclasses.replace(self.clustered, stories=copies)
+        return self.ctx.again(self.ctx.report.copy()), dataclasses.replace(self.clustered, stories=copies)
 
 
 @dataclass
@@ -214,7 +217,7 @@ def _build(config: Config, plugins: Plugins | None = None,
     segmented = timer.run("segment", segment.run, gated)
     selected = timer.run("select", select.run, segmented)
     clustered = timer.run("", cluster.run, selected)  # timed with the stories plugins, as "cluster"
-    kept = Kept(ctx, clustered, report.copy()) if keep else None
+    kept = Kept(ctx.again(report.copy()), clustered) if keep else None  # not the build's cache nor its deadline
     issue = _compose(ctx, clustered, timer)
     result = _store(ctx, _render(ctx, issue, timer), gated.documents, timer)
     result.kept = kept
