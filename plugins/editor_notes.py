@@ -182,13 +182,13 @@ def briefing_stories(stories, config, build):
             continue  # perhaps an item that is not a story: tried again on the finished issue
         if len(found) > 1:
             _warn(build.report, "editor-warning", desk.path, f"note {number} ({_target(note)!r}) matches "
-                  f"{len(found)} stories; applied to the first, {api.story_headline(found[0])!r}", note=number)
+                  f"{len(found)} stories; applied to the first, {api.story_headline(found[0], config.item_budget())!r}", note=number)
         story = found[0]
         desk.story_of[number] = story.id
         _followed(desk, number, note, story, build.report)
         if not any(note.get(k) for k in ("kill", "section", "restore")):
             continue  # a comment, a headline, a pin: applied to the story's item
-        headline = api.story_headline(story)
+        headline = api.story_headline(story, config.item_budget())
         if note.get("kill"):
             kept = [s for s in kept if s is not story]
             desk.killed.add(story.id)

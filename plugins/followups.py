@@ -126,12 +126,12 @@ def briefing_stories(stories, config, build):
                            for k, i in enumerate(earlier.items)])
     kept = []
     for n, story in enumerate(stories):
-        match = earlier.match(story, api.story_headline(story), (told[n], judge.fold_threshold))
+        match = earlier.match(story, api.story_headline(story, config.item_budget()), (told[n], judge.fold_threshold))
         repeat = earlier.passed_over(story)
         if match is None and repeat is not None:  # passed over as a repeat then: not news now either
             build.drop_story(story, f"passed over as a repeat of “{repeat['headline']}” (the Update of Day "
                              f"{repeat['issue_day']}, {repeat['issue_date']})",
-                             headline=api.story_headline(story),
+                             headline=api.story_headline(story, config.item_budget()),
                              followup="dropped", earlier_day=repeat["issue_day"],
                              earlier_date=repeat["issue_date"], earlier_item=repeat["id"],
                              earlier_headline=repeat["headline"], same_as=repeat["headline"])
@@ -151,7 +151,7 @@ def briefing_stories(stories, config, build):
         if not passages:
             build.drop_story(story, f"already published in the Update of Day {match['issue_day']} "
                              f"({match['issue_date']}), nothing new",
-                             headline=api.story_headline(story),
+                             headline=api.story_headline(story, config.item_budget()),
                              followup="dropped", **decision)
             continue
         story.passages = passages

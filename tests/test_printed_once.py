@@ -12,6 +12,8 @@ from briefing.pipeline.compose import gather
 from briefing.pipeline.summarize import extractive_item
 from briefing.runtime.report import Report
 
+BUDGET = {"sentences": 4, "words": 200}  # an item's length, as the house style's
+
 # ----------------------------------------------------------------------------------------- the corrections
 
 LABELS = [
@@ -88,7 +90,7 @@ def test_a_story_that_tells_a_kept_one_again_is_folded_into_it_and_a_small_likel
     via = story("via", ["Hill"], near={"again": 0.92})  # tells a story folded into big: folded into big
     report = Report()
     why = {s.id: {"story": s.id} for s in (big, again, repeat, wide, other, via)}
-    kept = gather([big, again, repeat, wide, other, via], Thresholds(), report, why)
+    kept = gather([big, again, repeat, wide, other, via], Thresholds(), report, why, BUDGET)
     assert [s.id for s in kept] == ["big", "wide", "other"]
     assert [s.id for s in kept[0].folded] == ["again", "via"] and not big.folded  # the given story is left as it was
     assert {d.outlet for d in kept[0].documents} == {"BBC", "CNN", "AP", "Sky", "Hill"}  # whose sentences may print
@@ -101,7 +103,7 @@ def test_an_editors_separate_mark_prints_a_story_on_its_own():
     big = story("big", ["BBC", "CNN", "AP"])
     again = story("again", ["Sky"], near={"big": 0.99}, separate=True)
     report = Report()
-    kept = gather([big, again], Thresholds(), report, {})
+    kept = gather([big, again], Thresholds(), report, {}, BUDGET)
     assert [s.id for s in kept] == ["big", "again"] and not kept[0].folded
 
 

@@ -183,16 +183,17 @@ def test_placement_takes_the_section_an_editor_put_a_story_in_and_keeps_the_mode
     assert "placed" not in entries["concert"]
 
 
-def test_a_story_is_called_by_its_lead_reports_title_without_the_outlets_tag():
+def test_a_story_is_called_by_its_lead_reports_title_without_the_outlets_tag_else_by_its_items_headline():
+    budget = {"sentences": 4, "words": 200}
     lead = Passage("a", doc("a", "Drones hit Kyiv overnight - BBC News", outlet="BBC"), "Drones hit Kyiv overnight - BBC News", [])
     inner = Passage("b/1", doc("b", "Sanctions talk in Brussels"), "", [], lead=False)
-    assert story_headline(Story(id="s", passages=[inner, lead])) == "Drones hit Kyiv overnight"
-    other = Passage("c/2", doc("c", "Ignored"), "Talks resume in Istanbul.", [], lead=False)
-    assert story_headline(Story(id="t", passages=[inner, other])) == "Talks resume in Istanbul"  # a title, no lead
-    sentence = segment.sentences(doc("d", "", "Shelling went on near Bakhmut through the night."))[0]
-    untitled = Passage("d", doc("d", ""), "", sentence)
-    assert story_headline(Story(id="u", passages=[untitled])) == "Shelling went on near Bakhmut through the night."
-    assert story_headline(Story(id="v", passages=[Passage("e", doc("e", ""), "", [])])) == "v"
+    assert story_headline(Story(id="s", passages=[inner, lead]), budget) == "Drones hit Kyiv overnight"
+    d = doc("d", "", "Shelling went on near Bakhmut through the night. Two villages lost power, officials said.")
+    (sentences,) = segment.sentences(d)
+    untitled = Passage("d", d, "", sentences, lead=False)
+    assert story_headline(Story(id="u", passages=[untitled]), budget) == "Shelling went on near Bakhmut through the night"
+    nothing = Story(id="v", passages=[Passage("e", doc("e", ""), "", [], lead=False)])
+    assert story_headline(nothing, budget) == "Update"  # as the item of a story with nothing to say is headed
 
 
 # ---------------------------------------------------------------------------------------------- the judge

@@ -168,10 +168,11 @@ class BuildContext(HostContext):
                              "teach the placement", sections={k: len(v) for k, v in found.items()})
         return found
 
-    def again(self, report: Report) -> "BuildContext":
-        """A context for one more composition of this day (the desk's): the same subject, sections and editorial
-        model, ``report`` as its report, and a state of its own."""
-        return BuildContext(self.config, self.plugins, self.date, report=report,
+    def again(self, report: Report, guard=None) -> "BuildContext":
+        """A context for one more step on this day (the desk's composition, a draft's publishing): the same
+        subject, sections and editorial model, ``report`` as its report, ``guard`` as its deadline, and a state of
+        its own."""
+        return BuildContext(self.config, self.plugins, self.date, report=report, guard=guard,
                             _editorial=(self.subject, self.sections, self.judge))
 
     def tell(self, message: str) -> None:

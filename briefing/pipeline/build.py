@@ -151,8 +151,7 @@ def publish(draft: Draft, hard_deadline: bool = False, still: Callable[[], bool]
     HTML (default :func:`~briefing.output.render.render_pdf`, here)."""
     config = draft.ctx.config
     guard = build_guard(config, hard=hard_deadline)
-    ctx = draft.ctx
-    ctx.guard = guard  # the draft's context, under the deadline of the publish that writes it
+    ctx = draft.ctx.again(draft.report, guard)  # the draft's, under the deadline of the publish that writes it
     with _told(guard), guard:
         timer = Timer(ctx, timings=dict(draft.timings))
         rendered = _render(ctx, draft.issue, timer, pdf)  # before the lock: nothing is written yet

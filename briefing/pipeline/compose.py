@@ -115,7 +115,7 @@ def place(stories: list[Story], ctx) -> tuple[list[Story], dict[str, dict]]:
     return kept, entries
 
 
-def gather(ranked: list[Story], judge, report: Report, entries: dict[str, dict]) -> list[Story]:
+def gather(ranked: list[Story], judge, report: Report, entries: dict[str, dict], budget: dict) -> list[Story]:
     """The stories that print on their own, in the order given (most important first); the others are folded
     into the kept story they tell, or passed over as its repeat (see the module docstring, step 3), which their
     ``entries`` (by story id) say."""
@@ -133,15 +133,15 @@ def gather(ranked: list[Story], judge, report: Report, entries: dict[str, dict])
             kept[like] = dataclasses.replace(into, folded=into.folded + [story],
                                              passages=into.passages + story.passages)
             entry.update(printed=False, folded_into=into.id, likeness=round(p, 3),
-                         why=f"folded into “{story_headline(into)}”: the same story ({p:.2f})")
+                         why=f"folded into “{story_headline(into, budget)}”: the same story ({p:.2f})")
         elif like is not None and p >= judge.repeat_threshold and outlets(story) < judge.repeat_outlets:
             # not named on the sources line: measured, a likely repeat named there was another story too often
             same = kept[like]
             kept[like] = dataclasses.replace(same, repeats=same.repeats + [story])  # said in its item's record
-            why = f"passed over as a repeat of “{story_headline(same)}” ({p:.2f})"
+            why = f"passed over as a repeat of “{story_headline(same, budget)}” ({p:.2f})"
             entry.update(printed=False, repeat_of=same.id, likeness=round(p, 3), why=why)
-            report.drop(story_headline(story), "passed over as a repeat", story=story.id, repeat_of=same.id,
-                        same_as=story_headline(same), likeness=round(p, 3))
+            report.drop(story_headline(story, budget), "passed over as a repeat", story=story.id, repeat_of=same.id,
+                        same_as=story_headline(same, budget), likeness=round(p, 3))
         else:
             kept.append(story)
     return kept
@@ -262,7 +262,7 @@ def compose(ctx, clustered: Clustered) -> Issue:
     limits = {s.key: s.max_items or config.budget.section_items for s in sections}
     span = day_span(placed)
     ranked = sorted(placed, key=lambda s: (-importance(s, span), s.id))
-    ranked = gather(ranked, ctx.judge, report, entries)
+    ranked = gather(ranked, ctx.judge, report, entries, budget)
     ranked = sorted(ranked, key=lambda s: (-importance(s, span), s.id))  # importance after folding
     rank = {s.id: n for n, s in enumerate(ranked)}
     tops, queue = _tops_first(ranked, sections)

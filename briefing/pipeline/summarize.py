@@ -41,16 +41,14 @@ def clean_headline(title: str, outlet: str = "") -> str:
     return title.rstrip(" .")
 
 
-def story_headline(story) -> str:
-    """What a story is called wherever it is named before it prints (the report, the desk, the notes): its lead
-    report's title, else the first title among its reports, cleaned (:func:`clean_headline`); else the opening of
-    its first passage; else its id."""
-    titled = [p for p in story.passages if p.title]
-    lead = next((p for p in titled if p.lead), titled[0] if titled else None)
+def story_headline(story: Story, budget: dict) -> str:
+    """What a story is called wherever it is named (the report, the desk, the notes, the follow-ups): its lead
+    report's title without the outlet's tag (:func:`clean_headline`); else the headline its item would have
+    (:func:`extractive_item`, within ``budget``)."""
+    lead = next((p for p in story.passages if p.lead and p.title), None)
     if lead is not None:
         return clean_headline(lead.title, lead.doc.outlet) or story.id
-    opening = story.passages[0].text[:100].strip() if story.passages else ""
-    return opening or story.id
+    return extractive_item(story, budget).headline or story.id
 
 
 def _quotes_balanced(text: str) -> bool:
