@@ -24,12 +24,9 @@ import hashlib
 import json
 import math
 import re
-import resource
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 

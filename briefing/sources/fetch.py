@@ -40,7 +40,6 @@ from typing import Callable, Iterable, Iterator
 import urllib3
 
 from ..config.settings import USER_AGENT
-from ..errors import SourceError
 from .httpcache import Entry, HttpCache
 from .sanitize import parse_datetime
 from .wire import Batch, Connections, FetchError, is_fetchable, pause, refusal  # noqa: F401 (refusal: the API)
@@ -345,7 +344,8 @@ def _host_key(url: str) -> str:
 
 def fetch(url: str, timeout: float = 20.0, limit: int = 20 * 1024 * 1024, *, build=None, config=None,
           allow_private: bool = False) -> bytes:
-    """The body of ``url``; raises :class:`SourceError` with a clear reason on any failure.
+    """The body of ``url``; raises :class:`~briefing.errors.SourceError` (a FetchError) with a clear reason on any
+    failure.
 
     A plugin passes ``build`` (the build's context) or ``config``, so that the download goes through the build's
     fetcher: its address checks (``[fetch] allow_private``), User-Agent, HTTP cache and ``--offline``. Without
