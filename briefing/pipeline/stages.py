@@ -5,8 +5,12 @@ date, subject, sections, editorial model, report, deadline, sources' cache, prog
 stage before gave, and a stage's only output is what it returns. A stage writes to the report; no stage reads
 the report back as its working table. What passes from stage to stage is below, in the build's order:
 
-    sources → load → documents → gate → Gated → articles → Gated → segment → Segmented → select → Selected
-    → cluster → Clustered → stories → Clustered → compose → Issue → prepare → Issue → render → Rendered → publish
+    sources → load → documents → window → documents → gate → Gated → articles → Gated → segment → Segmented
+    → select → Selected → cluster → Clustered → stories → Clustered → compose → Issue
+
+What follows the issue is the build's own, in :mod:`briefing.pipeline.build`, because the desk runs it apart
+(a correction recomposes a draft; the draft is written when the editor pauses): the ``briefing_prepare_issue``
+plugins, the checks for an empty issue, then rendering into :class:`Rendered` and writing it whole.
 
 Each hand-over is read-only: a stage makes a new one (``dataclasses.replace``) rather than changing the one it
 was given, so that what a stage received is still what it was when a later step (the desk's recompose) needs it.
