@@ -37,10 +37,6 @@ from briefing import Item, Source, api, hookimpl, stable_id
 from briefing.api import NotesError, notes_path, read_notes, report_key
 
 
-def _one_line(text: Any) -> str:
-    return " ".join(str(text).split())
-
-
 def _warn(report, kind: str, path, message: str, **details: Any) -> None:
     report.warn(kind, f"{path.name}: {message}", said=f"{path}: {message}", file=str(path), **details)
 
@@ -93,9 +89,9 @@ def find_stories(stories, note: dict[str, Any]) -> list:
     """The stories a note names: by id, else by its reports (the story changed), else by phrase."""
     if "item" in note:
         return [s for s in stories if s.id == note["item"].strip()] or by_reports(stories, note.get("reports", []))
-    phrase = _one_line(note["match"]).lower()
-    by_title = [s for s in stories if any(phrase in _one_line(p.title).lower() for p in s.passages if p.title)]
-    return by_title or [s for s in stories if phrase in _one_line(s.text).lower()]
+    phrase = api.one_line(note["match"]).lower()
+    by_title = [s for s in stories if any(phrase in api.one_line(p.title).lower() for p in s.passages if p.title)]
+    return by_title or [s for s in stories if phrase in api.one_line(s.text).lower()]
 
 
 def find_items(issue, note: dict[str, Any], story_id: str | None = None) -> list[tuple[Any, Item]]:
@@ -104,8 +100,8 @@ def find_items(issue, note: dict[str, Any], story_id: str | None = None) -> list
     wanted = story_id or note.get("item")
     if wanted:
         return [(s, i) for s, i in pairs if i.id == wanted.strip()]
-    phrase = _one_line(note.get("match", "")).lower()
-    by_headline = [(s, i) for s, i in pairs if phrase in _one_line(i.headline).lower()]
+    phrase = api.one_line(note.get("match", "")).lower()
+    by_headline = [(s, i) for s, i in pairs if phrase in api.one_line(i.headline).lower()]
     return by_headline or [(s, i) for s, i in pairs if phrase in " ".join(i.paragraphs).lower()]
 
 
@@ -276,12 +272,12 @@ def _add_items(issue, desk: Desk, report) -> None:
     sections = {s.key: s for s in issue.sections}
     for number, add in enumerate(desk.adds, 1):
         section = sections[add["section"]]
-        headline = _one_line(add["headline"])
-        sources = [Source(outlet=_one_line(s)) if isinstance(s, str) else
-                   Source(outlet=_one_line(s.get("outlet", "")), url=str(s.get("url", "")).strip())
+        headline = api.one_line(add["headline"])
+        sources = [Source(outlet=api.one_line(s)) if isinstance(s, str) else
+                   Source(outlet=api.one_line(s.get("outlet", "")), url=str(s.get("url", "")).strip())
                    for s in add.get("sources", [])]
         item = Item(id=stable_id("editor", issue.date, headline), headline=headline,
-                    text=_one_line(add.get("text", "")), sources=[s for s in sources if s.outlet],
+                    text=api.one_line(add.get("text", "")), sources=[s for s in sources if s.outlet],
                     comments=[api.editor_markdown(add["comment"])] if add.get("comment", "").strip() else [],
                     pinned=bool(add.get("pin")))
         section.items.append(item)
@@ -305,7 +301,7 @@ def _apply_to_item(issue, report, desk: Desk, number: int, note: dict[str, Any],
         target.items.append(item)
         desk.did(number, f"moved to {target.key}", headline)
     if note.get("headline", "").strip():
-        item.headline = _one_line(note["headline"])
+        item.headline = api.one_line(note["headline"])
         desk.did(number, "headline", headline)
     if note.get("comment", "").strip():
         item.comments.append(api.editor_markdown(note["comment"]))

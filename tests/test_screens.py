@@ -27,6 +27,7 @@ MEASURE = """<script>
   const m = {viewport: innerWidth, scrollWidth: document.documentElement.scrollWidth};
   const p = document.querySelector(".item p") || document.querySelector(".archive li");
   m.textPx = parseFloat(getComputedStyle(p).fontSize);
+  m.textAlign = getComputedStyle(p).textAlign;
   m.smallestTextPx = Math.min(...[...document.querySelectorAll("main p, main li, header p")]
       .filter(shown).map(e => parseFloat(getComputedStyle(e).fontSize)));
   const figures = [...document.querySelectorAll("figure.chart")].filter(shown);
@@ -81,6 +82,7 @@ def test_the_issue_reads_on_a_phone(pages, tmp_path):
     assert m["viewport"] == 390
     assert m["scrollWidth"] <= 390, "the page is wider than the phone: it would be shrunk or scroll sideways"
     assert m["textPx"] >= 16 and m["smallestTextPx"] >= 12
+    assert m["textAlign"] == "left"  # ragged right: justified lines this short open wide gaps between words
     (chart,) = m["charts"]  # one chart shown: the phone's layout
     assert chart["viewBoxWidth"] == 360 and chart["shownWidth"] <= 390
     assert chart["smallestLabelPx"] >= 10, chart
@@ -88,7 +90,7 @@ def test_the_issue_reads_on_a_phone(pages, tmp_path):
 
 def test_the_issue_on_a_desktop_shows_the_wide_chart(pages, tmp_path):
     m = measure(tmp_path, pages[0], 1200)
-    assert m["scrollWidth"] <= 1200 and m["textPx"] >= 16
+    assert m["scrollWidth"] <= 1200 and m["textPx"] >= 16 and m["textAlign"] == "justify"  # the house style
     (chart,) = m["charts"]
     assert chart["viewBoxWidth"] == 680 and chart["smallestLabelPx"] >= 9.5, chart
 
