@@ -202,21 +202,17 @@ def _parse_job(job: tuple[str, str, bytes]) -> Parsed:
     from .gate import relevance, unit_of
 
     entry, name, data = job
-    ctx = _shared["ctx"]
-    # a report of the job's own, replayed at the source's turn; the build's is put back, for a job that runs in
-    # the build's own process (a worker died)
-    build_report, ctx.report = ctx.report, Report()
+    # a context of the job's own (the build's model, a report of its own, replayed at the source's turn), also
+    # when the job runs in the build's own process (a worker died)
+    ctx = _shared["ctx"].again(Report())
     report = ctx.report
     try:
-        try:
-            docs, error, partial = parse(entry, data, ctx), "", None
-        except SourceError as exc:
-            docs, error, partial = None, str(exc), exc.documents
-        for doc in docs or partial or []:
-            tidy(doc, entry, name, report)
-        scores = {unit_of(d).memo: relevance(ctx.judge, d) for d in docs or partial or [] if d.kind == "article"}
-    finally:
-        ctx.report = build_report
+        docs, error, partial = parse(entry, data, ctx), "", None
+    except SourceError as exc:
+        docs, error, partial = None, str(exc), exc.documents
+    for doc in docs or partial or []:
+        tidy(doc, entry, name, report)
+    scores = {unit_of(d).memo: relevance(ctx.judge, d) for d in docs or partial or [] if d.kind == "article"}
     return Parsed(b"", docs, error, partial, report.plugin_errors, report.notes, scores)
 
 
