@@ -128,22 +128,12 @@ def list_id(settings, title: str) -> str:
 def charts(issue: Issue, domain: str) -> dict[str, dict]:
     """Each item's chart as a PNG for the HTML part (its phone layout when it has one): item id → cid, size,
     bytes. A chart that cannot be drawn is left out of the mail with a warning; the PDF still has it."""
-    from ..output.raster import svg_to_png
+    from ..output.raster import item_charts
 
     found: dict[str, dict] = {}
-    for section in issue.sections:
-        for item in section.items:
-            svg = item.figure_svg_small or item.figure_svg
-            if not svg:
-                continue
-            try:
-                png, width, height = svg_to_png(svg)
-            except Exception as exc:  # a drawing the engine cannot lay out costs the mail its picture, no more
-                log.warning("the chart of %r cannot be drawn for the mail (%s: %s); sent without it", item.headline,
-                            type(exc).__name__, exc)
-                continue
-            cid = make_msgid(idstring=f"chart-{item.id}", domain=domain)
-            found[item.id] = {"cid": cid[1:-1], "msgid": cid, "width": width, "height": height, "png": png}
+    for item, png, width, height in item_charts(issue, log, "for the mail ({}); sent without it"):
+        cid = make_msgid(idstring=f"chart-{item.id}", domain=domain)
+        found[item.id] = {"cid": cid[1:-1], "msgid": cid, "width": width, "height": height, "png": png}
     return found
 
 

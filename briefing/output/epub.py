@@ -48,22 +48,11 @@ def require() -> None:
 
 def chart_images(issue: Issue) -> dict[str, dict]:
     """Each item's chart as a PNG: item id → file name, size in CSS pixels and bytes."""
-    from .raster import svg_to_png
+    from .raster import item_charts
 
-    found: dict[str, dict] = {}
-    for section in issue.sections:
-        for item in section.items:
-            svg = item.figure_svg_small or item.figure_svg
-            if not svg:
-                continue
-            try:
-                png, width, height = svg_to_png(svg, CHART_SCALE)
-            except Exception as exc:  # a drawing the engine cannot lay out costs the book its picture, no more
-                log.warning("the chart of %r cannot be drawn for the EPUB (%s: %s); written without it",
-                            item.headline, type(exc).__name__, exc)
-                continue
-            found[item.id] = {"name": f"chart-{item.id}.png", "width": width, "height": height, "png": png}
-    return found
+    return {item.id: {"name": f"chart-{item.id}.png", "width": width, "height": height, "png": png}
+            for item, png, width, height in item_charts(issue, log, "for the EPUB ({}); written without it",
+                                                         CHART_SCALE)}
 
 
 def book_id(issue: Issue) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Iterator
 
 SIZE = re.compile(r"<svg\b[^>]*?\bwidth=\"(?P<w>[\d.]+)\"[^>]*?\bheight=\"(?P<h>[\d.]+)\"", re.DOTALL)
 VIEWBOX = re.compile(r"<svg\b[^>]*?\bviewBox=\"[\d.\s-]+?\s(?P<w>[\d.]+)\s+(?P<h>[\d.]+)\"", re.DOTALL)
@@ -45,3 +46,22 @@ def svg_to_png(svg: str, scale: float = 2.0) -> tuple[bytes, int, int]:
     finally:
         pdf.close()
     return out.getvalue(), round(width), round(height)
+
+
+def item_charts(issue, log, where: str, scale: float = 2.0) -> Iterator[tuple[object, bytes, int, int]]:
+    """Each item's chart (its phone layout when it has one) as a PNG drawn at ``scale``: (item, PNG, width,
+    height in CSS pixels), for the mail and the e-book. A chart that cannot be drawn is left out with a warning on
+    ``log`` (``where``, with ``{}`` for the error: "for the mail ({}); sent without it"): it costs its picture,
+    no more, and the PDF still has it."""
+    for section in issue.sections:
+        for item in section.items:
+            svg = item.figure_svg_small or item.figure_svg
+            if not svg:
+                continue
+            try:
+                png, width, height = svg_to_png(svg, scale)
+            except Exception as exc:  # a drawing the engine cannot lay out costs its picture, no more
+                log.warning("the chart of %r cannot be drawn %s", item.headline,
+                            where.format(f"{type(exc).__name__}: {exc}"))
+                continue
+            yield item, png, width, height
