@@ -38,7 +38,7 @@ from . import articles, cluster, compose, gate, load, segment, select, stories, 
 from .cache import SourceCache
 from .load import nothing_read
 from .sourcesettings import planned
-from .stages import Clustered, Rendered
+from .stages import Clustered, Rendered, Stage
 
 log = logging.getLogger("briefing.build")
 
@@ -181,7 +181,7 @@ class Timer:
             ctx.progress(name, following[0] if following else None)
         self.started = time.perf_counter()
 
-    def run(self, name: str, stage, value):
+    def run(self, name: str, stage: Stage, value):
         """``stage(ctx, value)``, timed as ``name`` ("": with the stage after it); the relevance scores it asks
         for are kept in the sources' cache."""
         cache = self.ctx.cache
